@@ -1,0 +1,56 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Constructs;
+using K8sLab.Bootstrap;
+using K8sLab.Configuration;
+using K8sLab.Images;
+using K8sLab.Instances;
+using K8sLab.Security;
+
+namespace K8sLab.Bastion;
+
+public sealed class BastionStackProps : StackProps
+{
+    public required LabConfig Config { get; init; }
+    public required IVpc Vpc { get; init; }
+    public required SecurityStack Security { get; init; }
+    public required IMachineImageSource Images { get; init; }
+    public required IBootstrapRenderer Bootstrap { get; init; }
+}
+
+/// <summary>The lab's one public host and its control host: SSH from the admin CIDR, or Session Manager.</summary>
+public sealed class BastionStack : Stack
+{
+    public BootstrappedInstance Bastion { get; }
+
+    public BastionStack(Construct scope, string id, BastionStackProps props) : base(scope, id, props)
+    {
+        var config = props.Config;
+        Bastion = new BootstrappedInstance(this, "Bastion", new BootstrappedInstanceProps
+        {
+            Name = "bastion",
+            Role = "bastion",
+            NamePrefix = $"k8slab-{config.Environment}",
+            UserData = props.Bootstrap.RenderBastion(new BastionSpec(config.Environment, config.Region)),
+            InstanceType = config.BastionType,
+            Image = props.Images.ImageFor(this),
+            Vpc = props.Vpc,
+            Subnet = props.Vpc.PublicSubnets[0],
+            Public = true,
+            SecurityGroup = props.Security.Groups[Party.Bastion],
+            IamRole = props.Security.BastionRole,
+            InstanceProfileName = props.Security.BastionProfile.Ref,
+            LaunchTemplate = BootstrappedInstance.MetadataTemplate(this, "BastionLaunchTemplate"),
+            KeyPair = props.Security.ClusterKey,
+            VolumeGiB = 20,
+        });
+
+        // Plain outputs, never exports: nothing may import an attribute of a replaceable instance.
+        var instance = Bastion.Instance;
+        Output("BastionUserData", $"{Bastion.Props.UserData.ShortFingerprint} ({Bastion.Props.UserData.Bytes} bytes)");
+        Output("SessionManager", $"aws ssm start-session --region {config.Region} --target {instance.InstanceId}");
+        Output("Ssh", $"ssh -i k8slab-{config.Environment}.pem {BootstrapRenderer.AdminUser}@{instance.InstancePublicIp}");
+    }
+
+    private void Output(string id, string value) => _ = new CfnOutput(this, id, new CfnOutputProps { Value = value });
+}

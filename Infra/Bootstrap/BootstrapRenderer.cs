@@ -1,0 +1,131 @@
+using System.Reflection;
+
+namespace K8sLab.Bootstrap;
+
+public enum NodeRole { ControlPlane, Worker }
+
+/// <summary>One Kubernetes node: its name is its host name, its inventory name and its Name tag's suffix.</summary>
+public sealed record NodeSpec(string Environment, NodeRole Role, int Index)
+{
+    public string Name => $"{(Role == NodeRole.ControlPlane ? "cp" : "worker")}-{Index}";
+}
+
+/// <summary>The bastion: the lab's only public host and the cluster's control host.</summary>
+public sealed record BastionSpec(string Environment, string Region);
+
+/// <summary>The seam between what an instance should become and the CDK wiring that boots it.</summary>
+public interface IBootstrapRenderer
+{
+    UserDataDocument RenderNode(NodeSpec node);
+    UserDataDocument RenderBastion(BastionSpec bastion);
+    UserDataDocument RenderNatInstance();
+}
+
+/// <summary>Renders the lab's cloud-init documents. Pure: no CDK, no I/O beyond its embedded scripts.</summary>
+public sealed class BootstrapRenderer : IBootstrapRenderer
+{
+    public const string AdminUser = "ubuntu";
+
+    // What kubespray's preinstall role would otherwise fetch on every node, plus what ansible needs.
+    private static readonly string[] NodePackages =
+        { "conntrack", "socat", "ipset", "ipvsadm", "ebtables", "rsync", "curl", "python3-apt" };
+
+    private static readonly string[] BastionPackages =
+        { "git", "python3-venv", "python3-pip", "jq", "curl", "unzip" };
+
+    // Only the cluster key, set as the instances' EC2 key pair, opens SSH.
+    private static readonly WriteFile SshdHardening = new("/etc/ssh/sshd_config.d/60-k8slab.conf",
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\n");
+
+    public UserDataDocument RenderNode(NodeSpec node) => CloudConfigRenderer.Render(new CloudConfig
+    {
+        Hostname = node.Name,
+        PreserveHostname = false,
+        ManageEtcHosts = true,
+        SshPwauth = false,
+        DisableRoot = true,
+        Swap = new SwapSettings(0),
+        PackageUpdate = true,
+        Packages = NodePackages,
+        WriteFiles = new[]
+        {
+            new WriteFile("/etc/modules-load.d/kubernetes.conf", "overlay\nbr_netfilter\n"),
+            new WriteFile("/etc/sysctl.d/99-kubernetes.conf",
+                "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n"),
+            SshdHardening,
+        },
+        Runcmd = new[]
+        {
+            "modprobe overlay",
+            "modprobe br_netfilter",
+            "sysctl --system",
+            // kubelet refuses to start with swap on; keep it off across reboots too.
+            "swapoff -a",
+            "sed -i -E '/\\sswap\\s/s/^([^#])/#\\1/' /etc/fstab",
+            // EC2 Instance Connect would let anyone with the API permission push a key.
+            "apt-get purge -y ec2-instance-connect",
+            "systemctl reload ssh",
+        },
+    });
+
+    public UserDataDocument RenderBastion(BastionSpec bastion) => CloudConfigRenderer.Render(new CloudConfig
+    {
+        Hostname = "bastion",
+        PreserveHostname = false,
+        SshPwauth = false,
+        DisableRoot = true,
+        PackageUpdate = true,
+        Packages = BastionPackages,
+        WriteFiles = new[]
+        {
+            new WriteFile("/etc/k8slab/control-host.env", string.Join("\n", ControlHostEnvironment(bastion)) + "\n"),
+            new WriteFile("/usr/local/sbin/k8slab-setup-control-host", Script("setup-control-host.sh"), "0755"),
+            new WriteFile("/usr/local/sbin/k8slab-fetch-cluster-key", Script("fetch-cluster-key.sh"), "0755"),
+            SshdHardening,
+        },
+        Runcmd = new[]
+        {
+            "/usr/local/sbin/k8slab-setup-control-host",
+            "/usr/local/sbin/k8slab-fetch-cluster-key",
+            "systemctl reload ssh",
+        },
+    });
+
+    /// <summary>The cheaper NAT option: forward and masquerade, rules kept across reboots.</summary>
+    public UserDataDocument RenderNatInstance() => CloudConfigRenderer.Render(new CloudConfig
+    {
+        SshPwauth = false,
+        DisableRoot = true,
+        PackageUpdate = true,
+        Packages = new[] { "iptables-persistent" },
+        WriteFiles = new[] { new WriteFile("/etc/sysctl.d/99-nat.conf", "net.ipv4.ip_forward = 1\n") },
+        Runcmd = new[]
+        {
+            "sysctl --system",
+            "iptables -t nat -A POSTROUTING -o \"$(ip -4 route show default | awk '{print $5; exit}')\" -j MASQUERADE",
+            "netfilter-persistent save",
+        },
+    });
+
+    private static IEnumerable<string> ControlHostEnvironment(BastionSpec bastion) => new[]
+    {
+        $"LAB_ENVIRONMENT={bastion.Environment}",
+        $"AWS_REGION={bastion.Region}",
+        $"ADMIN_USER={AdminUser}",
+        $"KUBESPRAY_VERSION={ControlHostVersions.Kubespray}",
+        "KUBESPRAY_DIR=/opt/kubespray",
+        $"ANSIBLE_CORE_SERIES={ControlHostVersions.AnsibleCoreSeries}",
+        "ANSIBLE_VENV=/opt/k8slab/ansible",
+        $"KUBECTL_VERSION={ControlHostVersions.Kubectl}",
+        $"AWSCLI_VERSION={ControlHostVersions.AwsCli}",
+        "AWSCLI_VENV=/opt/k8slab/awscli",
+    };
+
+    /// <summary>The scripts ship inside the assembly, so a synth never depends on the working directory.</summary>
+    public static string Script(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded script {name} is missing from the build");
+        return new StreamReader(stream).ReadToEnd();
+    }
+}

@@ -1,0 +1,177 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace K8sLab.Configuration;
+
+/// <summary>
+/// Reads <c>environments/NAME.yaml</c> into a <see cref="LabConfig"/>, refusing anything a deploy
+/// would trip over later. Every problem names the file and the key and says what is allowed.
+/// </summary>
+public static class EnvironmentFiles
+{
+    public const string Folder = "environments";
+
+    // kubespray's default service and pod ranges: the VPC must not overlap them.
+    public static readonly Cidr KubeServiceRange = new(0x0AE90000, 18); // 10.233.0.0/18
+    public static readonly Cidr KubePodRange = new(0x0AE94000, 18);     // 10.233.64.0/18
+
+    private static readonly Cidr[] PrivateRanges =
+        { new(0x0A000000, 8), new(0xAC100000, 12), new(0xC0A80000, 16) };
+
+    // kubespray's preflight floors (roles/kubernetes/preinstall), compared with usable memory.
+    public const int ControlPlaneMinVCpus = 2;
+    public const int ControlPlaneMinMemoryMb = 1500;
+    public const int NodeMinMemoryMb = 1024;
+
+    public const int MaxControlPlane = 7;
+    public const int MaxWorkers = 1000;
+
+    private static readonly Regex EnvironmentName = new("^[a-z][a-z0-9-]{0,15}$");
+    private static readonly Regex RegionName = new("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$");
+    private static readonly Regex AmiId = new("^ami-([0-9a-f]{8}|[0-9a-f]{17})$");
+
+    /// <summary>Finds the folder that holds the environment files, from <paramref name="start"/> upwards.</summary>
+    public static string FindFolder(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, Folder);
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new ConfigException($"no '{Folder}' folder in {start} or above it: run from the repository");
+    }
+
+    public static IReadOnlyList<string> Available(string folder) =>
+        Directory.GetFiles(folder, "*.yaml").Select(Path.GetFileNameWithoutExtension).OfType<string>().Order().ToList();
+
+    public static LabConfig Load(string folder, string environment)
+    {
+        if (!EnvironmentName.IsMatch(environment))
+            throw new ConfigException($"environment name '{environment}': use 1-16 lower-case letters, digits and dashes, starting with a letter");
+        var file = Path.Combine(folder, environment + ".yaml");
+        var shown = Path.Combine(Folder, environment + ".yaml");
+        if (!File.Exists(file))
+            throw new ConfigException($"{shown}: no such environment file; available: {string.Join(", ", Available(folder))} (choose one with -c env=NAME)");
+        return Parse(shown, environment, File.ReadAllText(file));
+    }
+
+    public static LabConfig Parse(string file, string environment, string yaml)
+    {
+        var stream = new YamlStream();
+        try { stream.Load(new StringReader(yaml)); }
+        catch (YamlException e) { throw new ConfigException($"{file}: line {e.Start.Line}: not valid YAML: {e.Message}"); }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ConfigException($"{file}: must be a mapping of keys (region, network, admin, machineImage, bastion, controlPlane, workers)");
+
+        var problems = new List<string>();
+        var top = YamlSection.Root(file, root, problems);
+
+        var region = top.RequiredString("region", "an AWS region such as eu-west-1");
+        if (region.Length > 0 && !RegionName.IsMatch(region))
+            top.Problem("region", $"'{region}' is not an AWS region name such as eu-west-1");
+
+        var network = ReadNetwork(top.Section("network"), region);
+        var admin = ReadAdmin(top.Section("admin"));
+        var image = ReadImage(top.Section("machineImage"));
+
+        var bastionSection = top.Section("bastion");
+        var bastion = ReadType(bastionSection, "t3.small", NodeMinMemoryMb, 1);
+        bastionSection.RejectUnknownKeys();
+
+        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus);
+        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1);
+        top.RejectUnknownKeys();
+
+        if (problems.Count > 0) throw new ConfigException(problems);
+        return new LabConfig(environment, file, region, network, admin, image, bastion, controlPlane, workers);
+    }
+
+    private static NetworkConfig ReadNetwork(YamlSection s, string region)
+    {
+        var vpc = ReadCidr(s, "vpcCidr", "10.0.0.0/16");
+        if (vpc is { } v)
+        {
+            if (v.PrefixLength is < 16 or > 22)
+                s.Problem("vpcCidr", $"must have a prefix from /16 to /22 (room for subnets in every zone), got /{v.PrefixLength}");
+            if (!PrivateRanges.Any(r => r.Network <= v.Network && v.Last <= r.Last))
+                s.Problem("vpcCidr", $"must lie in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), got {v}");
+            foreach (var (range, what) in new[] { (KubeServiceRange, "service"), (KubePodRange, "pod") })
+                if (v.Overlaps(range))
+                    s.Problem("vpcCidr", $"{v} overlaps kubespray's default {what} range {range}; choose a block outside 10.233.0.0/17, such as 10.0.0.0/16");
+        }
+
+        var zones = s.OptionalStringList("availabilityZones", "zone names of the region, such as eu-west-1a");
+        if (zones is not null)
+        {
+            if (zones.Count is < 2 or > 6) s.Problem("availabilityZones", $"must name 2 to 6 zones, got {zones.Count}");
+            foreach (var zone in zones.Where(z => region.Length > 0 && !Regex.IsMatch(z, $"^{Regex.Escape(region)}[a-z]$")))
+                s.Problem("availabilityZones", $"'{zone}' is not a zone of region {region} (such as {region}a)");
+            if (zones.Distinct().Count() != zones.Count) s.Problem("availabilityZones", "names a zone twice");
+        }
+
+        var zoneCount = zones?.Count ?? 2;
+        var natCount = s.Int("natGateways", 1, 1, Math.Max(1, zoneCount));
+        var nat = s.Choice("natProvider", "gateway", "gateway", "instance") == "instance" ? NatKind.Instance : NatKind.Gateway;
+        var natType = ReadType(s, "t3.micro", 0, 1, key: "natInstanceType");
+        s.RejectUnknownKeys();
+        return new NetworkConfig(vpc ?? default, zones, natCount, nat, natType);
+    }
+
+    private static AdminAccess ReadAdmin(YamlSection s)
+    {
+        var cidr = ReadCidr(s, "cidr", null);
+        var anywhere = s.Bool("allowAnyAddress", false);
+        if (cidr is { PrefixLength: 0 } && !anywhere)
+            s.Problem("cidr", "0.0.0.0/0 opens the bastion's SSH to the whole internet; give your own address (such as 203.0.113.7/32) or set admin.allowAnyAddress: true");
+        s.RejectUnknownKeys();
+        return new AdminAccess(cidr ?? default, anywhere);
+    }
+
+    private static ImagePin ReadImage(YamlSection s)
+    {
+        var ami = s.OptionalString("amiId", "an AMI ID (ami- and 8 or 17 hex digits)");
+        if (ami is not null && !AmiId.IsMatch(ami))
+            s.Problem("amiId", $"'{ami}' is not an AMI ID (ami- and 8 or 17 hex digits); set it with scripts/pin-image.sh");
+        var name = s.OptionalString("name", "the image's name, for the record");
+        s.RejectUnknownKeys();
+        return new ImagePin(ami, name);
+    }
+
+    private static NodeGroup ReadGroup(YamlSection s, int defaultCount, int min, int max, bool mustBeOdd, string defaultType, int minMemoryMb, int minVCpus)
+    {
+        var count = s.Int("count", defaultCount, min, max);
+        if (mustBeOdd && count % 2 == 0)
+            s.Problem("count", $"must be odd (etcd runs on the control plane and needs a majority), got {count}");
+        var type = ReadType(s, defaultType, minMemoryMb, minVCpus);
+        s.RejectUnknownKeys();
+        return new NodeGroup(count, type);
+    }
+
+    private static InstanceTypeSpec ReadType(YamlSection s, string fallback, int minMemoryMb, int minVCpus, string key = "instanceType")
+    {
+        var name = s.String(key, fallback, "an EC2 instance type such as t3.medium");
+        if (!InstanceTypes.All.TryGetValue(name, out var type))
+        {
+            s.Problem(key, $"unknown instance type '{name}'; known families: {InstanceTypes.KnownFamilies} (sizes nano to 4xlarge)");
+            return InstanceTypes.All[fallback];
+        }
+        if (type.Architecture != "x86_64")
+            s.Problem(key, $"{name} is {type.Architecture}; the lab's Ubuntu image is for x86_64 (use t3, m6i, c6i, ...)");
+        if (type.VCpus < minVCpus)
+            s.Problem(key, $"{name} has {type.VCpus} vCPU; kubespray needs at least {minVCpus} here");
+        if (type.UsableMemoryMiB < minMemoryMb)
+            s.Problem(key, $"{name} has {type.MemoryMiB} MiB ({type.UsableMemoryMiB} usable); kubespray needs at least {minMemoryMb} MB here, so choose a larger size");
+        return type;
+    }
+
+    private static Cidr? ReadCidr(YamlSection s, string key, string? fallback)
+    {
+        const string allowed = "an IPv4 CIDR block such as 10.0.0.0/16";
+        var text = fallback is null ? s.RequiredString(key, allowed) : s.String(key, fallback, allowed);
+        if (text.Length == 0) return null;
+        var cidr = Cidr.TryParse(text, out var reason);
+        if (cidr is null) s.Problem(key, reason);
+        return cidr;
+    }
+}

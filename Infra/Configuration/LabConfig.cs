@@ -1,0 +1,44 @@
+namespace K8sLab.Configuration;
+
+/// <summary>One environment of the lab, as read and checked from <c>environments/NAME.yaml</c>.</summary>
+public sealed record LabConfig(
+    string Environment,
+    string SourceFile,
+    string Region,
+    NetworkConfig Network,
+    AdminAccess Admin,
+    ImagePin MachineImage,
+    InstanceTypeSpec BastionType,
+    NodeGroup ControlPlane,
+    NodeGroup Workers)
+{
+    /// <summary>Prefix of every stack and name tag, so environments sit side by side in one account.</summary>
+    public string StackPrefix => $"K8sLab-{Environment}";
+}
+
+public enum NatKind { Gateway, Instance }
+
+public sealed record NetworkConfig(
+    Cidr VpcCidr,
+    IReadOnlyList<string>? AvailabilityZones,
+    int NatCount,
+    NatKind Nat,
+    InstanceTypeSpec NatInstanceType)
+{
+    /// <summary>Without explicit names CloudFormation picks two zones of the region at deploy time.</summary>
+    public int ZoneCount => AvailabilityZones?.Count ?? 2;
+}
+
+/// <summary>Who may reach the bastion's SSH port.</summary>
+public sealed record AdminAccess(Cidr Cidr, bool AllowAnyAddress);
+
+/// <summary>
+/// The Ubuntu 24.04 image every instance boots. Pinned per environment so that a newly published
+/// image never replaces instances on its own; <c>scripts/pin-image.sh</c> is the one way to move it.
+/// </summary>
+public sealed record ImagePin(string? AmiId, string? Name)
+{
+    public bool IsPinned => AmiId is not null;
+}
+
+public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType);

@@ -1,0 +1,154 @@
+using System.Globalization;
+using YamlDotNet.RepresentationModel;
+
+namespace K8sLab.Configuration;
+
+/// <summary>
+/// Typed, strict access to one mapping of an environment file. Every read names the key it wants;
+/// <see cref="RejectUnknownKeys"/> then reports any key nobody asked for (a typo) together with the
+/// keys that are allowed there. Problems are collected, not thrown one by one, so a user fixes a
+/// file in one pass.
+/// </summary>
+public sealed class YamlSection
+{
+    private readonly YamlMappingNode _node;
+    private readonly string _path;
+    private readonly List<string> _problems;
+    private readonly List<string> _known = new();
+    private readonly string _file;
+
+    private YamlSection(string file, string path, YamlMappingNode node, List<string> problems)
+    {
+        _file = file;
+        _path = path;
+        _node = node;
+        _problems = problems;
+    }
+
+    public static YamlSection Root(string file, YamlMappingNode node, List<string> problems) =>
+        new(file, "", node, problems);
+
+    public string File => _file;
+
+    public string PathOf(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
+
+    public void Problem(string key, string message) => _problems.Add($"{_file}: {PathOf(key)}: {message}");
+
+    public YamlSection Section(string key)
+    {
+        var node = Get(key);
+        if (node is null or YamlScalarNode { Value: null or "" or "~" or "null" })
+            return new YamlSection(_file, PathOf(key), new YamlMappingNode(), _problems);
+        if (node is YamlMappingNode mapping)
+            return new YamlSection(_file, PathOf(key), mapping, _problems);
+        Problem(key, $"must be a mapping of keys (line {node.Start.Line}), got {Describe(node)}");
+        return new YamlSection(_file, PathOf(key), new YamlMappingNode(), _problems);
+    }
+
+    public string? OptionalString(string key, string allowed)
+    {
+        var node = Get(key);
+        if (node is null) return null;
+        if (node is YamlScalarNode scalar)
+            return string.IsNullOrWhiteSpace(scalar.Value) || scalar.Value == "~" ? null : scalar.Value.Trim();
+        Problem(key, $"must be {allowed} (line {node.Start.Line}), got {Describe(node)}");
+        return null;
+    }
+
+    public string String(string key, string fallback, string allowed) =>
+        OptionalString(key, allowed) ?? fallback;
+
+    public string RequiredString(string key, string allowed)
+    {
+        var value = OptionalString(key, allowed);
+        if (value is null && Get(key) is null or YamlScalarNode) Problem(key, $"is required: {allowed}");
+        return value ?? "";
+    }
+
+    public string Choice(string key, string fallback, params string[] choices)
+    {
+        var allowed = "one of " + string.Join(", ", choices);
+        var value = String(key, fallback, allowed);
+        if (choices.Contains(value)) return value;
+        Problem(key, $"must be {allowed}, got '{value}'");
+        return fallback;
+    }
+
+    public int Int(string key, int fallback, int min, int max)
+    {
+        var allowed = $"a whole number from {min} to {max}";
+        var node = Get(key);
+        if (node is null) return fallback;
+        if (node is YamlScalarNode { Value: { } text } &&
+            int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            if (value >= min && value <= max) return value;
+            Problem(key, $"must be {allowed}, got {value}");
+            return fallback;
+        }
+        Problem(key, $"must be {allowed} (line {node.Start.Line}), got {Describe(node)}");
+        return fallback;
+    }
+
+    public bool Bool(string key, bool fallback)
+    {
+        var node = Get(key);
+        if (node is null) return fallback;
+        if (node is YamlScalarNode { Value: "true" or "false" } scalar) return scalar.Value == "true";
+        Problem(key, $"must be true or false (line {node.Start.Line}), got {Describe(node)}");
+        return fallback;
+    }
+
+    public IReadOnlyList<string>? OptionalStringList(string key, string allowed)
+    {
+        var node = Get(key);
+        if (node is null) return null;
+        if (node is YamlSequenceNode sequence && sequence.All(n => n is YamlScalarNode))
+            return sequence.Cast<YamlScalarNode>().Select(s => s.Value ?? "").ToList();
+        Problem(key, $"must be a list of {allowed} (line {node.Start.Line}), got {Describe(node)}");
+        return null;
+    }
+
+    /// <summary>Reports every key of this mapping that no reader asked for.</summary>
+    public void RejectUnknownKeys()
+    {
+        foreach (var entry in _node.Children)
+        {
+            var key = (entry.Key as YamlScalarNode)?.Value ?? entry.Key.ToString();
+            if (_known.Contains(key)) continue;
+            var hint = Closest(key, _known);
+            var allowed = _known.Count == 0 ? "none" : string.Join(", ", _known);
+            Problem(key, $"unknown key (line {entry.Key.Start.Line}){(hint is null ? "" : $"; did you mean '{hint}'?")} Allowed here: {allowed}");
+        }
+    }
+
+    private YamlNode? Get(string key)
+    {
+        if (!_known.Contains(key)) _known.Add(key);
+        return _node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+    }
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlScalarNode s => $"'{s.Value}'",
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        _ => node.NodeType.ToString(),
+    };
+
+    private static string? Closest(string key, IEnumerable<string> candidates) =>
+        candidates.Select(c => (c, d: Distance(key.ToLowerInvariant(), c.ToLowerInvariant())))
+            .Where(x => x.d <= Math.Max(2, key.Length / 3))
+            .OrderBy(x => x.d).Select(x => x.c).FirstOrDefault();
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        for (var j = 1; j <= b.Length; j++)
+            d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}

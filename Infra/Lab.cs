@@ -1,0 +1,59 @@
+using Amazon.CDK;
+using K8sLab.Bastion;
+using K8sLab.Bootstrap;
+using K8sLab.Configuration;
+using K8sLab.Images;
+using K8sLab.Network;
+using K8sLab.Nodes;
+using K8sLab.Security;
+
+namespace K8sLab;
+
+/// <summary>
+/// One environment's four stacks, in deploy order. Stacks get typed dependencies through their
+/// props; CDK turns them into exports of the network and security stacks only.
+/// </summary>
+public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack Security, BastionStack Bastion, NodesStack Nodes, IMachineImageSource Images)
+{
+    public const string EnvironmentTag = "k8slab:environment";
+
+    public IReadOnlyList<Stack> Stacks => new Stack[] { Network, Security, Bastion, Nodes };
+
+    public static Lab Create(App app, LabConfig config, IBootstrapRenderer bootstrap, IMachineImageSource images)
+    {
+        // Region from the file, account from the credentials at deploy time: a synth needs neither.
+        var env = new Amazon.CDK.Environment { Region = config.Region };
+        var prefix = config.StackPrefix;
+
+        var network = new NetworkStack(app, $"{prefix}-Network", new NetworkStackProps
+        {
+            Env = env, Description = $"K8sLab {config.Environment}: VPC, subnets, internet gateway, NAT",
+            Network = config.Network, Images = images, Bootstrap = bootstrap,
+        });
+        var security = new SecurityStack(app, $"{prefix}-Security", new SecurityStackProps
+        {
+            Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
+            Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
+        });
+        var bastion = new BastionStack(app, $"{prefix}-Bastion", new BastionStackProps
+        {
+            Env = env, Description = $"K8sLab {config.Environment}: bastion and control host",
+            Config = config, Vpc = network.Vpc, Security = security, Images = images, Bootstrap = bootstrap,
+        });
+        var nodes = new NodesStack(app, $"{prefix}-Nodes", new NodesStackProps
+        {
+            Env = env, Description = $"K8sLab {config.Environment}: control-plane and worker nodes",
+            Config = config, Vpc = network.Vpc, Security = security, Images = images, Bootstrap = bootstrap,
+        });
+        // The bastion converges the nodes, so it goes first even where no reference says so.
+        nodes.AddDependency(bastion);
+
+        var lab = new Lab(config, network, security, bastion, nodes, images);
+        foreach (var stack in lab.Stacks)
+        {
+            Tags.Of(stack).Add(EnvironmentTag, config.Environment);
+            Tags.Of(stack).Add("k8slab:managed-by", "cdk");
+        }
+        return lab;
+    }
+}

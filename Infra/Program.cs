@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using Amazon.CDK;
+using K8sLab;
+using K8sLab.Bootstrap;
+using K8sLab.Configuration;
+using K8sLab.Images;
+using K8sLab.Summary;
+
+// Wiring only: read the environment file, build its stacks, synthesize, summarize.
+var started = Stopwatch.StartNew();
+try
+{
+    var app = new App();
+    var environment = app.Node.TryGetContext("env") as string ?? "dev";
+    var config = EnvironmentFiles.Load(EnvironmentFiles.FindFolder(Directory.GetCurrentDirectory()), environment);
+    var lab = Lab.Create(app, config, new BootstrapRenderer(), new PinnedImageSource(config.MachineImage, config.Environment));
+    var assembly = app.Synth();
+    Console.WriteLine(SynthSummary.Format(lab, started.Elapsed, Path.GetRelativePath(Directory.GetCurrentDirectory(), assembly.Directory)));
+    return 0;
+}
+catch (ConfigException e)
+{
+    // A bad environment file is the user's to fix: say what and where, without a stack trace.
+    foreach (var problem in e.Problems) Console.Error.WriteLine($"error: {problem}");
+    return 1;
+}

@@ -1,0 +1,75 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
+using Constructs;
+using K8sLab.Configuration;
+
+namespace K8sLab.Security;
+
+public sealed class SecurityStackProps : StackProps
+{
+    public required IVpc Vpc { get; init; }
+    public required AdminAccess Admin { get; init; }
+    public required string Environment { get; init; }
+}
+
+/// <summary>Security groups from <see cref="PortRules"/>, the instances' roles, and the cluster's SSH key.</summary>
+public sealed class SecurityStack : Stack
+{
+    public IReadOnlyDictionary<Party, SecurityGroup> Groups { get; }
+    public Role BastionRole { get; }
+    public CfnInstanceProfile BastionProfile { get; }
+    public Role NodeRole { get; }
+    public CfnInstanceProfile NodeProfile { get; }
+
+    /// <summary>ED25519; EC2 keeps the private half in SSM Parameter Store (/ec2/keypair/ID), nowhere else.</summary>
+    public KeyPair ClusterKey { get; }
+
+    public SecurityStack(Construct scope, string id, SecurityStackProps props) : base(scope, id, props)
+    {
+        Groups = new[] { Party.Bastion, Party.ControlPlane, Party.Worker }.ToDictionary(peer => peer, peer =>
+            new SecurityGroup(this, $"{peer}Group", new SecurityGroupProps
+            {
+                Vpc = props.Vpc,
+                Description = $"K8sLab {props.Environment} {peer}",
+                AllowAllOutbound = true,
+            }));
+
+        var admin = Peer.Ipv4(props.Admin.Cidr.ToString());
+        foreach (var rule in PortRules.All)
+        {
+            var port = rule.Transport == Transport.Tcp
+                ? Port.TcpRange(rule.FromPort, rule.ToPort)
+                : Port.UdpRange(rule.FromPort, rule.ToPort);
+            IPeer from = rule.From == Party.Admin ? admin : Groups[rule.From];
+            Groups[rule.To].AddIngressRule(from, port, rule.Description);
+        }
+
+        ClusterKey = new KeyPair(this, "ClusterKey", new KeyPairProps { Type = KeyPairType.ED25519 });
+
+        (BastionRole, BastionProfile) = RoleWithProfile("Bastion", "the bastion: Session Manager, the cluster key, node discovery");
+        ClusterKey.PrivateKey.GrantRead(BastionRole);
+        BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "DiscoverKeyPairAndNodes",
+            // Describe* calls of EC2 have no resource-level permissions: "*" is the only resource they take.
+            Actions = new[] { "ec2:DescribeKeyPairs", "ec2:DescribeInstances" },
+            Resources = new[] { "*" },
+        }));
+
+        (NodeRole, NodeProfile) = RoleWithProfile("Node", "Kubernetes nodes: Session Manager only");
+    }
+
+    private (Role, CfnInstanceProfile) RoleWithProfile(string name, string purpose)
+    {
+        var role = new Role(this, $"{name}Role", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
+            Description = $"K8sLab {purpose}",
+            ManagedPolicies = new[] { ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore") },
+        });
+        // One profile per role, shared by every instance of it, so a node costs about one resource.
+        var profile = new CfnInstanceProfile(this, $"{name}Profile", new CfnInstanceProfileProps { Roles = new[] { role.RoleName } });
+        return (role, profile);
+    }
+}

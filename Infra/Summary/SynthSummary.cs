@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text;
+using K8sLab.Instances;
+
+namespace K8sLab.Summary;
+
+/// <summary>What a synth produced, in a few lines: stacks, image, and every instance's bootstrap.</summary>
+public static class SynthSummary
+{
+    /// <summary>Beyond this many instances, the rest of a role is folded into one line.</summary>
+    private const int ListedPerRole = 5;
+
+    public static string Format(Lab lab, TimeSpan elapsed, string outputFolder)
+    {
+        var c = lab.Config;
+        var text = new StringBuilder();
+        var nodes = c.ControlPlane.Count + c.Workers.Count;
+        text.AppendLine(Inv($"K8sLab {c.Environment} ({c.Region}): {lab.Stacks.Count} stacks, {nodes} nodes, synthesized to {outputFolder} in {elapsed.TotalSeconds:0.0} s"));
+        text.AppendLine($"  stacks  {string.Join(", ", lab.Stacks.Select(s => s.StackName))}");
+        text.AppendLine($"  network {c.Network.VpcCidr} over {c.Network.ZoneCount} zones, {c.Network.NatCount} NAT {c.Network.Nat.ToString().ToLowerInvariant()}(s)");
+        text.AppendLine($"  admin   SSH to the bastion from {c.Admin.Cidr}");
+        text.AppendLine($"  image   {lab.Images.Describe()}");
+        text.AppendLine($"  {"instance",-12} {"role",-14} {"type",-10} {"user data",10}  fingerprint");
+
+        var instances = new[] { lab.Bastion.Bastion }.Concat(lab.Nodes.Nodes);
+        foreach (var role in instances.GroupBy(i => i.Props.Role))
+        {
+            foreach (var i in role.Take(ListedPerRole)) text.AppendLine(Line(i));
+            var rest = role.Skip(ListedPerRole).ToList();
+            if (rest.Count > 0)
+                text.AppendLine(Inv($"  ... and {rest.Count} more {role.Key} nodes, {rest.Select(r => r.Props.UserData.Fingerprint).Distinct().Count()} distinct fingerprints"));
+        }
+        return text.ToString().TrimEnd();
+    }
+
+    private static string Line(BootstrappedInstance i) =>
+        Inv($"  {i.Props.Name,-12} {i.Props.Role,-14} {i.Props.InstanceType.Name,-10} {i.Props.UserData.Bytes,8:N0} B  {i.Props.UserData.ShortFingerprint}");
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
