@@ -33,15 +33,24 @@ public static class InstanceTypes
         ("m6g", 4, "arm64"), ("m7g", 4, "arm64"), ("c6g", 2, "arm64"), ("c7g", 2, "arm64"), ("r6g", 8, "arm64"),
     };
 
+    // t2's small sizes have a single vCPU.
+    private static readonly (string Size, int VCpus, double GiB)[] BurstableT2 =
+    {
+        ("nano", 1, 0.5), ("micro", 1, 1), ("small", 1, 2), ("medium", 2, 4),
+        ("large", 2, 8), ("xlarge", 4, 16), ("2xlarge", 8, 32),
+    };
+
     private static readonly (string Family, string Architecture)[] BurstableFamilies =
-        { ("t3", "x86_64"), ("t3a", "x86_64"), ("t2", "x86_64"), ("t4g", "arm64") };
+        { ("t3", "x86_64"), ("t3a", "x86_64"), ("t4g", "arm64") };
 
     public static readonly IReadOnlyDictionary<string, InstanceTypeSpec> All =
-        BurstableFamilies.SelectMany(f => Burstable.Select(s =>
+        BurstableFamilies.Select(f => (f.Family, f.Architecture, Sizes: Burstable))
+            .Append((Family: "t2", Architecture: "x86_64", Sizes: BurstableT2))
+            .SelectMany(f => f.Sizes.Select(s =>
                 new InstanceTypeSpec($"{f.Family}.{s.Size}", s.VCpus, (int)(s.GiB * 1024), f.Architecture)))
             .Concat(Families.SelectMany(f => Ladder.Select(s =>
                 new InstanceTypeSpec($"{f.Family}.{s.Size}", s.VCpus, (int)(s.VCpus * f.GiBPerVCpu * 1024), f.Architecture))))
             .ToDictionary(t => t.Name);
 
-    public static string KnownFamilies => string.Join(", ", BurstableFamilies.Select(f => f.Family).Concat(Families.Select(f => f.Family)));
+    public static string KnownFamilies => string.Join(", ", BurstableFamilies.Select(f => f.Family).Append("t2").Concat(Families.Select(f => f.Family)));
 }

@@ -1,0 +1,237 @@
+using K8sLab.Configuration;
+using K8sLab.Tests.Support;
+using static K8sLab.Tests.Support.Environments;
+
+namespace K8sLab.Tests.Configuration;
+
+public class EnvironmentFileTests
+{
+    private static string Single(ConfigException e) => Assert.Single(e.Problems);
+
+    [Fact]
+    public void The_example_file_reads_into_the_typed_model()
+    {
+        var config = With();
+        Assert.Equal("eu-west-1", config.Region);
+        Assert.Equal("10.20.0.0/16", config.Network.VpcCidr.ToString());
+        Assert.Equal(1, config.ControlPlane.Count);
+        Assert.Equal(2, config.Workers.Count);
+        Assert.Equal("t3.medium", config.Workers.InstanceType.Name);
+        Assert.Equal(ExampleAmi, config.MachineImage.AmiId);
+        Assert.Equal(NatKind.Gateway, config.Network.Nat);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Every_shipped_environment_file_is_valid(string name)
+    {
+        var config = EnvironmentFiles.Load(Repo.EnvironmentsFolder, name);
+        Assert.Equal(name, config.Environment);
+    }
+
+    [Fact]
+    public void A_misspelt_top_level_key_is_named_with_a_suggestion_and_the_allowed_keys()
+    {
+        var problem = Single(Problems(("workers:", "wokers:")));
+        Assert.StartsWith("environments/test.yaml: wokers: unknown key", problem);
+        Assert.Contains("did you mean 'workers'?", problem);
+        Assert.Contains("Allowed here: region, network, admin, machineImage, bastion, controlPlane, workers", problem);
+    }
+
+    [Fact]
+    public void A_misspelt_nested_key_is_named_by_its_path()
+    {
+        var problem = Single(Problems(("  count: 2", "  cont: 2")));
+        Assert.StartsWith("environments/test.yaml: workers.cont: unknown key", problem);
+        Assert.Contains("Allowed here: count, instanceType", problem);
+    }
+
+    [Fact]
+    public void A_wrong_type_names_the_key_and_what_is_allowed()
+    {
+        var problem = Single(Problems(("  count: 2", "  count: two")));
+        Assert.Equal("environments/test.yaml: workers.count: must be a whole number from 0 to 1000 (line 16), got 'two'", problem);
+    }
+
+    [Fact]
+    public void A_list_where_a_value_belongs_is_refused()
+    {
+        var problem = Single(Problems(("  instanceType: t3.small", "  instanceType: [t3.small]")));
+        Assert.StartsWith("environments/test.yaml: bastion.instanceType: must be an EC2 instance type", problem);
+    }
+
+    [Theory]
+    [InlineData("0", "must be a whole number from 1 to 7, got 0")]
+    [InlineData("9", "must be a whole number from 1 to 7, got 9")]
+    [InlineData("2", "must be odd (etcd runs on the control plane and needs a majority), got 2")]
+    [InlineData("4", "must be odd (etcd runs on the control plane and needs a majority), got 4")]
+    public void Control_plane_counts_must_be_odd_and_in_range(string count, string message)
+    {
+        var problem = Single(Problems(("  count: 1", $"  count: {count}")));
+        Assert.Equal($"environments/test.yaml: controlPlane.count: {message}", problem);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("1001")]
+    public void Worker_counts_out_of_range_are_refused(string count)
+    {
+        var problem = Single(Problems(("  count: 2", $"  count: {count}")));
+        Assert.Equal($"environments/test.yaml: workers.count: must be a whole number from 0 to 1000, got {count}", problem);
+    }
+
+    [Fact]
+    public void Zero_workers_is_allowed_the_control_plane_then_runs_pods()
+    {
+        Assert.Equal(0, With("test", ("  count: 2", "  count: 0")).Workers.Count);
+    }
+
+    [Fact]
+    public void A_control_plane_type_with_one_vcpu_is_refused()
+    {
+        var problem = Single(Problems(("  instanceType: t3.medium\nworkers", "  instanceType: t2.small\nworkers")));
+        Assert.Equal("environments/test.yaml: controlPlane.instanceType: t2.small has 1 vCPU; kubespray needs at least 2 here", problem);
+    }
+
+    [Fact]
+    public void A_control_plane_type_below_1500_MB_is_refused()
+    {
+        var problem = Single(Problems(("  instanceType: t3.medium\nworkers", "  instanceType: t3.micro\nworkers")));
+        Assert.Contains("controlPlane.instanceType: t3.micro has 1024 MiB (921 usable); kubespray needs at least 1500 MB", problem);
+    }
+
+    [Fact]
+    public void A_worker_type_below_1024_MB_is_refused()
+    {
+        var problem = Single(Problems(("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.micro")));
+        Assert.Equal("environments/test.yaml: workers.instanceType: t3.micro has 1024 MiB (921 usable); kubespray needs at least 1024 MB here, so choose a larger size", problem);
+    }
+
+    [Fact]
+    public void Arm64_types_are_refused_because_the_image_is_x86_64()
+    {
+        var problem = Single(Problems(("  instanceType: t3.small", "  instanceType: t4g.small")));
+        Assert.Contains("bastion.instanceType: t4g.small is arm64", problem);
+    }
+
+    [Fact]
+    public void An_unknown_instance_type_lists_the_known_families()
+    {
+        var problem = Single(Problems(("  instanceType: t3.small", "  instanceType: t3.smal")));
+        Assert.Contains("bastion.instanceType: unknown instance type 't3.smal'; known families: t3, t3a, t4g, t2, m5", problem);
+    }
+
+    [Theory]
+    [InlineData("10.20.0.0/33", "'10.20.0.0/33' is not an IPv4 CIDR block such as 10.0.0.0/16")]
+    [InlineData("10.20.0.0", "'10.20.0.0' is not an IPv4 CIDR block such as 10.0.0.0/16")]
+    [InlineData("10.20.300.0/16", "'10.20.300.0/16' is not an IPv4 CIDR block such as 10.0.0.0/16")]
+    [InlineData("10.20.1.0/16", "'10.20.1.0/16' has host bits set; the network address is 10.20.0.0/16")]
+    [InlineData("10.0.0.0/12", "must have a prefix from /16 to /22 (room for subnets in every zone), got /12")]
+    [InlineData("8.8.0.0/16", "must lie in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), got 8.8.0.0/16")]
+    public void Malformed_or_impossible_vpc_blocks_are_refused(string cidr, string message)
+    {
+        var problem = Single(Problems(("vpcCidr: 10.20.0.0/16", $"vpcCidr: {cidr}")));
+        Assert.Equal($"environments/test.yaml: network.vpcCidr: {message}", problem);
+    }
+
+    [Theory]
+    [InlineData("10.233.0.0/20", "service", "10.233.0.0/18")]
+    [InlineData("10.233.64.0/18", "pod", "10.233.64.0/18")]
+    [InlineData("10.233.100.0/22", "pod", "10.233.64.0/18")]
+    public void A_vpc_overlapping_kubesprays_ranges_is_refused(string cidr, string range, string block)
+    {
+        var problem = Single(Problems(("vpcCidr: 10.20.0.0/16", $"vpcCidr: {cidr}")));
+        Assert.Contains($"network.vpcCidr: {cidr} overlaps kubespray's default {range} range {block}", problem);
+    }
+
+    [Fact]
+    public void A_vpc_overlapping_both_ranges_reports_both()
+    {
+        var e = Problems(("vpcCidr: 10.20.0.0/16", "vpcCidr: 10.233.0.0/16"));
+        Assert.Equal(2, e.Problems.Count);
+    }
+
+    [Fact]
+    public void An_admin_cidr_open_to_the_internet_is_refused_unless_explicitly_allowed()
+    {
+        var problem = Single(Problems(("cidr: 203.0.113.10/32", "cidr: 0.0.0.0/0")));
+        Assert.StartsWith("environments/test.yaml: admin.cidr: 0.0.0.0/0 opens the bastion's SSH to the whole internet", problem);
+        Assert.Contains("admin.allowAnyAddress: true", problem);
+
+        var allowed = With("test", ("cidr: 203.0.113.10/32", "cidr: 0.0.0.0/0\n  allowAnyAddress: true"));
+        Assert.True(allowed.Admin.AllowAnyAddress);
+    }
+
+    [Fact]
+    public void A_missing_admin_cidr_is_required()
+    {
+        var problem = Single(Problems(("  cidr: 203.0.113.10/32\n", "")));
+        Assert.StartsWith("environments/test.yaml: admin.cidr: is required", problem);
+    }
+
+    [Fact]
+    public void A_malformed_ami_is_refused_and_points_at_the_pin_script()
+    {
+        var problem = Single(Problems(("amiId: ami-0123456789abcdef0", "amiId: ubuntu-latest")));
+        Assert.Contains("machineImage.amiId: 'ubuntu-latest' is not an AMI ID", problem);
+        Assert.Contains("scripts/pin-image.sh", problem);
+    }
+
+    [Fact]
+    public void A_nat_provider_outside_the_choices_is_refused()
+    {
+        var problem = Single(Problems(("natGateways: 1", "natGateways: 1\n  natProvider: nat-box")));
+        Assert.Equal("environments/test.yaml: network.natProvider: must be one of gateway, instance, got 'nat-box'", problem);
+    }
+
+    [Fact]
+    public void More_nat_gateways_than_zones_is_refused()
+    {
+        var problem = Single(Problems(("natGateways: 1", "natGateways: 3")));
+        Assert.Equal("environments/test.yaml: network.natGateways: must be a whole number from 1 to 2, got 3", problem);
+    }
+
+    [Fact]
+    public void Availability_zones_must_belong_to_the_region()
+    {
+        var problem = Single(Problems(("natGateways: 1", "natGateways: 1\n  availabilityZones: [eu-west-1a, us-east-1b]")));
+        Assert.Equal("environments/test.yaml: network.availabilityZones: 'us-east-1b' is not a zone of region eu-west-1 (such as eu-west-1a)", problem);
+    }
+
+    [Fact]
+    public void A_bad_region_is_refused()
+    {
+        var problem = Single(Problems(("region: eu-west-1", "region: europe")));
+        Assert.Equal("environments/test.yaml: region: 'europe' is not an AWS region name such as eu-west-1", problem);
+    }
+
+    [Fact]
+    public void All_problems_of_a_file_are_reported_together()
+    {
+        var e = Problems(("region: eu-west-1", "region: europe"), ("  count: 2", "  count: many"), ("workers:", "workers:\n  size: 3"));
+        Assert.Equal(3, e.Problems.Count);
+    }
+
+    [Fact]
+    public void Broken_yaml_is_reported_with_its_line()
+    {
+        var e = Problems("region: eu-west-1\nnetwork: [unclosed\n");
+        Assert.StartsWith("environments/test.yaml: line ", Single(e));
+        Assert.Contains("not valid YAML", Single(e));
+    }
+
+    [Fact]
+    public void A_missing_environment_file_lists_the_available_ones()
+    {
+        var e = Assert.Throws<ConfigException>(() => EnvironmentFiles.Load(Repo.EnvironmentsFolder, "staging"));
+        Assert.Equal("environments/staging.yaml: no such environment file; available: dev, prod (choose one with -c env=NAME)", Single(e));
+    }
+
+    [Fact]
+    public void An_environment_name_that_cannot_name_a_stack_is_refused()
+    {
+        var e = Assert.Throws<ConfigException>(() => EnvironmentFiles.Load(Repo.EnvironmentsFolder, "../dev"));
+        Assert.Contains("environment name '../dev'", Single(e));
+    }
+}

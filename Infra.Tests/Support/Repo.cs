@@ -1,0 +1,18 @@
+namespace K8sLab.Tests.Support;
+
+/// <summary>The repository the tests run from, found by its solution file.</summary>
+public static class Repo
+{
+    public static readonly string Root = Find();
+
+    public static string EnvironmentsFolder => Path.Combine(Root, "environments");
+
+    public static string PathOf(params string[] parts) => Path.Combine(new[] { Root }.Concat(parts).ToArray());
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "K8sLab.sln"))) return dir.FullName;
+        throw new InvalidOperationException("K8sLab.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK;
+using K8sLab.Bootstrap;
+using K8sLab.Configuration;
+using K8sLab.Images;
+
+namespace K8sLab.Tests.Support;
+
+/// <summary>Synthesized templates of one app, by stack name, as text (for byte comparisons) and JSON.</summary>
+public sealed class Synthesized
+{
+    public Synthesized(IReadOnlyDictionary<string, string> templates) => Texts = templates;
+
+    public IReadOnlyDictionary<string, string> Texts { get; }
+
+    public JsonObject Template(string stackName) => JsonNode.Parse(Texts[stackName])!.AsObject();
+
+    public IEnumerable<(string Stack, JsonObject Template)> All =>
+        Texts.Keys.Order().Select(name => (name, Template(name)));
+
+    /// <summary>Every resource of a type, with its stack and logical ID.</summary>
+    public IEnumerable<(string Stack, string LogicalId, JsonObject Resource)> Resources(string type) =>
+        All.SelectMany(t => (t.Template["Resources"]?.AsObject() ?? new JsonObject())
+            .Where(r => r.Value!["Type"]!.GetValue<string>() == type)
+            .Select(r => (t.Stack, r.Key, r.Value!.AsObject())));
+
+    /// <summary>Instance logical IDs keyed by their k8slab:node tag.</summary>
+    public IReadOnlyDictionary<string, string> InstanceIdsByNode() =>
+        Resources("AWS::EC2::Instance").ToDictionary(
+            r => r.Resource["Properties"]!["Tags"]!.AsArray().First(t => t!["Key"]!.GetValue<string>() == "k8slab:node")!["Value"]!.GetValue<string>(),
+            r => r.LogicalId);
+}
+
+public static class Synth
+{
+    /// <summary>Synthesizes whatever <paramref name="build"/> adds to a fresh app, into a fresh folder.</summary>
+    public static Synthesized App(Action<App> build)
+    {
+        var outdir = Directory.CreateTempSubdirectory("k8slab-synth-").FullName;
+        try
+        {
+            var app = new App(new AppProps { Outdir = outdir });
+            build(app);
+            var assembly = app.Synth();
+            return new Synthesized(assembly.Stacks.ToDictionary(s => s.StackName, s => File.ReadAllText(Path.Combine(outdir, s.TemplateFile))));
+        }
+        finally
+        {
+            Directory.Delete(outdir, recursive: true);
+        }
+    }
+
+    public static Synthesized Lab(LabConfig config, IBootstrapRenderer? bootstrap = null, IMachineImageSource? images = null) =>
+        App(app => K8sLab.Lab.Create(app, config, bootstrap ?? new BootstrapRenderer(),
+            images ?? new PinnedImageSource(config.MachineImage, config.Environment)));
+
+    /// <summary>An environment file of the repository, as a user would synthesize it.</summary>
+    public static Synthesized RepositoryEnvironment(string name) =>
+        Lab(EnvironmentFiles.Load(Repo.EnvironmentsFolder, name));
+}
+
+/// <summary>jsii is not thread-safe: every test that starts CDK runs in this one serial collection.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class CdkCollection
+{
+    public const string Name = "cdk";
+}
