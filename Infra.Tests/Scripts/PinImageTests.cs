@@ -1,0 +1,69 @@
+using K8sLab.Configuration;
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Scripts;
+
+/// <summary>scripts/pin-image.sh against a stand-in AWS CLI, on a copy of a real environment file.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class PinImageTests
+{
+    private static (ToolResult Result, string Folder, FakeBin Aws) Pin(string environment, string amiAnswer)
+    {
+        var folder = Directory.CreateTempSubdirectory("k8slab-pin-").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "scripts"));
+        Directory.CreateDirectory(Path.Combine(folder, "environments"));
+        File.Copy(Repo.PathOf("scripts", "pin-image.sh"), Path.Combine(folder, "scripts", "pin-image.sh"));
+        File.Copy(Repo.PathOf("environments", "dev.yaml"), Path.Combine(folder, "environments", "dev.yaml"));
+        var aws = new FakeBin().Add("aws", $$"""
+            case "$*" in
+              *get-parameter*) echo {{amiAnswer}} ;;
+              *describe-images*) echo example-ubuntu-noble-24.04-amd64-server ;;
+            esac
+            """);
+        var result = Tool.Run("bash", new[] { "scripts/pin-image.sh", environment }, folder, aws.Environment());
+        return (result, folder, aws);
+    }
+
+    [Fact]
+    public void Pinning_writes_the_current_image_into_the_environment_file_and_nothing_else()
+    {
+        var (result, folder, aws) = Pin("dev", Environments.ExampleAmi);
+        Assert.True(result.ExitCode == 0, result.Output);
+
+        var config = EnvironmentFiles.Load(Path.Combine(folder, "environments"), "dev");
+        Assert.Equal(Environments.ExampleAmi, config.MachineImage.AmiId);
+        Assert.Equal("example-ubuntu-noble-24.04-amd64-server", config.MachineImage.Name);
+        Assert.Contains(aws.Calls, c => c.Contains("ssm get-parameter --region eu-west-1 --name /aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id"));
+
+        var before = File.ReadAllLines(Repo.PathOf("environments", "dev.yaml")).Where(l => !l.TrimStart().StartsWith("amiId:"));
+        var after = File.ReadAllLines(Path.Combine(folder, "environments", "dev.yaml")).Where(l => !l.TrimStart().StartsWith("amiId:") && !l.TrimStart().StartsWith("name:"));
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void A_strange_answer_leaves_the_file_alone()
+    {
+        var (result, folder, _) = Pin("dev", "None");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("unexpected answer", result.StdErr);
+        Assert.Equal(File.ReadAllText(Repo.PathOf("environments", "dev.yaml")), File.ReadAllText(Path.Combine(folder, "environments", "dev.yaml")));
+    }
+
+    [Fact]
+    public void An_unknown_environment_is_named()
+    {
+        var (result, _, _) = Pin("staging", Environments.ExampleAmi);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("no environments/staging.yaml", result.StdErr);
+    }
+
+    [Theory]
+    [InlineData("scripts/pin-image.sh")]
+    [InlineData("scripts/test.sh")]
+    [InlineData(".ci/run")]
+    public void Repository_scripts_pass_shellcheck(string script)
+    {
+        var result = Tool.Run("shellcheck", new[] { Repo.PathOf(script.Split('/')) });
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+}

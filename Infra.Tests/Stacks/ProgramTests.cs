@@ -1,0 +1,45 @@
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Stacks;
+
+/// <summary>The app as the CDK CLI runs it: a process, its exit code, its output, what it writes.</summary>
+[Collection(CdkCollection.Name)]
+public class ProgramTests
+{
+    private static (ToolResult Result, string Outdir) Run(string environment)
+    {
+        var outdir = Path.Combine(Directory.CreateTempSubdirectory("k8slab-program-").FullName, "cdk.out");
+        var result = Tool.Run("dotnet", new[] { Path.Combine(AppContext.BaseDirectory, "K8sLab.dll") }, Repo.Root,
+            new Dictionary<string, string>
+            {
+                ["CDK_CONTEXT_JSON"] = $$"""{"env":"{{environment}}"}""",
+                ["CDK_OUTDIR"] = outdir,
+                // As under `npx cdk`: the project's pinned, supported Node runs jsii.
+                ["PATH"] = $"{Repo.PathOf("node_modules", ".bin")}:{Environment.GetEnvironmentVariable("PATH")}",
+            });
+        return (result, outdir);
+    }
+
+    [Fact]
+    public void A_bad_environment_fails_with_the_reason_no_stack_trace_and_nothing_written()
+    {
+        var (result, outdir) = Run("staging");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: environments/staging.yaml: no such environment file; available: dev, prod (choose one with -c env=NAME)", result.StdErr.Trim());
+        Assert.DoesNotContain(" at K8sLab", result.Output);
+        Assert.False(File.Exists(Path.Combine(outdir, "manifest.json")));
+    }
+
+    [Fact]
+    public void The_default_environment_synthesizes_offline_and_prints_its_summary()
+    {
+        var (result, outdir) = Run("dev");
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("K8sLab dev (eu-west-1): 4 stacks, 3 nodes", result.StdOut);
+        Assert.Matches(@"bastion\s+bastion\s+t3\.small\s+[\d,]+ B\s+[0-9a-f]{12}", result.StdOut);
+        Assert.Matches(@"worker-2\s+worker\s+t3\.medium\s+[\d,]+ B\s+[0-9a-f]{12}", result.StdOut);
+        Assert.Contains("NOT PINNED", result.StdOut);
+        Assert.Equal("", result.StdErr);
+        Assert.True(File.Exists(Path.Combine(outdir, "K8sLab-dev-Nodes.template.json")));
+    }
+}

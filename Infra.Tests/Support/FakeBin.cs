@@ -1,0 +1,31 @@
+using System.Runtime.Versioning;
+
+namespace K8sLab.Tests.Support;
+
+/// <summary>
+/// A folder of stand-in executables put first on PATH. Each records its arguments, one call per
+/// line, in CALLS_LOG, and answers what the test told it to.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class FakeBin
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("k8slab-fakebin-").FullName;
+    public string CallsLog => Path.Combine(Folder, "calls.log");
+
+    public FakeBin Add(string name, string body)
+    {
+        var path = Path.Combine(Folder, name);
+        File.WriteAllText(path, $"#!/bin/bash\necho \"{name} $*\" >> \"{CallsLog}\"\n{body}\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return this;
+    }
+
+    public IReadOnlyList<string> Calls => File.Exists(CallsLog) ? File.ReadAllLines(CallsLog) : Array.Empty<string>();
+
+    public Dictionary<string, string> Environment(Dictionary<string, string>? more = null)
+    {
+        var env = new Dictionary<string, string> { ["PATH"] = $"{Folder}:{System.Environment.GetEnvironmentVariable("PATH")}" };
+        foreach (var (k, v) in more ?? new()) env[k] = v;
+        return env;
+    }
+}

@@ -1,0 +1,30 @@
+#!/bin/bash
+# The README's test command. Installs what the tests validate with (Debian: cloud-init, shellcheck,
+# ansible; npm: the pinned CDK CLI and Node), then runs every test once, serially where CDK is involved.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for pair in cloud-init:cloud-init shellcheck:shellcheck ansible-inventory:ansible; do
+  command -v "${pair%%:*}" >/dev/null || missing+=("${pair##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ ! -x node_modules/.bin/cdk ] || [ ! -x node_modules/.bin/node ]; then npm ci --silent; fi
+
+# jsii runs on the project's pinned Node (22), as under `npx cdk`: no end-of-life banner.
+export PATH="$PWD/node_modules/.bin:$PATH"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+log=$(mktemp)
+status=0
+dotnet test K8sLab.sln --nologo -v q "$@" 2>&1 | tee "$log" || status=$?
+passed=$(sed -n -E 's/.*Passed:[[:space:]]+([0-9]+).*/\1/p' "$log" | tail -1)
+failed=$(sed -n -E 's/.*Failed:[[:space:]]+([0-9]+),.*/\1/p' "$log" | tail -1)
+rm -f "$log"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+exit $status
