@@ -24,6 +24,7 @@ public class EnvironmentFileTests
     [Theory]
     [InlineData("dev")]
     [InlineData("prod")]
+    [InlineData("cheap")]
     public void Every_shipped_environment_file_is_valid(string name)
     {
         var config = EnvironmentFiles.Load(Repo.EnvironmentsFolder, name);
@@ -225,7 +226,7 @@ public class EnvironmentFileTests
     public void A_missing_environment_file_lists_the_available_ones()
     {
         var e = Assert.Throws<ConfigException>(() => EnvironmentFiles.Load(Repo.EnvironmentsFolder, "staging"));
-        Assert.Equal("environments/staging.yaml: no such environment file; available: dev, prod (choose one with -c env=NAME)", Single(e));
+        Assert.Equal("environments/staging.yaml: no such environment file; available: cheap, dev, prod (choose one with -c env=NAME)", Single(e));
     }
 
     [Fact]

@@ -193,6 +193,7 @@ public class TrapTests
         var real = new BootstrapRenderer();
         var huge = new Mock<IBootstrapRenderer>();
         huge.Setup(r => r.RenderBastion(It.IsAny<BastionSpec>())).Returns<BastionSpec>(real.RenderBastion);
+        huge.Setup(r => r.RenderNatInstance()).Returns(real.RenderNatInstance);
         huge.Setup(r => r.RenderNode(It.IsAny<NodeSpec>())).Returns<NodeSpec>(n =>
             new UserDataDocument(real.RenderNode(n).Text + "# " + new string('x', 16 * 1024) + "\n"));
         var e = Assert.ThrowsAny<Exception>(() => Synth.Lab(Pinned, huge.Object));

@@ -62,19 +62,7 @@ public sealed class BootstrappedInstance : Construct
             KeyPair = props.KeyPair,
             UserData = UserData.Custom(props.UserData.Text),
             UserDataCausesReplacement = true,
-            BlockDevices = new IBlockDevice[]
-            {
-                new BlockDevice
-                {
-                    DeviceName = "/dev/sda1",
-                    Volume = BlockDeviceVolume.Ebs(props.VolumeGiB, new EbsDeviceOptions
-                    {
-                        Encrypted = true,
-                        VolumeType = EbsDeviceVolumeType.GP3,
-                        DeleteOnTermination = true,
-                    }),
-                },
-            },
+            BlockDevices = new IBlockDevice[] { RootVolume(props.VolumeGiB) },
         });
 
         var cfn = (CfnInstance)Instance.Node.DefaultChild!;
@@ -92,6 +80,51 @@ public sealed class BootstrappedInstance : Construct
         Tags.Of(Instance).Add("k8slab:node", props.Name);
         Tags.Of(Instance).Add(FingerprintTag, props.UserData.Fingerprint);
     }
+
+    /// <summary>Ubuntu's root device, encrypted explicitly rather than by an account default that may be off.</summary>
+    public static BlockDevice RootVolume(int gib) => new()
+    {
+        DeviceName = "/dev/sda1",
+        Volume = BlockDeviceVolume.Ebs(gib, new EbsDeviceOptions
+        {
+            Encrypted = true,
+            VolumeType = EbsDeviceVolumeType.GP3,
+            DeleteOnTermination = true,
+        }),
+    };
+
+    /// <summary>
+    /// Brings an instance built by another construct (the NAT instance provider) to the lab's rules:
+    /// the metadata template, an encrypted root volume, and a logical ID that carries the same
+    /// user-data hash CDK's UserDataCausesReplacement would append.
+    /// </summary>
+    public static void Harden(CfnInstance instance, LaunchTemplate metadata, int volumeGiB, string userData)
+    {
+        instance.LaunchTemplate = new CfnInstance.LaunchTemplateSpecificationProperty
+        {
+            LaunchTemplateId = metadata.LaunchTemplateId,
+            Version = metadata.LatestVersionNumber,
+        };
+        instance.BlockDeviceMappings = new[]
+        {
+            new CfnInstance.BlockDeviceMappingProperty
+            {
+                DeviceName = "/dev/sda1",
+                Ebs = new CfnInstance.EbsProperty { Encrypted = true, VolumeType = "gp3", VolumeSize = volumeGiB, DeleteOnTermination = true },
+            },
+        };
+        instance.OverrideLogicalId(Stack.Of(instance).GetLogicalId(instance) + UserDataHash(userData));
+        Tags.Of(instance).Add(FingerprintTag, new UserDataDocument(userData).Fingerprint);
+    }
+
+    /// <summary>CDK's replacement suffix: the first 16 hex digits of md5(JSON.stringify(user data)).</summary>
+    public static string UserDataHash(string userData) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(
+            System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(userData, JsStringify))))[..16];
+
+    // JSON.stringify escapes only quotes, backslashes and control characters.
+    private static readonly System.Text.Json.JsonSerializerOptions JsStringify =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The role's launch template: IMDSv2 only, one hop, so pods cannot reach the instance's credentials.</summary>
     public static LaunchTemplate MetadataTemplate(Construct scope, string id) => new(scope, id, new LaunchTemplateProps

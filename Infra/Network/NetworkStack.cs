@@ -1,9 +1,11 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Logs;
 using Constructs;
 using K8sLab.Bootstrap;
 using K8sLab.Configuration;
 using K8sLab.Images;
+using K8sLab.Instances;
 
 namespace K8sLab.Network;
 
@@ -22,12 +24,13 @@ public sealed class NetworkStack : Stack
     public NetworkStack(Construct scope, string id, NetworkStackProps props) : base(scope, id, props)
     {
         var network = props.Network;
+        var natUserData = props.Bootstrap.RenderNatInstance().Text;
         var natInstance = network.Nat == NatKind.Instance
             ? NatProvider.InstanceV2(new NatInstanceProps
             {
                 InstanceType = new InstanceType(network.NatInstanceType.Name),
                 MachineImage = props.Images.ImageFor(this),
-                UserData = UserData.Custom(props.Bootstrap.RenderNatInstance().Text),
+                UserData = UserData.Custom(natUserData),
                 DefaultAllowedTraffic = NatTrafficDirection.OUTBOUND_ONLY,
             })
             : null;
@@ -45,6 +48,28 @@ public sealed class NetworkStack : Stack
                 new SubnetConfiguration { Name = "nodes", SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
             },
         });
+
+        // Rejected traffic is what a probed lab wants to see; two weeks, and kept after a destroy
+        // for a post-mortem (it stops costing once the entries expire).
+        var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
+        {
+            Retention = RetentionDays.TWO_WEEKS,
+            RemovalPolicy = RemovalPolicy.RETAIN,
+        });
+        Vpc.AddFlowLog("RejectedTraffic", new FlowLogOptions
+        {
+            Destination = FlowLogDestination.ToCloudWatchLogs(flowLogs),
+            TrafficType = FlowLogTrafficType.REJECT,
+        });
+
+        if (natInstance is not null)
+        {
+            // The provider builds a plain instance: give it the lab's IMDSv2 template, an encrypted
+            // root volume and the same replace-on-user-data-change rule as every other instance.
+            var metadata = BootstrappedInstance.MetadataTemplate(this, "NatLaunchTemplate");
+            foreach (var instance in natInstance.GatewayInstances)
+                BootstrappedInstance.Harden((CfnInstance)instance.Node.DefaultChild!, metadata, 8, natUserData);
+        }
 
         // The nodes only send HTTP(S) out (packages, images, kubespray's downloads).
         foreach (var port in new[] { 80, 443 })

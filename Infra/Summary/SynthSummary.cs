@@ -19,6 +19,7 @@ public static class SynthSummary
         text.AppendLine($"  stacks  {string.Join(", ", lab.Stacks.Select(s => s.StackName))}");
         text.AppendLine($"  network {c.Network.VpcCidr} over {c.Network.ZoneCount} zones, {c.Network.NatCount} NAT {c.Network.Nat.ToString().ToLowerInvariant()}(s)");
         text.AppendLine($"  admin   SSH to the bastion from {c.Admin.Cidr}");
+        foreach (var warning in Warnings(c)) text.AppendLine($"  WARNING {warning}");
         text.AppendLine($"  image   {lab.Images.Describe()}");
         text.AppendLine($"  {"instance",-12} {"role",-14} {"type",-10} {"user data",10}  fingerprint");
 
@@ -31,6 +32,13 @@ public static class SynthSummary
                 text.AppendLine(Inv($"  ... and {rest.Count} more {role.Key} nodes, {rest.Select(r => r.Props.UserData.Fingerprint).Distinct().Count()} distinct fingerprints"));
         }
         return text.ToString().TrimEnd();
+    }
+
+    /// <summary>Choices the environment file made on purpose that weaken the lab.</summary>
+    public static IEnumerable<string> Warnings(Configuration.LabConfig c)
+    {
+        if (c.Admin.AllowAnyAddress && c.Admin.Cidr.PrefixLength == 0)
+            yield return $"the bastion's SSH is open to {c.Admin.Cidr} (admin.allowAnyAddress in {c.SourceFile}): expect probes within minutes";
     }
 
     private static string Line(BootstrappedInstance i) =>

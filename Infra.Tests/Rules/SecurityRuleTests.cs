@@ -1,0 +1,223 @@
+using System.Text.Json.Nodes;
+using K8sLab.Configuration;
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Rules;
+
+/// <summary>Every environment file of the repository, synthesized once for the whole rule suite.</summary>
+public sealed class AllEnvironments
+{
+    public IReadOnlyDictionary<string, Synthesized> ByName { get; } =
+        EnvironmentFiles.Available(Repo.EnvironmentsFolder).ToDictionary(name => name, Synth.RepositoryEnvironment);
+
+    public IEnumerable<string> Violations(Func<Synthesized, IEnumerable<string>> rule) =>
+        ByName.SelectMany(e => rule(e.Value).Select(v => $"{e.Key}: {v}"));
+}
+
+/// <summary>
+/// The rule suite: each rule passes on every environment file in the repository, and fails on a
+/// deliberately broken copy of a real template.
+/// </summary>
+[Collection(CdkCollection.Name)]
+public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<AllEnvironments>
+{
+    private Synthesized Dev => environments.ByName["dev"];
+    private Synthesized Cheap => environments.ByName["cheap"];
+
+    /// <summary>A copy of <paramref name="app"/> with one stack's template changed.</summary>
+    private static Synthesized Broken(Synthesized app, string stack, Action<JsonObject> change)
+    {
+        var template = app.Template(stack);
+        change(template);
+        var texts = app.Texts.ToDictionary(t => t.Key, t => t.Value);
+        texts[stack] = template.ToJsonString();
+        return new Synthesized(texts);
+    }
+
+    private static JsonObject First(JsonObject template, string type, Func<JsonObject, bool>? where = null) =>
+        template["Resources"]!.AsObject().Select(r => r.Value!.AsObject())
+            .First(r => r["Type"]!.GetValue<string>() == type && (where?.Invoke(r) ?? true));
+
+    private static void Add(JsonObject template, string id, JsonNode resource) => template["Resources"]!.AsObject()[id] = resource;
+
+    private static void Remove(JsonObject template, string type)
+    {
+        var resources = template["Resources"]!.AsObject();
+        foreach (var key in resources.Where(r => r.Value!["Type"]!.GetValue<string>() == type).Select(r => r.Key).ToList()) resources.Remove(key);
+    }
+
+    private static JsonNode Ref(JsonObject template, string idPart) =>
+        new JsonObject { ["Fn::GetAtt"] = new JsonArray(template["Resources"]!.AsObject()
+            .First(r => r.Key.StartsWith(idPart, StringComparison.Ordinal) && r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::SecurityGroup").Key, "GroupId") };
+
+    [Fact]
+    public void The_suite_covers_every_environment_file()
+    {
+        Assert.Equal(EnvironmentFiles.Available(Repo.EnvironmentsFolder), environments.ByName.Keys.Order());
+        Assert.Contains(Cheap.Resources("AWS::EC2::Instance"), r => r.Stack == "K8sLab-cheap-Network"); // the NAT instance
+    }
+
+    [Fact]
+    public void ImdsV2_with_hop_limit_one_on_every_instance()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.ImdsV2WithHopLimitOne));
+        var optional = Broken(Dev, "K8sLab-dev-Nodes", t => First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["MetadataOptions"]!["HttpTokens"] = "optional");
+        Assert.Contains(SecurityRules.ImdsV2WithHopLimitOne(optional), v => v.Contains("IMDSv2 is not required"));
+        var twoHops = Broken(Cheap, "K8sLab-cheap-Network", t => First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["MetadataOptions"]!["HttpPutResponseHopLimit"] = 2);
+        Assert.Contains(SecurityRules.ImdsV2WithHopLimitOne(twoHops), v => v.Contains("hop limit"));
+    }
+
+    [Fact]
+    public void Every_volume_encrypted_through_explicit_mappings()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.EbsEncrypted));
+        var plain = Broken(Dev, "K8sLab-dev-Bastion", t => First(t, "AWS::EC2::Instance")["Properties"]!["BlockDeviceMappings"]![0]!["Ebs"]!["Encrypted"] = false);
+        Assert.Contains(SecurityRules.EbsEncrypted(plain), v => v.Contains("is not encrypted"));
+        var implicitRoot = Broken(Cheap, "K8sLab-cheap-Network", t => First(t, "AWS::EC2::Instance")["Properties"]!.AsObject().Remove("BlockDeviceMappings"));
+        Assert.Contains(SecurityRules.EbsEncrypted(implicitRoot), v => v.Contains("no explicit block device mapping"));
+    }
+
+    [Fact]
+    public void No_ingress_from_anywhere()
+    {
+        Assert.Empty(environments.Violations(a => SecurityRules.NoIngressFromAnywhere(a)));
+        var open = Broken(Dev, "K8sLab-dev-Security", t =>
+            First(t, "AWS::EC2::SecurityGroup", g => g["Properties"]!["SecurityGroupIngress"] is not null)["Properties"]!["SecurityGroupIngress"]![0]!["CidrIp"] = "0.0.0.0/0");
+        Assert.Single(SecurityRules.NoIngressFromAnywhere(open));
+        var openV6 = Broken(Dev, "K8sLab-dev-Security", t => Add(t, "OpenV6", JsonNode.Parse("""
+            {"Type":"AWS::EC2::SecurityGroupIngress","Properties":{"IpProtocol":"tcp","FromPort":443,"ToPort":443,"CidrIpv6":"::/0","GroupId":"sg-1","Description":"x"}}
+            """)!));
+        Assert.Single(SecurityRules.NoIngressFromAnywhere(openV6));
+    }
+
+    [Fact]
+    public void An_explicit_opt_in_opens_only_the_bastions_ssh_and_warns()
+    {
+        var config = Environments.With("test", ("cidr: 203.0.113.10/32", "cidr: 0.0.0.0/0\n  allowAnyAddress: true"));
+        var optedIn = Synth.Lab(config);
+        Assert.Single(SecurityRules.NoIngressFromAnywhere(optedIn));
+        Assert.Empty(SecurityRules.NoIngressFromAnywhere(optedIn, adminAnywhereOptIn: true));
+        var warning = Assert.Single(Summary.SynthSummary.Warnings(config));
+        Assert.Contains("0.0.0.0/0", warning);
+        Assert.Empty(Summary.SynthSummary.Warnings(Environments.With()));
+    }
+
+    [Fact]
+    public void No_ingress_on_every_protocol()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.NoAllProtocolIngress));
+        var all = Broken(Dev, "K8sLab-dev-Security", t => Add(t, "AllTraffic", JsonNode.Parse("""
+            {"Type":"AWS::EC2::SecurityGroupIngress","Properties":{"IpProtocol":"-1","CidrIp":"10.0.0.0/8","GroupId":"sg-1","Description":"everything"}}
+            """)!));
+        Assert.Single(SecurityRules.NoAllProtocolIngress(all));
+    }
+
+    [Fact]
+    public void A_description_on_every_rule()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.RulesDescribed));
+        var bare = Broken(Dev, "K8sLab-dev-Security", t => First(t, "AWS::EC2::SecurityGroupIngress")["Properties"]!.AsObject().Remove("Description"));
+        Assert.Single(SecurityRules.RulesDescribed(bare));
+    }
+
+    [Fact]
+    public void Ssh_to_nodes_only_from_the_bastion()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.NodeSshOnlyFromBastion));
+        var fromWorkers = Broken(Dev, "K8sLab-dev-Security", t =>
+            First(t, "AWS::EC2::SecurityGroupIngress", r => r["Properties"]!["FromPort"]!.GetValue<int>() == 22)["Properties"]!["SourceSecurityGroupId"] = Ref(t, "WorkerGroup"));
+        Assert.Single(SecurityRules.NodeSshOnlyFromBastion(fromWorkers));
+    }
+
+    [Fact]
+    public void The_api_only_from_nodes_and_the_bastion()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.ApiOnlyFromNodesAndBastion));
+        var fromVpc = Broken(Dev, "K8sLab-dev-Security", t => Add(t, "ApiFromVpc", new JsonObject
+        {
+            ["Type"] = "AWS::EC2::SecurityGroupIngress",
+            ["Properties"] = new JsonObject { ["IpProtocol"] = "tcp", ["FromPort"] = 6443, ["ToPort"] = 6443, ["CidrIp"] = "10.0.0.0/8", ["GroupId"] = Ref(t, "ControlPlaneGroup"), ["Description"] = "x" },
+        }));
+        Assert.Single(SecurityRules.ApiOnlyFromNodesAndBastion(fromVpc));
+    }
+
+    [Fact]
+    public void Etcd_only_among_control_plane_nodes()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.EtcdOnlyAmongControlPlane));
+        var fromWorkers = Broken(Dev, "K8sLab-dev-Security", t =>
+            First(t, "AWS::EC2::SecurityGroupIngress", r => r["Properties"]!["FromPort"]!.GetValue<int>() == 2379)["Properties"]!["SourceSecurityGroupId"] = Ref(t, "WorkerGroup"));
+        Assert.Single(SecurityRules.EtcdOnlyAmongControlPlane(fromWorkers));
+    }
+
+    [Fact]
+    public void Flow_logs_on_every_vpc()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.FlowLogsOn));
+        Assert.Single(SecurityRules.FlowLogsOn(Broken(Dev, "K8sLab-dev-Network", t => Remove(t, "AWS::EC2::FlowLog"))));
+    }
+
+    [Fact]
+    public void The_default_security_group_is_closed()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.DefaultSecurityGroupClosed));
+        Assert.Single(SecurityRules.DefaultSecurityGroupClosed(Broken(Dev, "K8sLab-dev-Network", t => Remove(t, "Custom::VpcRestrictDefaultSG"))));
+    }
+
+    [Fact]
+    public void No_public_ip_on_any_node()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.NoPublicIpOnNodes));
+        var exposed = Broken(Dev, "K8sLab-dev-Nodes", t => First(t, "AWS::EC2::Instance")["Properties"]!["NetworkInterfaces"]![0]!["AssociatePublicIpAddress"] = true);
+        Assert.Single(SecurityRules.NoPublicIpOnNodes(exposed));
+    }
+
+    [Fact]
+    public void Iam_without_wildcard_actions_and_star_resources_only_where_unavoidable()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.LeastPrivilegeIam));
+        var wide = Broken(Dev, "K8sLab-dev-Security", t =>
+            First(t, "AWS::IAM::Policy")["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().Add(JsonNode.Parse("""
+                {"Effect":"Allow","Action":["ec2:*","s3:GetObject"],"Resource":"*"}
+                """)));
+        var violations = SecurityRules.LeastPrivilegeIam(wide).ToList();
+        Assert.Contains(violations, v => v.Contains("wildcard action ec2:*"));
+        Assert.Contains(violations, v => v.Contains("s3:GetObject on resource \"*\""));
+    }
+
+    [Theory]
+    [InlineData("-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA\\n")]
+    [InlineData("export AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE12")]
+    [InlineData("aws_secret_access_key = wJalrXUtnFEMIEXAMPLEKEY")]
+    [InlineData("password: hunter2hunter2")]
+    public void No_secrets_in_user_data(string secret)
+    {
+        Assert.Empty(environments.Violations(SecurityRules.NoSecretsInUserData));
+        var leaky = Broken(Dev, "K8sLab-dev-Bastion", t =>
+        {
+            var userData = First(t, "AWS::EC2::Instance")["Properties"]!["UserData"]!.AsObject();
+            userData["Fn::Base64"] = userData["Fn::Base64"]!.GetValue<string>() + "runcmd:\n- echo " + System.Text.RegularExpressions.Regex.Unescape(secret) + "\n";
+        });
+        Assert.NotEmpty(SecurityRules.NoSecretsInUserData(leaky));
+    }
+
+    [Fact]
+    public void User_data_within_16_KB()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.UserDataWithinLimit));
+        var huge = Broken(Dev, "K8sLab-dev-Nodes", t =>
+            First(t, "AWS::EC2::Instance")["Properties"]!["UserData"]!["Fn::Base64"] = "#cloud-config\n#" + new string('x', 17000));
+        Assert.Single(SecurityRules.UserDataWithinLimit(huge));
+    }
+
+    [Fact]
+    public void The_traps_hold_on_every_environment_file()
+    {
+        Assert.Empty(environments.Violations(TemplateRules.ExportsCarryNoInstanceAttribute));
+        Assert.Empty(environments.Violations(TemplateRules.UserDataIsSelfContained));
+        Assert.Empty(environments.Violations(TemplateRules.NoFixedPrivateIp));
+        Assert.Empty(environments.Violations(TemplateRules.ImagesArePinned));
+        Assert.Empty(environments.Violations(TemplateRules.ReplacementFollowsUserData));
+        Assert.Empty(environments.Violations(TemplateRules.FingerprintTagsMatch));
+    }
+}

@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Rules;
+
+/// <summary>
+/// Security and reliability rules of AWS Security Hub, cdk-nag and checkov that apply to the lab,
+/// checked on synthesized templates. Each returns its violations; SECURITY.md lists them.
+/// </summary>
+public static class SecurityRules
+{
+    private const string Instance = "AWS::EC2::Instance";
+    private static readonly string[] NodeRoles = { "control-plane", "worker" };
+
+    /// <summary>IMDSv2 only, hop limit 1 (Security Hub EC2.8; cdk-nag EC29/AwsSolutions-EC29... IMDSv2).</summary>
+    public static IEnumerable<string> ImdsV2WithHopLimitOne(Synthesized app)
+    {
+        foreach (var (stack, id, resource) in app.Resources(Instance))
+        {
+            var template = app.Template(stack)["Resources"]!.AsObject();
+            var ltRef = Json.References(resource["Properties"]?["LaunchTemplate"]?["LaunchTemplateId"]).FirstOrDefault();
+            var options = ltRef is null ? null : template[ltRef]?["Properties"]?["LaunchTemplateData"]?["MetadataOptions"];
+            if (options?["HttpTokens"]?.GetValue<string>() != "required")
+                yield return $"{stack}/{id}: IMDSv2 is not required";
+            if (options?["HttpPutResponseHopLimit"]?.GetValue<int>() != 1)
+                yield return $"{stack}/{id}: metadata hop limit is not 1 (pods could reach the instance's credentials)";
+        }
+    }
+
+    /// <summary>Every instance's volumes encrypted through explicit mappings (EC2.3/EC2.7; cdk-nag EC26).</summary>
+    public static IEnumerable<string> EbsEncrypted(Synthesized app)
+    {
+        foreach (var (stack, id, resource) in app.Resources(Instance))
+        {
+            var mappings = resource["Properties"]?["BlockDeviceMappings"]?.AsArray();
+            if (mappings is null || mappings.Count == 0) yield return $"{stack}/{id}: no explicit block device mapping (root volume encryption left to the account)";
+            else foreach (var m in mappings.Where(m => m?["Ebs"]?["Encrypted"]?.GetValue<bool>() != true))
+                yield return $"{stack}/{id}: volume {m?["DeviceName"]} is not encrypted";
+        }
+        foreach (var (stack, id, resource) in app.Resources("AWS::EC2::Volume"))
+            if (resource["Properties"]?["Encrypted"]?.GetValue<bool>() != true) yield return $"{stack}/{id}: volume is not encrypted";
+    }
+
+    /// <summary>
+    /// No ingress from anywhere (EC2.13, EC2.14, EC2.18; cdk-nag EC23). The bastion's SSH may be open
+    /// only where the environment opted in, which the synth then warns about.
+    /// </summary>
+    public static IEnumerable<string> NoIngressFromAnywhere(Synthesized app, bool adminAnywhereOptIn = false) =>
+        from i in Ingress(app)
+        where i.Rule["CidrIp"]?.GetValue<string>() == "0.0.0.0/0" || i.Rule["CidrIpv6"]?.GetValue<string>() == "::/0"
+        where !(adminAnywhereOptIn && i.Target.Contains("BastionGroup") && Port(i.Rule, "FromPort") == 22 && Port(i.Rule, "ToPort") == 22)
+        select $"{i.Stack}: ingress to {i.Target} from anywhere on {Describe(i.Rule)}";
+
+    /// <summary>No ingress on all protocols (checkov CKV_AWS_277 family; cdk-nag EC23).</summary>
+    public static IEnumerable<string> NoAllProtocolIngress(Synthesized app) =>
+        from i in Ingress(app)
+        where i.Rule["IpProtocol"]?.ToString() == "-1"
+        select $"{i.Stack}: ingress to {i.Target} allows every protocol";
+
+    /// <summary>A description on every rule, ingress and egress (checkov CKV_AWS_23).</summary>
+    public static IEnumerable<string> RulesDescribed(Synthesized app) =>
+        from r in Ingress(app).Concat(Egress(app))
+        where string.IsNullOrWhiteSpace(r.Rule["Description"]?.GetValue<string>())
+        select $"{r.Stack}: rule on {r.Target} ({Describe(r.Rule)}) has no description";
+
+    /// <summary>SSH to a node only from the bastion's group.</summary>
+    public static IEnumerable<string> NodeSshOnlyFromBastion(Synthesized app) =>
+        from i in NodeIngress(app)
+        where Covers(i.Rule, 22) && !SourceIs(i.Rule, "BastionGroup")
+        select $"{i.Stack}: SSH to {i.Target} from {Source(i.Rule)}";
+
+    /// <summary>The Kubernetes API only from the nodes and the bastion.</summary>
+    public static IEnumerable<string> ApiOnlyFromNodesAndBastion(Synthesized app) =>
+        from i in NodeIngress(app)
+        where Covers(i.Rule, 6443) && !(SourceIs(i.Rule, "BastionGroup") || SourceIs(i.Rule, "ControlPlaneGroup") || SourceIs(i.Rule, "WorkerGroup"))
+        select $"{i.Stack}: 6443 to {i.Target} from {Source(i.Rule)}";
+
+    /// <summary>etcd's ports only among control-plane nodes.</summary>
+    public static IEnumerable<string> EtcdOnlyAmongControlPlane(Synthesized app) =>
+        from i in Ingress(app)
+        where Covers(i.Rule, 2379) || Covers(i.Rule, 2380)
+        where !(i.Target.Contains("ControlPlaneGroup") && SourceIs(i.Rule, "ControlPlaneGroup"))
+        select $"{i.Stack}: etcd port to {i.Target} from {Source(i.Rule)}";
+
+    /// <summary>Flow logs on every VPC (EC2.6; cdk-nag VPC7).</summary>
+    public static IEnumerable<string> FlowLogsOn(Synthesized app) =>
+        from vpc in app.Resources("AWS::EC2::VPC")
+        where !app.Resources("AWS::EC2::FlowLog").Any(f => f.Stack == vpc.Stack && Json.References(f.Resource["Properties"]?["ResourceId"]).Contains(vpc.LogicalId))
+        select $"{vpc.Stack}/{vpc.LogicalId}: no flow log";
+
+    /// <summary>The default security group has no rules (EC2.2).</summary>
+    public static IEnumerable<string> DefaultSecurityGroupClosed(Synthesized app) =>
+        from vpc in app.Resources("AWS::EC2::VPC")
+        where !app.Resources("Custom::VpcRestrictDefaultSG").Any(c => c.Stack == vpc.Stack && Json.References(c.Resource["Properties"]?["DefaultSecurityGroupId"]).Contains(vpc.LogicalId))
+        select $"{vpc.Stack}/{vpc.LogicalId}: default security group keeps its rules";
+
+    /// <summary>No public IP on a node (EC2.9).</summary>
+    public static IEnumerable<string> NoPublicIpOnNodes(Synthesized app) =>
+        from r in app.Resources(Instance)
+        where NodeRoles.Contains(Json.Tag(r.Resource, "k8slab:role"))
+        let interfaces = r.Resource["Properties"]?["NetworkInterfaces"]?.AsArray()
+        where interfaces is null || interfaces.Any(n => n?["AssociatePublicIpAddress"]?.GetValue<bool>() != false)
+        select $"{r.Stack}/{r.LogicalId}: node may get a public IP";
+
+    /// <summary>
+    /// Actions whose AWS API offers no resource-level permission, so "*" is the only resource they
+    /// accept (IAM service authorization reference for EC2: Describe* calls).
+    /// </summary>
+    public static readonly IReadOnlySet<string> ActionsWithoutResourceLevelPermissions =
+        new HashSet<string> { "ec2:DescribeKeyPairs", "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeTags" };
+
+    /// <summary>No wildcard actions; "*" resources only for the actions above (IAM.1, IAM.21; cdk-nag IAM5).</summary>
+    public static IEnumerable<string> LeastPrivilegeIam(Synthesized app)
+    {
+        foreach (var (stack, id, statement) in Statements(app))
+        {
+            if (statement["Effect"]?.GetValue<string>() != "Allow") continue;
+            var actions = Strings(statement["Action"]).ToList();
+            foreach (var action in actions.Where(a => a.Contains('*')))
+                yield return $"{stack}/{id}: wildcard action {action}";
+            if (Strings(statement["Resource"]).Contains("*"))
+                foreach (var action in actions.Where(a => !ActionsWithoutResourceLevelPermissions.Contains(a)))
+                    yield return $"{stack}/{id}: {action} on resource \"*\"";
+        }
+    }
+
+    private static readonly Regex[] SecretPatterns =
+    {
+        new("-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+        new(@"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+        new(@"(?i)aws_secret_access_key\s*[=:]"),
+        new(@"(?i)\b(password|passwd|secret|token)\s*[=:]\s*['""]?[^\s'""$]{8,}"),
+    };
+
+    /// <summary>No secrets in user data (cdk-nag EC2 user-data rules; checkov CKV_AWS_46).</summary>
+    public static IEnumerable<string> NoSecretsInUserData(Synthesized app) =>
+        from r in app.Resources(Instance)
+        let text = r.Resource["Properties"]?["UserData"]?["Fn::Base64"]?.ToJsonString() ?? ""
+        from pattern in SecretPatterns
+        where pattern.IsMatch(text)
+        select $"{r.Stack}/{r.LogicalId}: user data matches secret pattern {pattern}";
+
+    /// <summary>EC2's 16 KB user data limit, on the template.</summary>
+    public static IEnumerable<string> UserDataWithinLimit(Synthesized app) =>
+        from r in app.Resources(Instance)
+        let text = r.Resource["Properties"]?["UserData"]?["Fn::Base64"]?.GetValue<string>() ?? ""
+        where System.Text.Encoding.UTF8.GetByteCount(text) > 16 * 1024
+        select $"{r.Stack}/{r.LogicalId}: user data over 16 KB";
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private sealed record RuleAt(string Stack, string Target, JsonNode Rule);
+
+    private static IEnumerable<RuleAt> Ingress(Synthesized app) =>
+        app.Resources("AWS::EC2::SecurityGroupIngress").Select(r => new RuleAt(r.Stack, TargetOf(r.Resource["Properties"]!["GroupId"], r.LogicalId), r.Resource["Properties"]!))
+            .Concat(app.Resources("AWS::EC2::SecurityGroup").SelectMany(g =>
+                (g.Resource["Properties"]?["SecurityGroupIngress"]?.AsArray() ?? new JsonArray()).Select(i => new RuleAt(g.Stack, g.LogicalId, i!))));
+
+    private static IEnumerable<RuleAt> Egress(Synthesized app) =>
+        app.Resources("AWS::EC2::SecurityGroupEgress").Select(r => new RuleAt(r.Stack, TargetOf(r.Resource["Properties"]!["GroupId"], r.LogicalId), r.Resource["Properties"]!))
+            .Concat(app.Resources("AWS::EC2::SecurityGroup").SelectMany(g =>
+                (g.Resource["Properties"]?["SecurityGroupEgress"]?.AsArray() ?? new JsonArray()).Select(e => new RuleAt(g.Stack, g.LogicalId, e!))));
+
+    private static IEnumerable<RuleAt> NodeIngress(Synthesized app) =>
+        Ingress(app).Where(i => i.Target.Contains("ControlPlaneGroup") || i.Target.Contains("WorkerGroup"));
+
+    private static string TargetOf(JsonNode? groupId, string fallback) => Json.References(groupId).FirstOrDefault() ?? fallback;
+
+    private static bool SourceIs(JsonNode rule, string group) =>
+        Json.References(rule["SourceSecurityGroupId"]).Any(id => id.Contains(group));
+
+    private static string Source(JsonNode rule) =>
+        rule["CidrIp"]?.GetValue<string>() ?? rule["CidrIpv6"]?.GetValue<string>() ?? Json.References(rule["SourceSecurityGroupId"]).FirstOrDefault() ?? "?";
+
+    private static int Port(JsonNode rule, string key) => rule[key] is JsonValue v ? v.GetValue<int>() : -1;
+
+    private static bool Covers(JsonNode rule, int port) =>
+        rule["IpProtocol"]?.ToString() == "-1" || (Port(rule, "FromPort") <= port && port <= Port(rule, "ToPort"));
+
+    private static string Describe(JsonNode rule) => $"{rule["IpProtocol"]} {Port(rule, "FromPort")}-{Port(rule, "ToPort")}";
+
+    private static IEnumerable<(string Stack, string Id, JsonObject Statement)> Statements(Synthesized app)
+    {
+        IEnumerable<JsonObject> In(JsonNode? document) =>
+            (document?["Statement"]?.AsArray() ?? new JsonArray()).OfType<JsonObject>();
+        foreach (var (stack, id, r) in app.Resources("AWS::IAM::Policy").Concat(app.Resources("AWS::IAM::ManagedPolicy")))
+            foreach (var s in In(r["Properties"]?["PolicyDocument"])) yield return (stack, id, s);
+        foreach (var (stack, id, r) in app.Resources("AWS::IAM::Role"))
+            foreach (var p in r["Properties"]?["Policies"]?.AsArray() ?? new JsonArray())
+                foreach (var s in In(p?["PolicyDocument"])) yield return (stack, id, s);
+    }
+
+    private static IEnumerable<string> Strings(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var s) => new[] { s },
+        JsonArray a => a.SelectMany(Strings),
+        _ => Array.Empty<string>(),
+    };
+}
