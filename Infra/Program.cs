@@ -8,6 +8,9 @@ using K8sLab.Summary;
 
 // Wiring only: read the environment file, build its stacks, synthesize, summarize.
 var started = Stopwatch.StartNew();
+// CDK's own NAT instance provider calls a deprecated prop internally; the user can do nothing about
+// it, so jsii (started below, inheriting this environment) keeps that notice out of their output.
+System.Environment.SetEnvironmentVariable("JSII_DEPRECATED", "quiet");
 try
 {
     var app = new App();

@@ -31,6 +31,15 @@ public class ProgramTests
     }
 
     [Fact]
+    public void The_nat_instance_environment_synthesizes_without_cdk_deprecation_notices()
+    {
+        var (result, _) = Run("cheap");
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.DoesNotContain("deprecated", result.Output);
+        Assert.Equal("", result.StdErr);
+    }
+
+    [Fact]
     public void The_default_environment_synthesizes_offline_and_prints_its_summary()
     {
         var (result, outdir) = Run("dev");
