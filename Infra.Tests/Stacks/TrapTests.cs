@@ -31,6 +31,17 @@ public class TrapTests
         tamper?.Invoke(instance);
     });
 
+    /// <summary>A renderer that renders as the real one does until a test sets up a change.</summary>
+    private static Mock<IBootstrapRenderer> Delegating()
+    {
+        var real = new BootstrapRenderer();
+        var mock = new Mock<IBootstrapRenderer>();
+        mock.Setup(r => r.RenderNode(It.IsAny<NodeSpec>())).Returns<NodeSpec>(real.RenderNode);
+        mock.Setup(r => r.RenderBastion(It.IsAny<BastionSpec>())).Returns<BastionSpec>(real.RenderBastion);
+        mock.Setup(r => r.RenderNatInstance()).Returns(real.RenderNatInstance);
+        return mock;
+    }
+
     private static string InstanceId(Synthesized s) => Assert.Single(s.Resources("AWS::EC2::Instance")).LogicalId;
 
     [Fact]
@@ -72,9 +83,7 @@ public class TrapTests
     public void Changing_one_workers_bootstrap_replaces_that_worker_only()
     {
         var real = new BootstrapRenderer();
-        var changed = new Mock<IBootstrapRenderer>();
-        changed.Setup(r => r.RenderBastion(It.IsAny<BastionSpec>())).Returns<BastionSpec>(real.RenderBastion);
-        changed.Setup(r => r.RenderNatInstance()).Returns(real.RenderNatInstance);
+        var changed = Delegating();
         changed.Setup(r => r.RenderNode(It.IsAny<NodeSpec>())).Returns<NodeSpec>(node => node.Name == "worker-2"
             ? new UserDataDocument(real.RenderNode(node).Text + "bootcmd:\n- echo changed\n")
             : real.RenderNode(node));
@@ -94,9 +103,7 @@ public class TrapTests
     public void Changing_the_bastions_bootstrap_replaces_no_node()
     {
         var real = new BootstrapRenderer();
-        var changed = new Mock<IBootstrapRenderer>();
-        changed.Setup(r => r.RenderNode(It.IsAny<NodeSpec>())).Returns<NodeSpec>(real.RenderNode);
-        changed.Setup(r => r.RenderNatInstance()).Returns(real.RenderNatInstance);
+        var changed = Delegating();
         changed.Setup(r => r.RenderBastion(It.IsAny<BastionSpec>()))
             .Returns<BastionSpec>(b => new UserDataDocument(real.RenderBastion(b).Text + "bootcmd:\n- echo changed\n"));
 
@@ -191,9 +198,7 @@ public class TrapTests
     public void Trap7_user_data_over_16KB_fails_the_synth_naming_the_instance()
     {
         var real = new BootstrapRenderer();
-        var huge = new Mock<IBootstrapRenderer>();
-        huge.Setup(r => r.RenderBastion(It.IsAny<BastionSpec>())).Returns<BastionSpec>(real.RenderBastion);
-        huge.Setup(r => r.RenderNatInstance()).Returns(real.RenderNatInstance);
+        var huge = Delegating();
         huge.Setup(r => r.RenderNode(It.IsAny<NodeSpec>())).Returns<NodeSpec>(n =>
             new UserDataDocument(real.RenderNode(n).Text + "# " + new string('x', 16 * 1024) + "\n"));
         var e = Assert.ThrowsAny<Exception>(() => Synth.Lab(Pinned, huge.Object));
