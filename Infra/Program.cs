@@ -18,6 +18,8 @@ try
     var config = EnvironmentFiles.Load(EnvironmentFiles.FindFolder(Directory.GetCurrentDirectory()), environment);
     var lab = Lab.Create(app, config, new BootstrapRenderer(), new PinnedImageSource(config.MachineImage, config.Environment));
     var assembly = app.Synth();
+    var tooLarge = assembly.Stacks.SelectMany(s => TemplateLimits.Check(s.StackName, Path.Combine(assembly.Directory, s.TemplateFile), config.SourceFile)).ToList();
+    if (tooLarge.Count > 0) throw new ConfigException(tooLarge);
     Console.WriteLine(SynthSummary.Format(lab, started.Elapsed, Path.GetRelativePath(Directory.GetCurrentDirectory(), assembly.Directory)));
     return 0;
 }
