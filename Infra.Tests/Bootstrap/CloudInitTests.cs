@@ -89,22 +89,24 @@ public class CloudInitTests
         Assert.Contains("net.ipv4.ip_forward = 1", files["/etc/sysctl.d/99-kubernetes.conf"]);
         Assert.Contains("swap:\n  size: 0\n", text);
         Assert.Contains("- swapoff -a\n", text);
-        Assert.Contains("hostname: worker-1\n", text);
+        Assert.Contains("preserve_hostname: true\n", text);
+        Assert.Equal(BootstrapRenderer.Script("name-node.sh"), files["/usr/local/sbin/k8slab-name-node"]);
+        Assert.Contains("- /usr/local/sbin/k8slab-name-node\n", text);
         Assert.Contains("ssh_pwauth: false\n", text);
         Assert.DoesNotContain("ssh_authorized_keys", text);
     }
 
     [Fact]
-    public void Rendering_is_deterministic_and_each_node_has_its_own_document()
+    public void Rendering_is_deterministic_and_the_nodes_of_a_role_share_one_document()
     {
         var renderer = new BootstrapRenderer();
         var a = renderer.RenderNode(new NodeSpec("test", NodeRole.Worker, 1));
         var b = renderer.RenderNode(new NodeSpec("test", NodeRole.Worker, 1));
         var c = renderer.RenderNode(new NodeSpec("test", NodeRole.Worker, 2));
         Assert.Equal(a.Text, b.Text);
-        Assert.Equal(a.Fingerprint, b.Fingerprint);
-        Assert.NotEqual(a.Fingerprint, c.Fingerprint);
+        Assert.Equal(a.Fingerprint, c.Fingerprint);
         Assert.Equal(64, a.Fingerprint.Length);
+        Assert.NotEqual(a.Fingerprint, renderer.RenderBastion(new BastionSpec("test", "eu-west-1")).Fingerprint);
     }
 
     /// <summary>The shell in a document: each executable file it writes, and its runcmd as one script.</summary>

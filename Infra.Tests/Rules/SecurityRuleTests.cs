@@ -195,7 +195,7 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
         Assert.Empty(environments.Violations(SecurityRules.NoSecretsInUserData));
         var leaky = Broken(Dev, "K8sLab-dev-Bastion", t =>
         {
-            var userData = First(t, "AWS::EC2::Instance")["Properties"]!["UserData"]!.AsObject();
+            var userData = First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"]!.AsObject();
             userData["Fn::Base64"] = userData["Fn::Base64"]!.GetValue<string>() + "runcmd:\n- echo " + System.Text.RegularExpressions.Regex.Unescape(secret) + "\n";
         });
         Assert.NotEmpty(SecurityRules.NoSecretsInUserData(leaky));
@@ -206,7 +206,7 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
     {
         Assert.Empty(environments.Violations(SecurityRules.UserDataWithinLimit));
         var huge = Broken(Dev, "K8sLab-dev-Nodes", t =>
-            First(t, "AWS::EC2::Instance")["Properties"]!["UserData"]!["Fn::Base64"] = "#cloud-config\n#" + new string('x', 17000));
+            First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"]!["Fn::Base64"] = "#cloud-config\n#" + new string('x', 17000));
         Assert.Single(SecurityRules.UserDataWithinLimit(huge));
     }
 

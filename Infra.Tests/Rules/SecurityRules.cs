@@ -136,7 +136,7 @@ public static class SecurityRules
     /// <summary>No secrets in user data (cdk-nag EC2 user-data rules; checkov CKV_AWS_46).</summary>
     public static IEnumerable<string> NoSecretsInUserData(Synthesized app) =>
         from r in app.Resources(Instance)
-        let text = r.Resource["Properties"]?["UserData"]?["Fn::Base64"]?.ToJsonString() ?? ""
+        let text = Json.UserData(app, r.Stack, r.Resource)?.ToJsonString() ?? ""
         from pattern in SecretPatterns
         where pattern.IsMatch(text)
         select $"{r.Stack}/{r.LogicalId}: user data matches secret pattern {pattern}";
@@ -144,7 +144,7 @@ public static class SecurityRules
     /// <summary>EC2's 16 KB user data limit, on the template.</summary>
     public static IEnumerable<string> UserDataWithinLimit(Synthesized app) =>
         from r in app.Resources(Instance)
-        let text = r.Resource["Properties"]?["UserData"]?["Fn::Base64"]?.GetValue<string>() ?? ""
+        let text = (Json.UserData(app, r.Stack, r.Resource) as JsonValue)?.GetValue<string>() ?? ""
         where System.Text.Encoding.UTF8.GetByteCount(text) > 16 * 1024
         select $"{r.Stack}/{r.LogicalId}: user data over 16 KB";
 

@@ -34,7 +34,7 @@ public static class TemplateRules
     /// </summary>
     public static IEnumerable<string> UserDataIsSelfContained(Synthesized app) =>
         from r in app.Resources(Instance)
-        let userData = r.Resource["Properties"]?["UserData"]?["Fn::Base64"]
+        let userData = Json.UserData(app, r.Stack, r.Resource)
         where userData is not JsonValue
         select $"{r.Stack}/{r.LogicalId}: user data is not a literal document (it embeds {string.Join(", ", Json.References(userData).DefaultIfEmpty("an intrinsic"))})";
 
@@ -72,14 +72,14 @@ public static class TemplateRules
     /// </summary>
     public static IEnumerable<string> ReplacementFollowsUserData(Synthesized app) =>
         from r in app.Resources(Instance)
-        let text = r.Resource["Properties"]?["UserData"]?["Fn::Base64"] is JsonValue v ? v.GetValue<string>() : null
+        let text = Json.UserData(app, r.Stack, r.Resource) is JsonValue v ? v.GetValue<string>() : null
         where text is null || !r.LogicalId.EndsWith(CdkUserDataHash(text), StringComparison.Ordinal)
         select $"{r.Stack}/{r.LogicalId}: logical ID does not carry the hash of its user data, so a change would not replace it";
 
     /// <summary>Each instance carries the fingerprint of exactly the document it boots.</summary>
     public static IEnumerable<string> FingerprintTagsMatch(Synthesized app) =>
         from r in app.Resources(Instance)
-        let text = r.Resource["Properties"]?["UserData"]?["Fn::Base64"]?.GetValue<string>() ?? ""
+        let text = (Json.UserData(app, r.Stack, r.Resource) as JsonValue)?.GetValue<string>() ?? ""
         let tag = Json.Tag(r.Resource, K8sLab.Instances.BootstrappedInstance.FingerprintTag)
         where tag != new UserDataDocument(text).Fingerprint
         select $"{r.Stack}/{r.LogicalId}: fingerprint tag {tag ?? "missing"} does not match its user data";
@@ -122,6 +122,19 @@ public static class Json
                 foreach (var id in References(item)) yield return id;
                 break;
         }
+    }
+
+    /// <summary>
+    /// What an instance boots: its own UserData where it has one (which wins over its launch
+    /// template's), else its launch template's; the value inside Fn::Base64.
+    /// </summary>
+    public static JsonNode? UserData(Synthesized app, string stack, JsonObject instance)
+    {
+        var own = instance["Properties"]?["UserData"];
+        if (own is not null) return own["Fn::Base64"] ?? own;
+        var template = References(instance["Properties"]?["LaunchTemplate"]?["LaunchTemplateId"]).FirstOrDefault();
+        var data = template is null ? null : app.Template(stack)["Resources"]?[template]?["Properties"]?["LaunchTemplateData"]?["UserData"];
+        return data?["Fn::Base64"] ?? data;
     }
 
     public static string? Tag(JsonObject resource, string key) =>

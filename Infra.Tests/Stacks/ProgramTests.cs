@@ -46,7 +46,7 @@ public class ProgramTests
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("K8sLab dev (eu-west-1): 4 stacks, 3 nodes", result.StdOut);
         Assert.Matches(@"bastion\s+bastion\s+t3\.small\s+[\d,]+ B\s+[0-9a-f]{12}", result.StdOut);
-        Assert.Matches(@"worker-2\s+worker\s+t3\.medium\s+[\d,]+ B\s+[0-9a-f]{12}", result.StdOut);
+        Assert.Matches(@"worker-1\.\.2\s+worker\s+t3\.medium\s+[\d,]+ B\s+[0-9a-f]{12}", result.StdOut);
         Assert.Contains("NOT PINNED", result.StdOut);
         Assert.Equal("", result.StdErr);
         Assert.True(File.Exists(Path.Combine(outdir, "K8sLab-dev-Nodes.template.json")));

@@ -71,7 +71,7 @@ public class TrapTests
     }
 
     [Fact]
-    public void The_lab_sets_the_flag_and_never_touches_the_L1_user_data()
+    public void Every_lab_instance_carries_the_hash_of_the_user_data_it_boots()
     {
         var lab = Synth.Lab(Pinned);
         Assert.Equal(4, lab.Resources("AWS::EC2::Instance").Count());
@@ -137,7 +137,7 @@ public class TrapTests
         var broken = Synth.App(app =>
         {
             var lab = Lab.Create(app, Pinned, new BootstrapRenderer(), new PinnedImageSource(Pinned.MachineImage, "test"));
-            _ = new CfnOutput(lab.Nodes, "BastionAddress", new CfnOutputProps { Value = lab.Bastion.Bastion.Instance.InstancePrivateIp });
+            _ = new CfnOutput(lab.Nodes, "BastionAddress", new CfnOutputProps { Value = lab.Bastion.Bastion.Instance.AttrPrivateIp });
         });
         var violation = Assert.Single(TemplateRules.ExportsCarryNoInstanceAttribute(broken));
         Assert.StartsWith("K8sLab-test-Bastion: export", violation);
@@ -152,7 +152,7 @@ public class TrapTests
             var lab = Lab.Create(app, Pinned, new BootstrapRenderer(), new PinnedImageSource(Pinned.MachineImage, "test"));
             var worker = lab.Nodes.Nodes.Last().Instance;
             var controlPlane = lab.Nodes.Nodes.First().Instance;
-            worker.UserData.AddCommands("echo " + controlPlane.InstancePrivateIp);
+            worker.UserData = Fn.Base64("#!/bin/sh\necho " + controlPlane.AttrPrivateIp);
         });
         Assert.Contains(TemplateRules.UserDataIsSelfContained(broken), v => v.Contains("cp1"));
     }
@@ -202,7 +202,7 @@ public class TrapTests
         huge.Setup(r => r.RenderNode(It.IsAny<NodeSpec>())).Returns<NodeSpec>(n =>
             new UserDataDocument(real.RenderNode(n).Text + "# " + new string('x', 16 * 1024) + "\n"));
         var e = Assert.ThrowsAny<Exception>(() => Synth.Lab(Pinned, huge.Object));
-        Assert.Contains("the document of instance 'cp-1' is", e.Message);
+        Assert.Contains("BootstrapTemplate.Document: the document of instance 'cp-1' is", e.Message);
         Assert.Contains("EC2 takes at most 16384", e.Message);
     }
 }

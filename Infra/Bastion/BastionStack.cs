@@ -31,25 +31,22 @@ public sealed class BastionStack : Stack
             Name = "bastion",
             Role = "bastion",
             NamePrefix = $"k8slab-{config.Environment}",
-            UserData = props.Bootstrap.RenderBastion(new BastionSpec(config.Environment, config.Region)),
+            Bootstrap = BootstrapTemplate.For(this, "Bastion", props.Bootstrap.RenderBastion(new BastionSpec(config.Environment, config.Region)), "bastion"),
             InstanceType = config.BastionType,
             Image = props.Images.ImageFor(this),
-            Vpc = props.Vpc,
             Subnet = props.Vpc.PublicSubnets[0],
             Public = true,
             SecurityGroup = props.Security.Groups[Party.Bastion],
-            IamRole = props.Security.BastionRole,
             InstanceProfileName = props.Security.BastionProfile.Ref,
-            LaunchTemplate = BootstrappedInstance.MetadataTemplate(this, "BastionLaunchTemplate"),
             KeyPair = props.Security.ClusterKey,
             VolumeGiB = 20,
         });
 
         // Plain outputs, never exports: nothing may import an attribute of a replaceable instance.
         var instance = Bastion.Instance;
-        Output("BastionUserData", $"{Bastion.Props.UserData.ShortFingerprint} ({Bastion.Props.UserData.Bytes} bytes)");
-        Output("SessionManager", $"aws ssm start-session --region {config.Region} --target {instance.InstanceId}");
-        Output("Ssh", $"ssh -i k8slab-{config.Environment}.pem {BootstrapRenderer.AdminUser}@{instance.InstancePublicIp}");
+        Output("BastionUserData", $"{Bastion.UserData.ShortFingerprint} ({Bastion.UserData.Bytes} bytes)");
+        Output("SessionManager", $"aws ssm start-session --region {config.Region} --target {instance.Ref}");
+        Output("Ssh", $"ssh -i k8slab-{config.Environment}.pem {BootstrapRenderer.AdminUser}@{instance.AttrPublicIp}");
     }
 
     private void Output(string id, string value) => _ = new CfnOutput(this, id, new CfnOutputProps { Value = value });

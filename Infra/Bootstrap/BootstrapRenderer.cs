@@ -4,7 +4,7 @@ namespace K8sLab.Bootstrap;
 
 public enum NodeRole { ControlPlane, Worker }
 
-/// <summary>One Kubernetes node: its name is its host name, its inventory name and its Name tag's suffix.</summary>
+/// <summary>One Kubernetes node: its name is its k8slab:node tag, its host name and its inventory name.</summary>
 public sealed record NodeSpec(string Environment, NodeRole Role, int Index)
 {
     public string Name => $"{(Role == NodeRole.ControlPlane ? "cp" : "worker")}-{Index}";
@@ -37,11 +37,13 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
     private static readonly WriteFile SshdHardening = new("/etc/ssh/sshd_config.d/60-k8slab.conf",
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\n");
 
+    /// <summary>
+    /// The same document for every node of a role (the node names itself from its tag), so the
+    /// nodes of a role share one launch template and a node costs one resource in the template.
+    /// </summary>
     public UserDataDocument RenderNode(NodeSpec node) => CloudConfigRenderer.Render(new CloudConfig
     {
-        Hostname = node.Name,
-        PreserveHostname = false,
-        ManageEtcHosts = true,
+        PreserveHostname = true,
         SshPwauth = false,
         DisableRoot = true,
         Swap = new SwapSettings(0),
@@ -53,9 +55,11 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
             new WriteFile("/etc/sysctl.d/99-kubernetes.conf",
                 "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n"),
             SshdHardening,
+            new WriteFile("/usr/local/sbin/k8slab-name-node", Script("name-node.sh"), "0755"),
         },
         Runcmd = new[]
         {
+            "/usr/local/sbin/k8slab-name-node",
             "modprobe overlay",
             "modprobe br_netfilter",
             "sysctl --system",

@@ -66,7 +66,7 @@ public sealed class NetworkStack : Stack
         {
             // The provider builds a plain instance: give it the lab's IMDSv2 template, an encrypted
             // root volume and the same replace-on-user-data-change rule as every other instance.
-            var metadata = BootstrappedInstance.MetadataTemplate(this, "NatLaunchTemplate");
+            var metadata = BootstrapTemplate.Metadata(this, "NatLaunchTemplate");
             foreach (var instance in natInstance.GatewayInstances)
                 BootstrappedInstance.Harden((CfnInstance)instance.Node.DefaultChild!, metadata, 8, natUserData);
         }

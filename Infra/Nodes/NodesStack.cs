@@ -25,9 +25,6 @@ public sealed class NodesStackProps : StackProps
 /// </summary>
 public sealed class NodesStack : Stack
 {
-    /// <summary>Node names per fingerprint output, so a 400-node lab stays under 200 outputs.</summary>
-    private const int NodesPerOutput = 50;
-
     public IReadOnlyList<BootstrappedInstance> Nodes { get; }
 
     public NodesStack(Construct scope, string id, NodesStackProps props) : base(scope, id, props)
@@ -36,10 +33,8 @@ public sealed class NodesStack : Stack
         var image = props.Images.ImageFor(this);
         var subnets = props.Vpc.PrivateSubnets;
 
-        BootstrappedInstance[] Group(NodeRole role, NodeGroup group, Party peer, string tag)
-        {
-            var template = BootstrappedInstance.MetadataTemplate(this, $"{peer}LaunchTemplate");
-            return Enumerable.Range(1, group.Count).Select(index =>
+        BootstrappedInstance[] Group(NodeRole role, NodeGroup group, Party party, string tag) =>
+            Enumerable.Range(1, group.Count).Select(index =>
             {
                 var node = new NodeSpec(config.Environment, role, index);
                 return new BootstrappedInstance(this, node.Name, new BootstrappedInstanceProps
@@ -47,39 +42,35 @@ public sealed class NodesStack : Stack
                     Name = node.Name,
                     Role = tag,
                     NamePrefix = $"k8slab-{config.Environment}",
-                    UserData = props.Bootstrap.RenderNode(node),
+                    Bootstrap = BootstrapTemplate.For(this, party.ToString(), props.Bootstrap.RenderNode(node), node.Name),
                     InstanceType = group.InstanceType,
                     Image = image,
-                    Vpc = props.Vpc,
                     Subnet = subnets[(index - 1) % subnets.Length],
                     Public = false,
-                    SecurityGroup = props.Security.Groups[peer],
-                    IamRole = props.Security.NodeRole,
+                    SecurityGroup = props.Security.Groups[party],
                     InstanceProfileName = props.Security.NodeProfile.Ref,
-                    LaunchTemplate = template,
                     KeyPair = props.Security.ClusterKey,
                     VolumeGiB = 30,
                 });
             }).ToArray();
-        }
 
         var controlPlane = Group(NodeRole.ControlPlane, config.ControlPlane, Party.ControlPlane, "control-plane");
         var workers = Group(NodeRole.Worker, config.Workers, Party.Worker, "worker");
         Nodes = controlPlane.Concat(workers).ToList();
 
-        FingerprintOutputs("ControlPlaneUserData", controlPlane);
-        FingerprintOutputs("WorkerUserData", workers);
+        FingerprintOutput("ControlPlaneUserData", controlPlane);
+        FingerprintOutput("WorkerUserData", workers);
     }
 
-    /// <summary>"cp-1=3f2a9c1b4d5e ..." per output: which bootstrap each node runs, as of this deploy.</summary>
-    private void FingerprintOutputs(string id, IReadOnlyList<BootstrappedInstance> nodes)
+    /// <summary>"worker-1..3=3f2a9c1b4d5e": which bootstrap each node runs, as of this deploy.</summary>
+    private void FingerprintOutput(string id, IReadOnlyList<BootstrappedInstance> nodes)
     {
-        var chunks = nodes.Chunk(NodesPerOutput).ToList();
-        for (var i = 0; i < chunks.Count; i++)
-            _ = new CfnOutput(this, chunks.Count == 1 ? id : $"{id}{i + 1}", new CfnOutputProps
-            {
-                Description = "user-data fingerprint (first 12 hex digits of its SHA-256) per node",
-                Value = string.Join(" ", chunks[i].Select(n => $"{n.Props.Name}={n.Props.UserData.ShortFingerprint}")),
-            });
+        if (nodes.Count == 0) return;
+        _ = new CfnOutput(this, id, new CfnOutputProps
+        {
+            Description = "user-data fingerprint (first 12 hex digits of its SHA-256) per node",
+            Value = string.Join(" ", nodes.GroupBy(n => n.UserData.ShortFingerprint)
+                .Select(g => $"{NodeNames.Compact(g.Select(n => n.Props.Name))}={g.Key}")),
+        });
     }
 }

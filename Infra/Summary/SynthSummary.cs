@@ -7,9 +7,6 @@ namespace K8sLab.Summary;
 /// <summary>What a synth produced, in a few lines: stacks, image, and every instance's bootstrap.</summary>
 public static class SynthSummary
 {
-    /// <summary>Beyond this many instances, the rest of a role is folded into one line.</summary>
-    private const int ListedPerRole = 5;
-
     public static string Format(Lab lab, TimeSpan elapsed, string outputFolder)
     {
         var c = lab.Config;
@@ -21,16 +18,12 @@ public static class SynthSummary
         text.AppendLine($"  admin   SSH to the bastion from {c.Admin.Cidr}");
         foreach (var warning in Warnings(c)) text.AppendLine($"  WARNING {warning}");
         text.AppendLine($"  image   {lab.Images.Describe()}");
-        text.AppendLine($"  {"instance",-12} {"role",-14} {"type",-10} {"user data",10}  fingerprint");
+        text.AppendLine($"  {"instances",-16} {"role",-14} {"type",-10} {"user data",10}  fingerprint");
 
+        // Instances that boot the same document on the same type share a line.
         var instances = new[] { lab.Bastion.Bastion }.Concat(lab.Nodes.Nodes);
-        foreach (var role in instances.GroupBy(i => i.Props.Role))
-        {
-            foreach (var i in role.Take(ListedPerRole)) text.AppendLine(Line(i));
-            var rest = role.Skip(ListedPerRole).ToList();
-            if (rest.Count > 0)
-                text.AppendLine(Inv($"  ... and {rest.Count} more {role.Key} nodes, {rest.Select(r => r.Props.UserData.Fingerprint).Distinct().Count()} distinct fingerprints"));
-        }
+        foreach (var same in instances.GroupBy(i => (i.Props.Role, i.Props.InstanceType.Name, i.UserData.Fingerprint)))
+            text.AppendLine(Line(Nodes.NodeNames.Compact(same.Select(i => i.Props.Name)), same.First()));
         return text.ToString().TrimEnd();
     }
 
@@ -41,8 +34,8 @@ public static class SynthSummary
             yield return $"the bastion's SSH is open to {c.Admin.Cidr} (admin.allowAnyAddress in {c.SourceFile}): expect probes within minutes";
     }
 
-    private static string Line(BootstrappedInstance i) =>
-        Inv($"  {i.Props.Name,-12} {i.Props.Role,-14} {i.Props.InstanceType.Name,-10} {i.Props.UserData.Bytes,8:N0} B  {i.Props.UserData.ShortFingerprint}");
+    private static string Line(string names, BootstrappedInstance i) =>
+        Inv($"  {names,-16} {i.Props.Role,-14} {i.Props.InstanceType.Name,-10} {i.UserData.Bytes,8:N0} B  {i.UserData.ShortFingerprint}");
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
