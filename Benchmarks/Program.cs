@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+// The synthesis benchmark (README "Benchmarks"). Each case is a fresh process, as under `cdk synth`,
+// so every time includes starting .NET and the jsii runtime:
+//   floor        an empty CDK app: what starting jsii and synthesizing nothing costs
+//   default      environments/dev.yaml
+//   N nodes      dev.yaml with 3 control-plane nodes and N-3 workers
+// Runs are interleaved (one of each case per round) so that drift on a noisy machine hits every
+// case alike; the table shows medians.
+
+if (args is ["floor", var floorOut])
+{
+    var app = new Amazon.CDK.App(new Amazon.CDK.AppProps { Outdir = floorOut });
+    app.Synth();
+    return 0;
+}
+
+var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+var repo = FindRepo();
+var lab = Path.Combine(AppContext.BaseDirectory, "K8sLab.dll");
+var self = Path.Combine(AppContext.BaseDirectory, "K8sLab.Benchmarks.dll");
+var work = Directory.CreateTempSubdirectory("k8slab-bench-").FullName;
+Directory.CreateDirectory(Path.Combine(work, "environments"));
+File.Copy(Path.Combine(repo, "environments", "dev.yaml"), Path.Combine(work, "environments", "dev.yaml"));
+foreach (var nodes in new[] { 50, 150, 400 })
+    File.WriteAllText(Path.Combine(work, "environments", $"n{nodes}.yaml"), Scaled(File.ReadAllText(Path.Combine(repo, "environments", "dev.yaml")), nodes));
+
+var cases = new (string Name, string[] Command, string? Environment)[]
+{
+    ("floor (empty app)", new[] { self, "floor" }, null),
+    ("default (dev, 3 nodes)", new[] { lab }, "dev"),
+    ("50 nodes", new[] { lab }, "n50"),
+    ("150 nodes", new[] { lab }, "n150"),
+    ("400 nodes", new[] { lab }, "n400"),
+};
+
+var runs = cases.ToDictionary(c => c.Name, _ => new List<(double Seconds, long PeakKb)>());
+var outdirs = new Dictionary<string, string>();
+for (var round = 1; round <= rounds; round++)
+{
+    foreach (var c in cases)
+    {
+        var outdir = Path.Combine(work, "out-" + runs[c.Name].Count + "-" + c.Name.Split(' ')[0]);
+        var run = Measure(c.Command, c.Environment, outdir, work);
+        runs[c.Name].Add(run);
+        outdirs[c.Name] = outdir;
+        Console.Error.WriteLine(Inv($"round {round}/{rounds}  {c.Name,-24} {run.Seconds,6:0.00} s  {run.PeakKb / 1024,5} MiB"));
+    }
+}
+
+var floor = Median(runs[cases[0].Name].Select(r => r.Seconds));
+Console.WriteLine();
+Console.WriteLine(Inv($"Synthesis, median of {rounds} interleaved runs per case; {Environment.ProcessorCount} cores, {Memory()}, .NET {Environment.Version}, {NodeVersion()}"));
+Console.WriteLine();
+Console.WriteLine("| case | wall (median) | × floor | peak RSS | stack: template bytes / resources |");
+Console.WriteLine("| --- | ---: | ---: | ---: | --- |");
+foreach (var c in cases)
+{
+    var wall = Median(runs[c.Name].Select(r => r.Seconds));
+    var peak = Median(runs[c.Name].Select(r => (double)r.PeakKb)) / 1024;
+    Console.WriteLine(Inv($"| {c.Name} | {wall:0.00} s | {wall / floor:0.00} | {peak:0} MiB | {Templates(outdirs[c.Name])} |"));
+}
+Directory.Delete(work, recursive: true);
+return 0;
+
+static (double Seconds, long PeakKb) Measure(string[] command, string? environment, string outdir, string cwd)
+{
+    // GNU time reports the largest resident set of the process tree's members (dotnet or node).
+    var start = new ProcessStartInfo("/usr/bin/time") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = cwd };
+    foreach (var a in new[] { "-f", "k8slab-peak-kb=%M", "dotnet" }.Concat(command)) start.ArgumentList.Add(a);
+    if (command.Length > 1) start.ArgumentList.Add(outdir);
+    start.Environment["CDK_OUTDIR"] = outdir;
+    start.Environment["CDK_CONTEXT_JSON"] = environment is null ? "{}" : $$"""{"env":"{{environment}}"}""";
+    var clock = Stopwatch.StartNew();
+    using var process = Process.Start(start)!;
+    var stdout = process.StandardOutput.ReadToEndAsync();
+    var stderr = process.StandardError.ReadToEnd();
+    process.WaitForExit();
+    var seconds = clock.Elapsed.TotalSeconds;
+    if (process.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', command)} failed:\n{stdout.Result}\n{stderr}");
+    var peak = stderr.Split('\n').Last(l => l.StartsWith("k8slab-peak-kb=", StringComparison.Ordinal))["k8slab-peak-kb=".Length..];
+    return (seconds, long.Parse(peak, CultureInfo.InvariantCulture));
+}
+
+static string Templates(string outdir)
+{
+    var stacks = Directory.GetFiles(outdir, "*.template.json").Order().Select(f =>
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(f));
+        var resources = doc.RootElement.TryGetProperty("Resources", out var r) ? r.EnumerateObject().Count() : 0;
+        var name = Path.GetFileName(f).Replace(".template.json", "").Split('-').Last();
+        return Inv($"{name} {new FileInfo(f).Length:N0} B / {resources}");
+    }).ToList();
+    return stacks.Count == 0 ? "(no stacks)" : string.Join("; ", stacks);
+}
+
+static string Scaled(string devYaml, int nodes) => devYaml
+    .Replace("  count: 1                       # odd: 1, 3, 5 or 7", "  count: 3")
+    .Replace("  count: 2\n", $"  count: {nodes - 3}\n");
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+static string Memory() => File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var kb, ..]
+    ? Inv($"{long.Parse(kb, CultureInfo.InvariantCulture) / 1024 / 1024} GiB") : "?";
+
+static string NodeVersion()
+{
+    var p = Process.Start(new ProcessStartInfo("node", "--version") { RedirectStandardOutput = true })!;
+    var v = p.StandardOutput.ReadToEnd().Trim();
+    p.WaitForExit();
+    return "Node " + v;
+}
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "K8sLab.sln"))) return dir.FullName;
+    throw new InvalidOperationException("run from the repository");
+}
+
+static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
