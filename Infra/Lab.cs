@@ -16,6 +16,8 @@ namespace K8sLab;
 public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack Security, BastionStack Bastion, NodesStack Nodes, IMachineImageSource Images)
 {
     public const string EnvironmentTag = "k8slab:environment";
+    public const string ManagedByTag = "k8slab:managed-by";
+    public const string ManagedBy = "cdk";
 
     public IReadOnlyList<Stack> Stacks => new Stack[] { Network, Security, Bastion, Nodes };
 
@@ -52,7 +54,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         foreach (var stack in lab.Stacks)
         {
             Tags.Of(stack).Add(EnvironmentTag, config.Environment);
-            Tags.Of(stack).Add("k8slab:managed-by", "cdk");
+            Tags.Of(stack).Add(ManagedByTag, ManagedBy);
         }
         return lab;
     }

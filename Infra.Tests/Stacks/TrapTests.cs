@@ -137,7 +137,7 @@ public class TrapTests
         var broken = Synth.App(app =>
         {
             var lab = Lab.Create(app, Pinned, new BootstrapRenderer(), new PinnedImageSource(Pinned.MachineImage, "test"));
-            _ = new CfnOutput(lab.Nodes, "BastionAddress", new CfnOutputProps { Value = lab.Bastion.Bastion.Instance.AttrPrivateIp });
+            _ = new CfnOutput(lab.Nodes, "BastionAddress", new CfnOutputProps { Value = lab.Bastion.Bastion.PrivateIp });
         });
         var violation = Assert.Single(TemplateRules.ExportsCarryNoInstanceAttribute(broken));
         Assert.StartsWith("K8sLab-test-Bastion: export", violation);
@@ -150,9 +150,9 @@ public class TrapTests
         var broken = Synth.App(app =>
         {
             var lab = Lab.Create(app, Pinned, new BootstrapRenderer(), new PinnedImageSource(Pinned.MachineImage, "test"));
-            var worker = lab.Nodes.Nodes.Last().Instance;
-            var controlPlane = lab.Nodes.Nodes.First().Instance;
-            worker.UserData = Fn.Base64("#!/bin/sh\necho " + controlPlane.AttrPrivateIp);
+            var worker = lab.Nodes.Nodes.Last().Resource;
+            var controlPlane = lab.Nodes.Nodes.First();
+            worker.AddPropertyOverride("UserData", Fn.Base64("#!/bin/sh\necho " + controlPlane.PrivateIp));
         });
         Assert.Contains(TemplateRules.UserDataIsSelfContained(broken), v => v.Contains("cp1"));
     }

@@ -26,27 +26,26 @@ public sealed class BastionStack : Stack
     public BastionStack(Construct scope, string id, BastionStackProps props) : base(scope, id, props)
     {
         var config = props.Config;
-        Bastion = new BootstrappedInstance(this, "Bastion", new BootstrappedInstanceProps
+        Bastion = new BootstrappedInstance(this, new BootstrappedInstanceProps
         {
             Name = "bastion",
             Role = "bastion",
-            NamePrefix = $"k8slab-{config.Environment}",
-            Bootstrap = BootstrapTemplate.For(this, "Bastion", props.Bootstrap.RenderBastion(new BastionSpec(config.Environment, config.Region)), "bastion"),
+            Environment = config.Environment,
+            Bootstrap = new BootstrapTemplate.Set(this).For("Bastion", props.Bootstrap.RenderBastion(new BastionSpec(config.Environment, config.Region)), "bastion"),
             InstanceType = config.BastionType,
-            Image = props.Images.ImageFor(this),
-            Subnet = props.Vpc.PublicSubnets[0],
+            ImageId = props.Images.ImageFor(this).GetImage(this).ImageId,
+            SubnetId = props.Vpc.PublicSubnets[0].SubnetId,
             Public = true,
-            SecurityGroup = props.Security.Groups[Party.Bastion],
+            SecurityGroupId = props.Security.Groups[Party.Bastion].SecurityGroupId,
             InstanceProfileName = props.Security.BastionProfile.Ref,
-            KeyPair = props.Security.ClusterKey,
+            KeyName = props.Security.ClusterKey.KeyPairName,
             VolumeGiB = 20,
         });
 
         // Plain outputs, never exports: nothing may import an attribute of a replaceable instance.
-        var instance = Bastion.Instance;
         Output("BastionUserData", $"{Bastion.UserData.ShortFingerprint} ({Bastion.UserData.Bytes} bytes)");
-        Output("SessionManager", $"aws ssm start-session --region {config.Region} --target {instance.Ref}");
-        Output("Ssh", $"ssh -i k8slab-{config.Environment}.pem {BootstrapRenderer.AdminUser}@{instance.AttrPublicIp}");
+        Output("SessionManager", $"aws ssm start-session --region {config.Region} --target {Bastion.Resource.Ref}");
+        Output("Ssh", $"ssh -i k8slab-{config.Environment}.pem {BootstrapRenderer.AdminUser}@{Bastion.PublicIp}");
     }
 
     private void Output(string id, string value) => _ = new CfnOutput(this, id, new CfnOutputProps { Value = value });

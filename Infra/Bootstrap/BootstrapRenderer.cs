@@ -26,6 +26,9 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
 {
     public const string AdminUser = "ubuntu";
 
+    // Rendered once: the node document does not depend on the node (400 renders cost 0.6 s).
+    private UserDataDocument? _node;
+
     // What kubespray's preinstall role would otherwise fetch on every node, plus what ansible needs.
     private static readonly string[] NodePackages =
         { "conntrack", "socat", "ipset", "ipvsadm", "ebtables", "rsync", "curl", "python3-apt" };
@@ -41,7 +44,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
     /// The same document for every node of a role (the node names itself from its tag), so the
     /// nodes of a role share one launch template and a node costs one resource in the template.
     /// </summary>
-    public UserDataDocument RenderNode(NodeSpec node) => CloudConfigRenderer.Render(new CloudConfig
+    public UserDataDocument RenderNode(NodeSpec node) => _node ??= CloudConfigRenderer.Render(new CloudConfig
     {
         PreserveHostname = true,
         SshPwauth = false,

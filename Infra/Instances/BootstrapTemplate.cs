@@ -13,6 +13,11 @@ public sealed class BootstrapTemplate : Construct
 {
     public LaunchTemplate Template { get; }
     public UserDataDocument Document { get; }
+    /// <summary>Read once, shared by the instances (each read is a jsii round trip).</summary>
+    public string LaunchTemplateId { get; }
+    public string LaunchTemplateVersion { get; }
+    /// <summary>The suffix of every logical ID of an instance that boots <see cref="Document"/>.</summary>
+    public string ReplacementHash { get; }
 
     private BootstrapTemplate(Construct scope, string id, UserDataDocument document, string instanceName) : base(scope, id)
     {
@@ -20,13 +25,23 @@ public sealed class BootstrapTemplate : Construct
             throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Bytes} bytes; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
         Document = document;
         Template = Metadata(this, "Template", UserData.Custom(document.Text));
+        LaunchTemplateId = Template.LaunchTemplateId!;
+        LaunchTemplateVersion = Template.LatestVersionNumber;
+        ReplacementHash = BootstrappedInstance.UserDataHash(document.Text);
     }
 
-    /// <summary>The template for <paramref name="document"/> under <paramref name="scope"/>: made once, then shared.</summary>
-    public static BootstrapTemplate For(Construct scope, string role, UserDataDocument document, string instanceName)
+    /// <summary>The templates of one stack, one per role and distinct document.</summary>
+    public sealed class Set(Construct scope)
     {
-        var id = $"{role}Bootstrap{document.ShortFingerprint}";
-        return scope.Node.TryFindChild(id) as BootstrapTemplate ?? new BootstrapTemplate(scope, id, document, instanceName);
+        private readonly Dictionary<string, BootstrapTemplate> _made = new();
+
+        public BootstrapTemplate For(string role, UserDataDocument document, string instanceName)
+        {
+            var key = role + document.Fingerprint;
+            if (!_made.TryGetValue(key, out var template))
+                _made[key] = template = new BootstrapTemplate(scope, $"{role}Bootstrap{document.ShortFingerprint}", document, instanceName);
+            return template;
+        }
     }
 
     /// <summary>

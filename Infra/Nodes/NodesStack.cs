@@ -30,29 +30,36 @@ public sealed class NodesStack : Stack
     public NodesStack(Construct scope, string id, NodesStackProps props) : base(scope, id, props)
     {
         var config = props.Config;
-        var image = props.Images.ImageFor(this);
-        var subnets = props.Vpc.PrivateSubnets;
+        var templates = new BootstrapTemplate.Set(this);
+        // Read once: every read from a CDK object is a round trip to jsii.
+        var imageId = props.Images.ImageFor(this).GetImage(this).ImageId;
+        var keyName = props.Security.ClusterKey.KeyPairName;
+        var profile = props.Security.NodeProfile.Ref;
+        var subnetIds = props.Vpc.PrivateSubnets.Select(s => s.SubnetId).ToArray();
 
-        BootstrappedInstance[] Group(NodeRole role, NodeGroup group, Party party, string tag) =>
-            Enumerable.Range(1, group.Count).Select(index =>
+        BootstrappedInstance[] Group(NodeRole role, NodeGroup group, Party party, string tag)
+        {
+            var groupId = props.Security.Groups[party].SecurityGroupId;
+            return Enumerable.Range(1, group.Count).Select(index =>
             {
                 var node = new NodeSpec(config.Environment, role, index);
-                return new BootstrappedInstance(this, node.Name, new BootstrappedInstanceProps
+                return new BootstrappedInstance(this, new BootstrappedInstanceProps
                 {
                     Name = node.Name,
                     Role = tag,
-                    NamePrefix = $"k8slab-{config.Environment}",
-                    Bootstrap = BootstrapTemplate.For(this, party.ToString(), props.Bootstrap.RenderNode(node), node.Name),
+                    Environment = config.Environment,
+                    Bootstrap = templates.For(party.ToString(), props.Bootstrap.RenderNode(node), node.Name),
                     InstanceType = group.InstanceType,
-                    Image = image,
-                    Subnet = subnets[(index - 1) % subnets.Length],
+                    ImageId = imageId,
+                    SubnetId = subnetIds[(index - 1) % subnetIds.Length],
                     Public = false,
-                    SecurityGroup = props.Security.Groups[party],
-                    InstanceProfileName = props.Security.NodeProfile.Ref,
-                    KeyPair = props.Security.ClusterKey,
+                    SecurityGroupId = groupId,
+                    InstanceProfileName = profile,
+                    KeyName = keyName,
                     VolumeGiB = 30,
                 });
             }).ToArray();
+        }
 
         var controlPlane = Group(NodeRole.ControlPlane, config.ControlPlane, Party.ControlPlane, "control-plane");
         var workers = Group(NodeRole.Worker, config.Workers, Party.Worker, "worker");
