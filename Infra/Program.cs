@@ -13,10 +13,14 @@ var started = Stopwatch.StartNew();
 System.Environment.SetEnvironmentVariable("JSII_DEPRECATED", "quiet");
 try
 {
-    var app = new App();
-    var environment = app.Node.TryGetContext("env") as string ?? "dev";
+    var environment = CdkContext.Environment(System.Environment.GetEnvironmentVariable("CDK_CONTEXT_JSON"));
     var config = EnvironmentFiles.Load(EnvironmentFiles.FindFolder(Directory.GetCurrentDirectory()), environment);
-    var lab = Lab.Create(app, config, new BootstrapRenderer(), new PinnedImageSource(config.MachineImage, config.Environment));
+    // Starting jsii takes seconds; render the documents on the other core meanwhile (pure C#).
+    var bootstrap = new BootstrapRenderer();
+    var warm = Task.Run(() => bootstrap.Warm(config));
+    var app = new App();
+    warm.Wait();
+    var lab = Lab.Create(app, config, bootstrap, new PinnedImageSource(config.MachineImage, config.Environment));
     var assembly = app.Synth();
     var tooLarge = assembly.Stacks.SelectMany(s => TemplateLimits.Check(s.StackName, Path.Combine(assembly.Directory, s.TemplateFile), config.SourceFile)).ToList();
     if (tooLarge.Count > 0) throw new ConfigException(tooLarge);

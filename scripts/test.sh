@@ -1,11 +1,11 @@
 #!/bin/bash
 # The README's test command. Installs what the tests validate with (Debian: cloud-init, shellcheck,
-# ansible; npm: the pinned CDK CLI and Node), then runs every test once, serially where CDK is involved.
+# ansible, jq, curl; npm: the pinned CDK CLI and Node), then runs every test once, serially where CDK is involved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pair in cloud-init:cloud-init shellcheck:shellcheck ansible-inventory:ansible; do
+for pair in cloud-init:cloud-init shellcheck:shellcheck ansible-inventory:ansible jq:jq curl:curl; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -63,8 +63,12 @@ public class CloudInitTests
     public void Scripts_are_carried_verbatim_in_the_bastion_document()
     {
         var files = WriteFiles(Documents.All["bastion"].Text);
-        Assert.Equal(BootstrapRenderer.Script("setup-control-host.sh"), files["/usr/local/sbin/k8slab-setup-control-host"]);
-        Assert.Equal(BootstrapRenderer.Script("fetch-cluster-key.sh"), files["/usr/local/sbin/k8slab-fetch-cluster-key"]);
+        Assert.Equal(BootstrapRenderer.Embedded("setup-control-host.sh"), files["/usr/local/sbin/k8slab-setup-control-host"]);
+        Assert.Equal(BootstrapRenderer.Embedded("fetch-cluster-key.sh"), files["/usr/local/sbin/k8slab-fetch-cluster-key"]);
+        Assert.Equal(BootstrapRenderer.Embedded("converge.sh"), files["/usr/local/sbin/k8slab-converge"]);
+        // Only comment lines are left out: every command of the repository's script is there.
+        var commands = BootstrapRenderer.Script("converge.sh").Split('\n').Where(l => !l.TrimStart().StartsWith('#') && l.Trim().Length > 0);
+        Assert.All(commands, c => Assert.Contains(c + "\n", files["/usr/local/sbin/k8slab-converge"]));
     }
 
     [Fact]
@@ -90,7 +94,7 @@ public class CloudInitTests
         Assert.Contains("swap:\n  size: 0\n", text);
         Assert.Contains("- swapoff -a\n", text);
         Assert.Contains("preserve_hostname: true\n", text);
-        Assert.Equal(BootstrapRenderer.Script("name-node.sh"), files["/usr/local/sbin/k8slab-name-node"]);
+        Assert.Equal(BootstrapRenderer.Embedded("name-node.sh"), files["/usr/local/sbin/k8slab-name-node"]);
         Assert.Contains("- /usr/local/sbin/k8slab-name-node\n", text);
         Assert.Contains("ssh_pwauth: false\n", text);
         Assert.DoesNotContain("ssh_authorized_keys", text);

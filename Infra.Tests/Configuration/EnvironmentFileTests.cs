@@ -236,3 +236,15 @@ public class EnvironmentFileTests
         Assert.Contains("environment name '../dev'", Single(e));
     }
 }
+
+public class CdkContextTests
+{
+    [Theory]
+    [InlineData(null, "dev")]
+    [InlineData("", "dev")]
+    [InlineData("{}", "dev")]
+    [InlineData("""{"env":"prod","aws:cdk:enable-path-metadata":true}""", "prod")]
+    [InlineData("""{"env":7}""", "dev")]
+    public void The_environment_comes_from_the_cli_context_with_dev_as_default(string? json, string expected) =>
+        Assert.Equal(expected, K8sLab.Configuration.CdkContext.Environment(json));
+}

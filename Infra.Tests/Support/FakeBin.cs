@@ -9,8 +9,15 @@ namespace K8sLab.Tests.Support;
 [UnsupportedOSPlatform("windows")]
 public sealed class FakeBin
 {
-    public string Folder { get; } = Directory.CreateTempSubdirectory("k8slab-fakebin-").FullName;
-    public string CallsLog => Path.Combine(Folder, "calls.log");
+    public FakeBin(string? folder = null, string? callsLog = null)
+    {
+        Folder = folder ?? Directory.CreateTempSubdirectory("k8slab-fakebin-").FullName;
+        Directory.CreateDirectory(Folder);
+        CallsLog = callsLog ?? Path.Combine(Folder, "calls.log");
+    }
+
+    public string Folder { get; }
+    public string CallsLog { get; }
 
     public FakeBin Add(string name, string body)
     {

@@ -45,6 +45,6 @@ public static class Tool
         var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Select(dir => Path.Combine(dir, tool)).FirstOrDefault(File.Exists);
         return found ?? throw new InvalidOperationException(
-            $"'{tool}' is not installed; scripts/test.sh installs it (Debian packages cloud-init, shellcheck, ansible)");
+            $"'{tool}' is not installed; scripts/test.sh installs it (Debian packages cloud-init, shellcheck, ansible, jq, curl)");
     }
 }

@@ -28,6 +28,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
 
     // Rendered once: the node document does not depend on the node (400 renders cost 0.6 s).
     private UserDataDocument? _node;
+    private readonly Dictionary<BastionSpec, UserDataDocument> _bastion = new();
 
     // What kubespray's preinstall role would otherwise fetch on every node, plus what ansible needs.
     private static readonly string[] NodePackages =
@@ -58,7 +59,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
             new WriteFile("/etc/sysctl.d/99-kubernetes.conf",
                 "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n"),
             SshdHardening,
-            new WriteFile("/usr/local/sbin/k8slab-name-node", Script("name-node.sh"), "0755"),
+            new WriteFile("/usr/local/sbin/k8slab-name-node", Embedded("name-node.sh"), "0755"),
         },
         Runcmd = new[]
         {
@@ -75,7 +76,14 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         },
     });
 
-    public UserDataDocument RenderBastion(BastionSpec bastion) => CloudConfigRenderer.Render(new CloudConfig
+    /// <summary>Renders (and caches) what a synth of <paramref name="config"/> will ask for.</summary>
+    public void Warm(Configuration.LabConfig config)
+    {
+        RenderNode(new NodeSpec(config.Environment, NodeRole.Worker, 1));
+        RenderBastion(new BastionSpec(config.Environment, config.Region));
+    }
+
+    public UserDataDocument RenderBastion(BastionSpec bastion) => _bastion.TryGetValue(bastion, out var cached) ? cached : _bastion[bastion] = CloudConfigRenderer.Render(new CloudConfig
     {
         Hostname = "bastion",
         PreserveHostname = false,
@@ -86,14 +94,20 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         WriteFiles = new[]
         {
             new WriteFile("/etc/k8slab/control-host.env", string.Join("\n", ControlHostEnvironment(bastion)) + "\n"),
-            new WriteFile("/usr/local/sbin/k8slab-setup-control-host", Script("setup-control-host.sh"), "0755"),
-            new WriteFile("/usr/local/sbin/k8slab-fetch-cluster-key", Script("fetch-cluster-key.sh"), "0755"),
+            new WriteFile("/usr/local/sbin/k8slab-setup-control-host", Embedded("setup-control-host.sh"), "0755"),
+            new WriteFile("/usr/local/sbin/k8slab-fetch-cluster-key", Embedded("fetch-cluster-key.sh"), "0755"),
+            new WriteFile("/usr/local/sbin/k8slab-converge", Embedded("converge.sh"), "0755"),
+            new WriteFile("/etc/systemd/system/k8slab-converge.service", ConvergeService),
+            new WriteFile("/etc/systemd/system/k8slab-converge.timer", ConvergeTimer),
             SshdHardening,
         },
         Runcmd = new[]
         {
             "/usr/local/sbin/k8slab-setup-control-host",
             "/usr/local/sbin/k8slab-fetch-cluster-key",
+            $"install -d -o {AdminUser} -g {AdminUser} {StateDir} {LogDir}",
+            "systemctl daemon-reload",
+            "systemctl enable --now k8slab-converge.timer",
             "systemctl reload ssh",
         },
     });
@@ -126,7 +140,28 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         $"KUBECTL_VERSION={ControlHostVersions.Kubectl}",
         $"AWSCLI_VERSION={ControlHostVersions.AwsCli}",
         "AWSCLI_VENV=/opt/k8slab/awscli",
+        $"CONVERGE_PARAMETER={ConvergeParameter(bastion.Environment)}",
+        $"STATE_DIR={StateDir}",
+        $"LOG_DIR={LogDir}",
     };
+
+    public const string StateDir = "/var/lib/k8slab";
+    public const string LogDir = "/var/log/k8slab";
+
+    /// <summary>The SSM parameter the Nodes stack writes its convergence request to.</summary>
+    public static string ConvergeParameter(string environment) => $"/k8slab/{environment}/converge-request";
+
+    // The admin user runs ansible, with the cluster key and the kubeconfig in its home.
+    private const string ConvergeService = $"[Unit]\nDescription=K8sLab: converge the cluster to the requested nodes\nAfter=network-online.target cloud-final.service\n\n[Service]\nType=oneshot\nUser={AdminUser}\nExecStart=/usr/local/sbin/k8slab-converge\n";
+    private const string ConvergeTimer = "[Unit]\nDescription=K8sLab: look for a new convergence request\n\n[Timer]\nOnBootSec=1min\nOnUnitInactiveSec=30s\n\n[Install]\nWantedBy=timers.target\n";
+
+    /// <summary>
+    /// An embedded script as it goes into user data: without its comment lines (they stay in the
+    /// repository), keeping the shebang and shellcheck directives. User data is limited to 16 KB.
+    /// </summary>
+    public static string Embedded(string name) => string.Concat(Script(name).Split('\n')
+        .Where(line => !line.TrimStart().StartsWith('#') || line.StartsWith("#!") || line.TrimStart().StartsWith("# shellcheck"))
+        .Select(line => line + "\n")).TrimEnd('\n') + "\n";
 
     /// <summary>The scripts ship inside the assembly, so a synth never depends on the working directory.</summary>
     public static string Script(string name)

@@ -50,6 +50,9 @@ public sealed class BootstrappedInstance
 
     /// <summary>The AWS::EC2::Instance resource.</summary>
     public CfnResource Resource { get; }
+
+    /// <summary>Its logical ID, known here without asking jsii: a stack's direct child keeps its construct ID.</summary>
+    public string LogicalId { get; }
     public BootstrappedInstanceProps Props { get; }
     public UserDataDocument UserData => Props.Bootstrap.Document;
 
@@ -63,7 +66,8 @@ public sealed class BootstrappedInstance
         // A direct child of the stack keeps its construct ID as its logical ID: name + document hash.
         // The properties go over as one plain map: CfnInstance with typed props cost 11 ms a node
         // in jsii round trips, this 5 ms (scripts/benchmark.sh); the rule suite checks the result.
-        Resource = new CfnResource(stack, props.Name.Replace("-", "") + props.Bootstrap.ReplacementHash, new CfnResourceProps
+        LogicalId = props.Name.Replace("-", "") + props.Bootstrap.ReplacementHash;
+        Resource = new CfnResource(stack, LogicalId, new CfnResourceProps
         {
             Type = "AWS::EC2::Instance",
             Properties = new Dictionary<string, object>

@@ -26,6 +26,7 @@ public sealed class NodesStackProps : StackProps
 public sealed class NodesStack : Stack
 {
     public IReadOnlyList<BootstrappedInstance> Nodes { get; }
+    public Convergence Convergence { get; }
 
     public NodesStack(Construct scope, string id, NodesStackProps props) : base(scope, id, props)
     {
@@ -64,6 +65,13 @@ public sealed class NodesStack : Stack
         var controlPlane = Group(NodeRole.ControlPlane, config.ControlPlane, Party.ControlPlane, "control-plane");
         var workers = Group(NodeRole.Worker, config.Workers, Party.Worker, "worker");
         Nodes = controlPlane.Concat(workers).ToList();
+
+        Convergence = new Convergence(this, new ConvergenceProps
+        {
+            Environment = config.Environment,
+            Nodes = Nodes,
+            ImagePin = config.MachineImage.AmiId ?? "unpinned",
+        });
 
         FingerprintOutput("ControlPlaneUserData", controlPlane);
         FingerprintOutput("WorkerUserData", workers);

@@ -57,6 +57,18 @@ public sealed class SecurityStack : Stack
             Resources = new[] { "*" },
         }));
 
+        BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ReadConvergeRequest",
+            Actions = new[] { "ssm:GetParameter" },
+            Resources = new[] { FormatArn(new ArnComponents
+            {
+                Service = "ssm",
+                Resource = "parameter",
+                ResourceName = Bootstrap.BootstrapRenderer.ConvergeParameter(props.Environment).TrimStart('/'),
+            }) },
+        }));
+
         (NodeRole, NodeProfile) = RoleWithProfile("Node", "Kubernetes nodes: Session Manager only");
     }
 

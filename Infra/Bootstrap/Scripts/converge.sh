@@ -1,0 +1,142 @@
+#!/bin/bash
+# k8slab-converge: makes the cluster match the node set the last deploy asked for, then tells
+# CloudFormation how it went by signalling the Nodes stack's wait condition. A systemd timer runs it
+# every 30 s; it does nothing unless the request (an SSM parameter the Nodes stack writes) is new.
+#
+#   first request                -> cluster.yml
+#   control plane changed        -> reset.yml, then cluster.yml (a lab rebuilds rather than migrates etcd)
+#   workers removed or replaced  -> remove-node.yml for each (drained while the old instance still runs)
+#   workers added or replaced    -> scale.yml
+# Then every requested node must be Ready; the wait condition gets SUCCESS, or FAILURE with the log tail.
+set -euo pipefail
+# shellcheck source=/dev/null
+. "${K8SLAB_ENV:-/etc/k8slab/control-host.env}"
+
+state=$STATE_DIR
+inventory_dir=$state/inventory
+mkdir -p "$inventory_dir" "$LOG_DIR"
+
+request=$(aws ssm get-parameter --region "$AWS_REGION" --name "$CONVERGE_PARAMETER" \
+  --query Parameter.Value --output text 2>/dev/null) || exit 0 # no Nodes stack deployed yet
+id=$(jq -r .id <<<"$request")
+[ "$(cat "$state/handled" 2>/dev/null || true)" = "$id" ] && exit 0
+exec 9>"$state/lock"
+flock -n 9 || exit 0
+
+log=$LOG_DIR/converge-$id.log
+: > "$log"
+say() { echo "$(date -u +%H:%M:%S) $*" | tee -a "$log"; }
+
+signal() { # STATUS REASON
+  local body
+  body=$(jq -cn --arg s "$1" --arg r "$2" --arg d "$id" '{Status: $s, Reason: $r, UniqueId: "converge", Data: $d}')
+  curl -fsS -X PUT -H 'Content-Type:' --data-binary "$body" "$(jq -r .signal <<<"$request")" >/dev/null ||
+    say "could not signal $1 (the deploy that asked may be gone)"
+}
+
+fail() { # REASON: the deploy shows it, with the end of the log
+  say "FAILED: $1"
+  signal FAILURE "$1; log $log ends: $(tail -n 20 "$log" | cut -c1-160 | tr '\n' '|' | tail -c 3000)"
+  echo "$id" > "$state/handled"
+  exit 1
+}
+
+expand() { # "worker-1..3,7" -> worker-1 worker-2 worker-3 worker-7
+  local prefix=${1%-*}- list=${1##*-} part
+  IFS=, read -ra parts <<<"$list"
+  for part in "${parts[@]}"; do
+    if [[ $part == *..* ]]; then seq -f "$prefix%g" "${part%..*}" "${part#*..}"; else echo "$prefix$part"; fi
+  done
+}
+
+# The requested set: "name role fingerprint" per node.
+desired=$state/desired
+jq -r '.nodes[] | "\(.names) \(.role) \(.fingerprint)"' <<<"$request" | while read -r names role fingerprint; do
+  for name in $(expand "$names"); do echo "$name $role $fingerprint"; done
+done > "$desired"
+say "request $id: $(wc -l < "$desired") nodes"
+
+# Find each node's instance: its name and fingerprint tags, running; the newest one while a
+# replaced instance and its successor both run. Nodes boot in parallel: wait up to 15 minutes.
+current=$state/current
+for attempt in $(seq 1 "${DISCOVERY_ATTEMPTS:-90}"); do
+  # shellcheck disable=SC2016 # the backquotes are JMESPath literals, not shell
+  aws ec2 describe-instances --region "$AWS_REGION" \
+    --filters "Name=tag:k8slab:environment,Values=$LAB_ENVIRONMENT" "Name=instance-state-name,Values=running" \
+    --query 'Reservations[].Instances[].[Tags[?Key==`k8slab:node`]|[0].Value,Tags[?Key==`k8slab:userdata-sha256`]|[0].Value,LaunchTime,PrivateIpAddress]' \
+    --output text | sort -k3 > "$state/instances"
+  : > "$current"
+  missing=0
+  while read -r name role fingerprint; do
+    ip=$(awk -v n="$name" -v f="$fingerprint" '$1 == n && $2 == f { ip = $4 } END { print ip }' "$state/instances")
+    if [ -z "$ip" ]; then missing=$((missing + 1)); else echo "$name $role $fingerprint $ip" >> "$current"; fi
+  done < "$desired"
+  [ "$missing" -eq 0 ] && break
+  [ "$attempt" -eq "${DISCOVERY_ATTEMPTS:-90}" ] && fail "$missing requested nodes are not running"
+  say "waiting for $missing nodes to run"
+  sleep "${DISCOVERY_PAUSE:-10}"
+done
+
+write_inventory() { # NODES-FILE INVENTORY: kubespray's groups; ansible runs here, so no host named bastion
+  {
+    echo "[all]"
+    awk '{ print $1 " ansible_host=" $4 " ip=" $4 }' "$1"
+    echo "[kube_control_plane]"
+    awk '$2 == "control-plane" { print $1 }' "$1"
+    echo "[etcd]"
+    awk '$2 == "control-plane" { print $1 }' "$1"
+    echo "[kube_node]"
+    if grep -q ' worker ' "$1"; then awk '$2 == "worker" { print $1 }' "$1"; else awk '{ print $1 }' "$1"; fi
+    echo "[k8s_cluster:children]"
+    echo "kube_control_plane"
+    echo "kube_node"
+  } > "$2"
+}
+write_inventory "$current" "$inventory_dir/hosts.ini"
+
+playbook() { # PLAYBOOK INVENTORY [ARGS...]
+  local book=$1 inv=$2
+  shift 2
+  say "ansible-playbook $book $*"
+  (cd "$KUBESPRAY_DIR" && "$ANSIBLE_VENV/bin/ansible-playbook" -i "$inv" -b "$book" "$@") >> "$log" 2>&1 ||
+    fail "$book failed"
+}
+
+previous=$state/converged
+key() { awk '{ print $1, $2, $3 }' "$1" | sort; }
+if [ ! -s "$previous" ]; then
+  playbook cluster.yml "$inventory_dir/hosts.ini" -e kubeconfig_localhost=true
+elif ! diff -q <(key "$previous" | grep control-plane) <(key "$current" | grep control-plane) >/dev/null; then
+  say "the control plane changed: rebuilding the cluster"
+  playbook reset.yml "$inventory_dir/hosts.ini" -e reset_confirmation=yes
+  playbook cluster.yml "$inventory_dir/hosts.ini" -e kubeconfig_localhost=true
+else
+  gone=$(comm -23 <(key "$previous") <(key "$current") | awk '{ print $1 }')
+  new=$(comm -13 <(key "$previous") <(key "$current") | awk '{ print $1 }')
+  for name in $gone; do
+    # The old instance still runs until CloudFormation's cleanup: drain it and leave the cluster.
+    playbook remove-node.yml "$inventory_dir/previous.ini" -e node="$name" -e skip_confirmation=yes
+  done
+  if [ -n "$new" ]; then
+    playbook scale.yml "$inventory_dir/hosts.ini" -e kubeconfig_localhost=true
+  fi
+  if [ -z "$gone$new" ]; then say "the cluster already has these nodes"; fi
+fi
+
+if [ -f "$inventory_dir/artifacts/admin.conf" ]; then
+  install -D -m 0600 "$inventory_dir/artifacts/admin.conf" "$HOME/.kube/config"
+fi
+
+want=$(wc -l < "$desired")
+for attempt in $(seq 1 "${READY_ATTEMPTS:-60}"); do
+  ready=$(kubectl get nodes --no-headers 2>>"$log" | awk '$2 == "Ready"' | wc -l || true)
+  [ "$ready" -ge "$want" ] && break
+  [ "$attempt" -eq "${READY_ATTEMPTS:-60}" ] && fail "$ready of $want nodes Ready"
+  sleep "${READY_PAUSE:-10}"
+done
+
+cp "$current" "$previous"
+cp "$inventory_dir/hosts.ini" "$inventory_dir/previous.ini"
+echo "$id" > "$state/handled"
+say "converged: $want nodes Ready"
+signal SUCCESS "$want nodes Ready"
