@@ -47,7 +47,7 @@ public sealed class ConvergeHarness : IDisposable
                 for i in $(seq 1 "$n"); do echo "node-$i   Ready    <none>   1m   v1.35.4"; done
                 """);
         // ansible-playbook lives in the ansible venv, as on the bastion.
-        new FakeBin(Path.Combine(Root, "venv", "bin"), _bin.CallsLog).Add("ansible-playbook", """
+        new FakeBin(Path.Combine(Root, "venv", "bin"), _bin.CallsLog).Add("ansible", "echo \"10.20.1.10 | SUCCESS\"").Add("ansible-playbook", """
             args="$*"
             inventory=""
             while [ $# -gt 0 ]; do [ "$1" = "-i" ] && inventory=$2; shift; done
@@ -83,6 +83,9 @@ public sealed class ConvergeHarness : IDisposable
     public IReadOnlyList<JsonObject> Signals { get { lock (_signals) return _signals.ToList(); } }
 
     /// <summary>The ansible-playbook calls, as "playbook args...", in order.</summary>
+    /// <summary>The ad-hoc ansible calls (waiting for the nodes).</summary>
+    public IReadOnlyList<string> AdHoc => _bin.Calls.Where(c => c.StartsWith("ansible ")).ToList();
+
     public IReadOnlyList<string> Playbooks => _bin.Calls.Where(c => c.StartsWith("ansible-playbook ")).Select(c => c["ansible-playbook ".Length..]).ToList();
 
     public IReadOnlyList<string> Calls => _bin.Calls;

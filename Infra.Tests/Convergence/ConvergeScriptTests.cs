@@ -39,6 +39,10 @@ public sealed class ConvergeScriptTests : IDisposable
         Assert.Equal("first", signal["Data"]!.GetValue<string>());
         Assert.Equal("3 nodes Ready", signal["Reason"]!.GetValue<string>());
         Assert.True(File.Exists(Path.Combine(_lab.Home, ".kube", "config")), "the admin kubeconfig is kept for kubectl");
+        // Before kubespray: every node answers on SSH and has finished its own cloud-init.
+        Assert.Equal(new[] { "-m wait_for_connection -a timeout=900", "-m command -a cloud-init status --wait" },
+            _lab.AdHoc.Select(c => c[c.IndexOf(" -m ", StringComparison.Ordinal)..].Trim()));
+        Assert.True(_lab.Calls.ToList().FindIndex(c => c.StartsWith("ansible ")) < _lab.Calls.ToList().FindIndex(c => c.StartsWith("ansible-playbook ")));
     }
 
     [Fact]

@@ -94,6 +94,13 @@ write_inventory() { # NODES-FILE INVENTORY: kubespray's groups; ansible runs her
 }
 write_inventory "$current" "$inventory_dir/hosts.ini"
 
+# New nodes may still be booting: wait for SSH, then for their own cloud-init (apt holds its lock).
+say "waiting for the nodes' SSH and cloud-init"
+"$ANSIBLE_VENV/bin/ansible" -i "$inventory_dir/hosts.ini" all -m wait_for_connection -a timeout=900 >> "$log" 2>&1 ||
+  fail "nodes did not answer on SSH"
+"$ANSIBLE_VENV/bin/ansible" -i "$inventory_dir/hosts.ini" all -b -m command -a "cloud-init status --wait" >> "$log" 2>&1 ||
+  fail "cloud-init failed on a node"
+
 playbook() { # PLAYBOOK INVENTORY [ARGS...]
   local book=$1 inv=$2
   shift 2
