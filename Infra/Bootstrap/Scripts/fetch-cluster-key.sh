@@ -19,11 +19,14 @@ install -d -m 0700 -o "$ADMIN_USER" -g "$ADMIN_USER" "$home/.ssh"
 umask 077
 aws ssm get-parameter --region "$AWS_REGION" --name "/ec2/keypair/$key_id" --with-decryption \
   --query Parameter.Value --output text > "$home/.ssh/cluster_key"
+# Replaced nodes come with new host keys, sometimes on an address an old node had: in the lab's
+# private subnets, remembering host keys would only turn replacements into "host key changed" errors.
 cat > "$home/.ssh/config" <<CONFIG
 Host *
   User $ADMIN_USER
   IdentityFile ~/.ssh/cluster_key
   StrictHostKeyChecking accept-new
+  UserKnownHostsFile /dev/null
 CONFIG
 chown "$ADMIN_USER:$ADMIN_USER" "$home/.ssh/cluster_key" "$home/.ssh/config"
 echo "k8slab-key: cluster key $key_id installed for $ADMIN_USER"
