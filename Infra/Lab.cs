@@ -51,10 +51,13 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         nodes.AddDependency(bastion);
 
         var lab = new Lab(config, network, security, bastion, nodes, images);
+        // Not on launch templates: CDK copies their tags into the instances' tag specifications, so
+        // a new stack tag would change every template and replace every instance.
+        var notOnLaunchTemplates = new TagProps { ExcludeResourceTypes = new[] { "AWS::EC2::LaunchTemplate" } };
         foreach (var stack in lab.Stacks)
         {
-            Tags.Of(stack).Add(EnvironmentTag, config.Environment);
-            Tags.Of(stack).Add(ManagedByTag, ManagedBy);
+            Tags.Of(stack).Add(EnvironmentTag, config.Environment, notOnLaunchTemplates);
+            Tags.Of(stack).Add(ManagedByTag, ManagedBy, notOnLaunchTemplates);
         }
         return lab;
     }

@@ -103,14 +103,17 @@ public class CloudInitTests
     [Fact]
     public void Rendering_is_deterministic_and_the_nodes_of_a_role_share_one_document()
     {
-        var renderer = new BootstrapRenderer();
-        var a = renderer.RenderNode(new NodeSpec("test", NodeRole.Worker, 1));
-        var b = renderer.RenderNode(new NodeSpec("test", NodeRole.Worker, 1));
-        var c = renderer.RenderNode(new NodeSpec("test", NodeRole.Worker, 2));
+        // Separate renderers: the cache inside one must not be what makes documents equal.
+        var a = new BootstrapRenderer().RenderNode(new NodeSpec("test", NodeRole.Worker, 1));
+        var b = new BootstrapRenderer().RenderNode(new NodeSpec("test", NodeRole.Worker, 1));
+        var c = new BootstrapRenderer().RenderNode(new NodeSpec("test", NodeRole.Worker, 2));
+        var cp = new BootstrapRenderer().RenderNode(new NodeSpec("test", NodeRole.ControlPlane, 1));
         Assert.Equal(a.Text, b.Text);
         Assert.Equal(a.Fingerprint, c.Fingerprint);
         Assert.Equal(64, a.Fingerprint.Length);
-        Assert.NotEqual(a.Fingerprint, renderer.RenderBastion(new BastionSpec("test", "eu-west-1")).Fingerprint);
+        Assert.NotEqual(a.Fingerprint, cp.Fingerprint);
+        Assert.Equal("control-plane\n", WriteFiles(cp.Text)["/etc/k8slab/node-role"]);
+        Assert.NotEqual(a.Fingerprint, new BootstrapRenderer().RenderBastion(new BastionSpec("test", "eu-west-1")).Fingerprint);
     }
 
     /// <summary>The shell in a document: each executable file it writes, and its runcmd as one script.</summary>

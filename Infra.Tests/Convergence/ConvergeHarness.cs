@@ -37,14 +37,19 @@ public sealed class ConvergeHarness : IDisposable
         _bin = new FakeBin(Path.Combine(Root, "bin"))
             .Add("aws", """
                 case "$1 $2" in
-                  "ssm get-parameter") [ -f "$FAKE_ROOT/request.json" ] || exit 254; cat "$FAKE_ROOT/request.json" ;;
-                  "ec2 describe-instances") cat "$FAKE_ROOT/instances.txt" ;;
+                  "ssm get-parameter")
+                    if [ -f "$FAKE_ROOT/ssm-denied" ]; then echo "An error occurred (AccessDeniedException)" >&2; exit 254; fi
+                    if [ ! -f "$FAKE_ROOT/request.json" ]; then echo "An error occurred (ParameterNotFound)" >&2; exit 254; fi
+                    cat "$FAKE_ROOT/request.json" ;;
+                  "ec2 describe-instances")
+                    if [ -f "$FAKE_ROOT/ec2-throttled" ]; then echo "An error occurred (RequestLimitExceeded)" >&2; exit 254; fi
+                    cat "$FAKE_ROOT/instances.txt" ;;
                   *) exit 2 ;;
                 esac
                 """)
             .Add("kubectl", """
-                n=$(cat "$FAKE_ROOT/ready" 2>/dev/null || echo 0)
-                for i in $(seq 1 "$n"); do echo "node-$i   Ready    <none>   1m   v1.35.4"; done
+                [ -f "$FAKE_ROOT/ready" ] || exit 0
+                while read -r name status; do echo "$name   $status    <none>   1m   v1.35.4"; done < "$FAKE_ROOT/ready"
                 """);
         // ansible-playbook lives in the ansible venv, as on the bastion.
         new FakeBin(Path.Combine(Root, "venv", "bin"), _bin.CallsLog).Add("ansible", "echo \"10.20.1.10 | SUCCESS\"").Add("ansible-playbook", """
@@ -77,7 +82,7 @@ public sealed class ConvergeHarness : IDisposable
         }) + "\n");
     }
 
-    public string SignalUrl { get; }
+    public string SignalUrl { get; private set; }
     private string EnvFile => Path.Combine(Root, "control-host.env");
 
     public IReadOnlyList<JsonObject> Signals { get { lock (_signals) return _signals.ToList(); } }
@@ -107,7 +112,18 @@ public sealed class ConvergeHarness : IDisposable
         File.WriteAllText(Path.Combine(Root, "instances.txt"),
             string.Concat(instances.Select(i => $"{i.Name}\t{i.Fingerprint}\t{i.Launched}\t{i.Ip}\n")));
 
-    public void Ready(int nodes) => File.WriteAllText(Path.Combine(Root, "ready"), nodes.ToString());
+    /// <summary>What kubectl get nodes answers: these nodes Ready, any others listed NotReady.</summary>
+    public void Ready(IEnumerable<string> ready, params string[] notReady) =>
+        File.WriteAllText(Path.Combine(Root, "ready"),
+            string.Concat(ready.Select(n => $"{n} Ready\n").Concat(notReady.Select(n => $"{n} NotReady\n"))));
+
+    public void Ready(params string[] nodes) => Ready((IEnumerable<string>)nodes);
+
+    /// <summary>Makes an AWS call fail: "ssm-denied" or "ec2-throttled".</summary>
+    public void AwsFails(string marker) => File.WriteAllText(Path.Combine(Root, marker), "");
+
+    /// <summary>A new wait condition handle for the same request: a new signal URL.</summary>
+    public void NewHandle() => SignalUrl = SignalUrl.Replace("presigned=example", "presigned=again");
 
     public void PlaybooksFail(bool fail)
     {

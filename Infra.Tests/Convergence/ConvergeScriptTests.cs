@@ -21,7 +21,7 @@ public sealed class ConvergeScriptTests : IDisposable
         _lab.Request("first", (Cp, "cp-1", A), (Worker, "worker-1..2", A));
         _lab.Instances(("cp-1", A, "2026-11-21T10:00:00Z", "10.20.1.10"), ("worker-1", A, "2026-11-21T10:00:01Z", "10.20.2.11"),
             ("worker-2", A, "2026-11-21T10:00:02Z", "10.20.1.12"));
-        _lab.Ready(3);
+        _lab.Ready("cp-1", "worker-1", "worker-2");
         var result = _lab.Run();
         Assert.True(result.ExitCode == 0, result.Output);
     }
@@ -40,7 +40,7 @@ public sealed class ConvergeScriptTests : IDisposable
         Assert.Equal("3 nodes Ready", signal["Reason"]!.GetValue<string>());
         Assert.True(File.Exists(Path.Combine(_lab.Home, ".kube", "config")), "the admin kubeconfig is kept for kubectl");
         // Before kubespray: every node answers on SSH and has finished its own cloud-init.
-        Assert.Equal(new[] { "-m wait_for_connection -a timeout=900", "-m command -a cloud-init status --wait" },
+        Assert.Equal(new[] { "-m wait_for_connection -a timeout=900", "-m shell -a cloud-init status --wait >/dev/null; [ $? -ne 1 ]" },
             _lab.AdHoc.Select(c => c[c.IndexOf(" -m ", StringComparison.Ordinal)..].Trim()));
         Assert.True(_lab.Calls.ToList().FindIndex(c => c.StartsWith("ansible ")) < _lab.Calls.ToList().FindIndex(c => c.StartsWith("ansible-playbook ")));
     }
@@ -73,6 +73,68 @@ public sealed class ConvergeScriptTests : IDisposable
     }
 
     [Fact]
+    public void A_new_instance_behind_the_same_name_and_document_is_replaced_in_the_cluster()
+    {
+        FirstDeploy();
+        // A new image replaces worker-2 with the same user data: only its address tells.
+        _lab.Request("new-image", (Cp, "cp-1", A), (Worker, "worker-1..2", A));
+        _lab.Instances(("cp-1", A, "2026-11-21T10:00:00Z", "10.20.1.10"), ("worker-1", A, "2026-11-21T10:00:01Z", "10.20.2.11"),
+            ("worker-2", A, "2026-11-21T10:00:02Z", "10.20.1.12"), ("worker-2", A, "2026-11-21T11:00:00Z", "10.20.1.77"));
+        Assert.Equal(0, _lab.Run().ExitCode);
+        Assert.Equal(new[] { "remove-node.yml", "scale.yml" }, _lab.Playbooks.Skip(1).Select(p => p.Split(' ')[3]));
+        Assert.Contains("worker-2 ansible_host=10.20.1.77", File.ReadAllText(_lab.Inventory));
+    }
+
+    [Fact]
+    public void After_a_half_done_failure_the_next_request_converges_the_whole_set()
+    {
+        FirstDeploy();
+        _lab.Request("scaled", (Cp, "cp-1", A), (Worker, "worker-1..3", A));
+        _lab.Instances(("cp-1", A, "2026-11-21T10:00:00Z", "10.20.1.10"), ("worker-1", A, "2026-11-21T10:00:01Z", "10.20.2.11"),
+            ("worker-2", A, "2026-11-21T10:00:02Z", "10.20.1.12"), ("worker-3", A, "2026-11-21T11:00:00Z", "10.20.2.13"));
+        _lab.PlaybooksFail(true);
+        Assert.Equal(1, _lab.Run().ExitCode);
+
+        // CloudFormation rolls back: the request is the first one again, with its own (used) handle.
+        _lab.PlaybooksFail(false);
+        _lab.Request("first", (Cp, "cp-1", A), (Worker, "worker-1..2", A));
+        Assert.Equal(0, _lab.Run().ExitCode);
+        Assert.Equal("cluster.yml", _lab.Playbooks.Last().Split(' ')[3]);
+    }
+
+    [Fact]
+    public void The_same_node_set_deployed_again_with_a_new_wait_is_converged_and_signalled_again()
+    {
+        FirstDeploy();
+        _lab.NewHandle();
+        _lab.Request("first", (Cp, "cp-1", A), (Worker, "worker-1..2", A));
+        Assert.Equal(0, _lab.Run().ExitCode);
+        Assert.Equal(2, _lab.Signals.Count);
+    }
+
+    [Fact]
+    public void An_unexpected_aws_error_fails_the_deploy_at_once_instead_of_at_its_timeout()
+    {
+        _lab.Request("first", (Cp, "cp-1", A), (Worker, "worker-1", A));
+        _lab.AwsFails("ec2-throttled");
+        Assert.Equal(1, _lab.Run().ExitCode);
+        var reason = Assert.Single(_lab.Signals)["Reason"]!.GetValue<string>();
+        Assert.Contains("failed", reason);
+        Assert.Contains("RequestLimitExceeded", reason);
+    }
+
+    [Fact]
+    public void Without_access_to_the_request_nothing_is_signalled_and_the_error_is_logged()
+    {
+        _lab.Request("first", (Cp, "cp-1", A), (Worker, "worker-1", A));
+        _lab.AwsFails("ssm-denied");
+        var result = _lab.Run();
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("AccessDeniedException", result.StdErr);
+        Assert.Empty(_lab.Signals);
+    }
+
+    [Fact]
     public void No_request_yet_runs_nothing()
     {
         var result = _lab.Run();
@@ -88,7 +150,7 @@ public sealed class ConvergeScriptTests : IDisposable
         _lab.Request("scaled", (Cp, "cp-1", A), (Worker, "worker-1..3", A));
         _lab.Instances(("cp-1", A, "2026-11-21T10:00:00Z", "10.20.1.10"), ("worker-1", A, "2026-11-21T10:00:01Z", "10.20.2.11"),
             ("worker-2", A, "2026-11-21T10:00:02Z", "10.20.1.12"), ("worker-3", A, "2026-11-21T11:00:00Z", "10.20.2.13"));
-        _lab.Ready(4);
+        _lab.Ready("cp-1", "worker-1", "worker-2", "worker-3");
         Assert.Equal(0, _lab.Run().ExitCode);
         Assert.Equal($"-i {_lab.State}/inventory/hosts.ini -b scale.yml -e kubeconfig_localhost=true", _lab.Playbooks.Last());
         Assert.Equal(2, _lab.Playbooks.Count);
@@ -104,7 +166,6 @@ public sealed class ConvergeScriptTests : IDisposable
         // Old and new worker-2 both run until CloudFormation's cleanup deletes the old one.
         _lab.Instances(("cp-1", A, "2026-11-21T10:00:00Z", "10.20.1.10"), ("worker-1", A, "2026-11-21T10:00:01Z", "10.20.2.11"),
             ("worker-2", A, "2026-11-21T10:00:02Z", "10.20.1.12"), ("worker-2", B, "2026-11-21T11:00:00Z", "10.20.1.99"));
-        _lab.Ready(3);
         Assert.Equal(0, _lab.Run().ExitCode);
         Assert.Equal(new[]
         {
@@ -122,7 +183,6 @@ public sealed class ConvergeScriptTests : IDisposable
     {
         FirstDeploy();
         _lab.Request("smaller", (Cp, "cp-1", A), (Worker, "worker-1", A));
-        _lab.Ready(2);
         Assert.Equal(0, _lab.Run().ExitCode);
         Assert.Equal(new[] { $"-i {_lab.State}/inventory/previous.ini -b remove-node.yml -e node=worker-2 -e skip_confirmation=yes" }, _lab.Playbooks.Skip(1));
         Assert.Equal("SUCCESS", Status(_lab.Signals.Last()));
@@ -135,6 +195,7 @@ public sealed class ConvergeScriptTests : IDisposable
         _lab.Request("new-cp", (Cp, "cp-1", B), (Worker, "worker-1..2", A));
         _lab.Instances(("cp-1", B, "2026-11-21T11:00:00Z", "10.20.1.50"), ("worker-1", A, "2026-11-21T10:00:01Z", "10.20.2.11"),
             ("worker-2", A, "2026-11-21T10:00:02Z", "10.20.1.12"));
+        _lab.Ready("cp-1", "worker-1", "worker-2");
         Assert.Equal(0, _lab.Run().ExitCode);
         Assert.Equal(new[] { "reset.yml", "cluster.yml" }, _lab.Playbooks.Skip(1).Select(p => p.Split(' ')[3]));
     }
@@ -153,7 +214,7 @@ public sealed class ConvergeScriptTests : IDisposable
         Assert.StartsWith("cluster.yml failed; log ", reason);
         Assert.Contains("fatal: [worker-1]: UNREACHABLE!", reason);
 
-        // The same request is not retried in a loop; the next deploy (or a rollback) asks again.
+        // The same wait is not retried in a loop: a rollback's request or the next deploy asks again.
         Assert.Equal(0, _lab.Run().ExitCode);
         Assert.Single(_lab.Signals);
     }
@@ -174,8 +235,8 @@ public sealed class ConvergeScriptTests : IDisposable
         _lab.Request("first", (Cp, "cp-1", A), (Worker, "worker-1..2", A));
         _lab.Instances(("cp-1", A, "2026-11-21T10:00:00Z", "10.20.1.10"), ("worker-1", A, "2026-11-21T10:00:01Z", "10.20.2.11"),
             ("worker-2", A, "2026-11-21T10:00:02Z", "10.20.1.12"));
-        _lab.Ready(2);
+        _lab.Ready(new[] { "cp-1", "worker-1", "node-from-elsewhere" }, "worker-2");
         Assert.Equal(1, _lab.Run().ExitCode);
-        Assert.StartsWith("2 of 3 nodes Ready", Assert.Single(_lab.Signals)["Reason"]!.GetValue<string>());
+        Assert.StartsWith("not Ready: worker-2 ", Assert.Single(_lab.Signals)["Reason"]!.GetValue<string>());
     }
 }

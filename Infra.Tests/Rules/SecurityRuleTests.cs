@@ -185,6 +185,16 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
         Assert.Contains(violations, v => v.Contains("s3:GetObject on resource \"*\""));
     }
 
+    [Fact]
+    public void Instance_roles_carry_no_managed_policy()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.InstanceRolesWithoutManagedPolicies));
+        var managed = Broken(Dev, "K8sLab-dev-Security", t =>
+            First(t, "AWS::IAM::Role", r => r["Properties"]!["AssumeRolePolicyDocument"]!.ToJsonString().Contains("ec2.amazonaws.com"))["Properties"]!["ManagedPolicyArns"] =
+                new JsonArray("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"));
+        Assert.Single(SecurityRules.InstanceRolesWithoutManagedPolicies(managed));
+    }
+
     [Theory]
     [InlineData("-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA\\n")]
     [InlineData("export AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE12")]

@@ -105,10 +105,23 @@ public static class SecurityRules
 
     /// <summary>
     /// Actions whose AWS API offers no resource-level permission, so "*" is the only resource they
-    /// accept (IAM service authorization reference for EC2: Describe* calls).
+    /// accept (IAM service authorization reference: EC2's Describe* calls; ssmmessages and
+    /// ec2messages, the Session Manager agent's channels, define no resource types).
     /// </summary>
     public static readonly IReadOnlySet<string> ActionsWithoutResourceLevelPermissions =
-        new HashSet<string> { "ec2:DescribeKeyPairs", "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeTags" };
+        new HashSet<string> { "ec2:DescribeKeyPairs", "ec2:DescribeInstances" }
+            .Concat(K8sLab.Security.SecurityStack.SessionManagerActions).ToHashSet();
+
+    /// <summary>
+    /// Instance roles carry no AWS managed policy (IAM.2 family; cdk-nag AwsSolutions-IAM4): their
+    /// permissions are in the template, where the rule above can see them. AmazonSSMManagedInstanceCore
+    /// alone would let every node read every SSM parameter, the cluster key included.
+    /// </summary>
+    public static IEnumerable<string> InstanceRolesWithoutManagedPolicies(Synthesized app) =>
+        from r in app.Resources("AWS::IAM::Role")
+        where r.Resource["Properties"]?["AssumeRolePolicyDocument"]?.ToJsonString().Contains("ec2.amazonaws.com") == true
+        where r.Resource["Properties"]?["ManagedPolicyArns"] is JsonArray { Count: > 0 }
+        select $"{r.Stack}/{r.LogicalId}: instance role with managed policies {r.Resource["Properties"]!["ManagedPolicyArns"]!.ToJsonString()}";
 
     /// <summary>No wildcard actions; "*" resources only for the actions above (IAM.1, IAM.21; cdk-nag IAM5).</summary>
     public static IEnumerable<string> LeastPrivilegeIam(Synthesized app)

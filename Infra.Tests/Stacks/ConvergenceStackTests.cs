@@ -24,7 +24,7 @@ public class ConvergenceStackTests
         Assert.Equal(instances, request["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()).Order());
 
         var wait = resources[WaitId(lab)]!;
-        Assert.Equal("3600", wait["Properties"]!["Timeout"]!.GetValue<string>());
+        Assert.Equal($"{50 * 60 + 3 * 20}", wait["Properties"]!["Timeout"]!.GetValue<string>()); // 50 min + 20 s a node
         Assert.Contains("ConvergeRequest", wait["DependsOn"]!.ToJsonString());
         var handle = Json.References(wait["Properties"]!["Handle"]).Single();
         Assert.StartsWith("ConvergeSignal", handle);

@@ -107,6 +107,8 @@ public class LabStackTests
                                            && r.Value["Properties"]!.ToJsonString().Contains("ssm:GetParameter")).ToList();
         var reader = Assert.Single(readers);
         Assert.Contains("BastionRole", reader.Value!["Properties"]!["Roles"]!.ToJsonString());
+        // ...and no managed policy hands any instance role SSM reads on the side.
+        Assert.Empty(SecurityRules.InstanceRolesWithoutManagedPolicies(Synth.RepositoryEnvironment("dev")));
     }
 
     [Fact]

@@ -26,8 +26,8 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
 {
     public const string AdminUser = "ubuntu";
 
-    // Rendered once: the node document does not depend on the node (400 renders cost 0.6 s).
-    private UserDataDocument? _node;
+    // Rendered once per role: the document does not depend on the node (400 renders cost 0.6 s).
+    private readonly Dictionary<NodeRole, UserDataDocument> _nodes = new();
     private readonly Dictionary<BastionSpec, UserDataDocument> _bastion = new();
 
     // What kubespray's preinstall role would otherwise fetch on every node, plus what ansible needs.
@@ -44,8 +44,12 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
     /// <summary>
     /// The same document for every node of a role (the node names itself from its tag), so the
     /// nodes of a role share one launch template and a node costs one resource in the template.
+    /// Roles get their own documents: a change meant for workers replaces workers only.
     /// </summary>
-    public UserDataDocument RenderNode(NodeSpec node) => _node ??= CloudConfigRenderer.Render(new CloudConfig
+    public UserDataDocument RenderNode(NodeSpec node) =>
+        _nodes.TryGetValue(node.Role, out var cached) ? cached : _nodes[node.Role] = RenderRole(node.Role);
+
+    private static UserDataDocument RenderRole(NodeRole role) => CloudConfigRenderer.Render(new CloudConfig
     {
         PreserveHostname = true,
         SshPwauth = false,
@@ -60,6 +64,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
                 "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n"),
             SshdHardening,
             new WriteFile("/usr/local/sbin/k8slab-name-node", Embedded("name-node.sh"), "0755"),
+            new WriteFile("/etc/k8slab/node-role", role == NodeRole.ControlPlane ? "control-plane\n" : "worker\n"),
         },
         Runcmd = new[]
         {
@@ -72,7 +77,8 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
             "sed -i -E '/\\sswap\\s/s/^([^#])/#\\1/' /etc/fstab",
             // EC2 Instance Connect would let anyone with the API permission push a key.
             "apt-get purge -y ec2-instance-connect",
-            "systemctl reload ssh",
+            // Ubuntu 24.04 starts sshd on its socket's first connection: a plain reload fails before that.
+            "systemctl try-reload-or-restart ssh",
         },
     });
 
@@ -108,7 +114,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
             $"install -d -o {AdminUser} -g {AdminUser} {StateDir} {LogDir}",
             "systemctl daemon-reload",
             "systemctl enable --now k8slab-converge.timer",
-            "systemctl reload ssh",
+            "systemctl try-reload-or-restart ssh",
         },
     });
 

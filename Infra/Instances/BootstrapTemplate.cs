@@ -45,6 +45,13 @@ public sealed class BootstrapTemplate : Construct
     }
 
     /// <summary>
+    /// What the templates hold besides the user data. A change to <see cref="Metadata"/> replaces
+    /// every instance without changing a fingerprint, so it must change this text too: the
+    /// convergence request includes it.
+    /// </summary>
+    public const string Options = "IMDSv2 required, hop limit 1, instance tags in metadata";
+
+    /// <summary>
     /// IMDSv2 only with one hop, so pods cannot reach the instance's credentials; instance tags in
     /// the metadata, so an instance can read its own name.
     /// </summary>

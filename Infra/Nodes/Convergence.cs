@@ -14,8 +14,11 @@ public sealed class ConvergenceProps
     public required IReadOnlyList<BootstrappedInstance> Nodes { get; init; }
     /// <summary>What else replaces instances without changing a fingerprint: the image pin.</summary>
     public required string ImagePin { get; init; }
-    /// <summary>How long the deploy waits for the cluster: boot, then cluster.yml's 15-20 minutes.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(60);
+    /// <summary>
+    /// How long the deploy waits for the cluster: boot and cluster.yml's 15-20 minutes for a small
+    /// lab, and longer as kubespray works through more nodes. Default: 50 minutes + 20 s a node.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
 }
 
 /// <summary>
@@ -34,14 +37,22 @@ public sealed class Convergence
     public Convergence(Stack stack, ConvergenceProps props)
     {
         if (props.Nodes.Count == 0) throw new ArgumentException("ConvergenceProps.Nodes: a cluster needs at least one node");
-        if (props.Timeout <= TimeSpan.Zero || props.Timeout > TimeSpan.FromHours(12))
-            throw new ArgumentException($"ConvergenceProps.Timeout: {props.Timeout} is outside what a wait condition takes (up to 12 hours)");
+        var timeout = props.Timeout ?? TimeSpan.FromMinutes(50) + TimeSpan.FromSeconds(20 * props.Nodes.Count);
+        if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromHours(12))
+            throw new ArgumentException($"ConvergenceProps.Timeout: {timeout} is outside what a wait condition takes (up to 12 hours)");
 
         var groups = props.Nodes
             .GroupBy(n => (n.Props.Role, n.UserData.Fingerprint))
             .Select(g => new { role = g.Key.Role, names = NodeNames.Compact(g.Select(n => n.Props.Name)), fingerprint = g.Key.Fingerprint })
             .ToList();
-        var key = JsonSerializer.Serialize(new { image = props.ImagePin, nodes = groups, types = props.Nodes.Select(n => n.Props.InstanceType.Name).Distinct() });
+        // Everything that replaces a node: its document (fingerprint), the image, the template options.
+        var key = JsonSerializer.Serialize(new
+        {
+            image = props.ImagePin,
+            options = BootstrapTemplate.Options,
+            nodes = groups,
+            types = props.Nodes.Select(n => n.Props.InstanceType.Name).Distinct(),
+        });
         RequestId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
 
         var handle = new CfnWaitConditionHandle(stack, $"ConvergeSignal{RequestId}");
@@ -62,7 +73,7 @@ public sealed class Convergence
         {
             Handle = handle.Ref,
             Count = 1,
-            Timeout = ((int)props.Timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Timeout = ((int)timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         Wait.AddDependency(parameter);
     }

@@ -78,10 +78,33 @@ public sealed class SecurityStack : Stack
         {
             AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
             Description = $"K8sLab {purpose}",
-            ManagedPolicies = new[] { ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore") },
         });
+        // What the SSM agent needs for Session Manager, and no more. The managed policy
+        // AmazonSSMManagedInstanceCore would also allow ssm:GetParameter on every parameter, the
+        // cluster's private key included, to every node and to any pod on the host network.
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "SessionManagerChannels",
+            // ssmmessages and ec2messages define no resource types: "*" is the only resource they take.
+            Actions = SessionManagerActions,
+            Resources = new[] { "*" },
+        }));
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "SessionManagerRegistration",
+            Actions = new[] { "ssm:UpdateInstanceInformation" },
+            Resources = new[] { FormatArn(new ArnComponents { Service = "ec2", Resource = "instance", ResourceName = "*" }) },
+        }));
         // One profile per role, shared by every instance of it, so a node costs about one resource.
         var profile = new CfnInstanceProfile(this, $"{name}Profile", new CfnInstanceProfileProps { Roles = new[] { role.RoleName } });
         return (role, profile);
     }
+
+    public static readonly string[] SessionManagerActions =
+    {
+        "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+        "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+        "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+    };
 }

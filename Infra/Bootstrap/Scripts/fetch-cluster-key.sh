@@ -19,10 +19,10 @@ install -d -m 0700 -o "$ADMIN_USER" -g "$ADMIN_USER" "$home/.ssh"
 umask 077
 aws ssm get-parameter --region "$AWS_REGION" --name "/ec2/keypair/$key_id" --with-decryption \
   --query Parameter.Value --output text > "$home/.ssh/cluster_key"
-# Replaced nodes come with new host keys, sometimes on an address an old node had: in the lab's
-# private subnets, remembering host keys would only turn replacements into "host key changed" errors.
+# Only for the private ranges a lab VPC lives in. Replaced nodes come with new host keys, sometimes
+# on an address an old node had: remembering them would turn replacements into "host key changed".
 cat > "$home/.ssh/config" <<CONFIG
-Host *
+Host 10.* 172.* 192.168.*
   User $ADMIN_USER
   IdentityFile ~/.ssh/cluster_key
   StrictHostKeyChecking accept-new
