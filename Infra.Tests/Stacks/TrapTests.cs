@@ -100,6 +100,20 @@ public class TrapTests
     }
 
     [Fact]
+    public void Changing_the_workers_document_replaces_every_worker_and_no_control_plane_node()
+    {
+        var real = new BootstrapRenderer();
+        var changed = Delegating();
+        changed.Setup(r => r.RenderNode(It.IsAny<NodeSpec>())).Returns<NodeSpec>(node => node.Role == NodeRole.Worker
+            ? new UserDataDocument(real.RenderNode(node).Text + "bootcmd:\n- echo worker change\n")
+            : real.RenderNode(node));
+
+        var old = Synth.Lab(Pinned).InstanceIdsByNode();
+        var now = Synth.Lab(Pinned, changed.Object).InstanceIdsByNode();
+        Assert.Equal(new[] { "worker-1", "worker-2" }, old.Keys.Where(node => old[node] != now[node]).Order());
+    }
+
+    [Fact]
     public void Changing_the_bastions_bootstrap_replaces_no_node()
     {
         var real = new BootstrapRenderer();
