@@ -54,9 +54,14 @@ public static class Synth
         App(app => K8sLab.Lab.Create(app, config, bootstrap ?? new BootstrapRenderer(),
             images ?? new PinnedImageSource(config.MachineImage, config.Environment)));
 
-    /// <summary>An environment file of the repository, as a user would synthesize it.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Synthesized> Repository = new();
+
+    /// <summary>
+    /// An environment file of the repository, as a user would synthesize it: once per test run, since
+    /// the files do not change while tests run and a synthesis costs about a second.
+    /// </summary>
     public static Synthesized RepositoryEnvironment(string name) =>
-        Lab(EnvironmentFiles.Load(Repo.EnvironmentsFolder, name));
+        Repository.GetOrAdd(name, n => Lab(EnvironmentFiles.Load(Repo.EnvironmentsFolder, n)));
 }
 
 /// <summary>jsii is not thread-safe: every test that starts CDK runs in this one serial collection.</summary>

@@ -8,7 +8,6 @@ public sealed record CloudConfig
 {
     public string? Hostname { get; init; }
     public bool? PreserveHostname { get; init; }
-    public bool? ManageEtcHosts { get; init; }
     public bool? SshPwauth { get; init; }
     public bool? DisableRoot { get; init; }
     public SwapSettings? Swap { get; init; }

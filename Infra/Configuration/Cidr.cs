@@ -5,8 +5,6 @@ namespace K8sLab.Configuration;
 /// <summary>An IPv4 CIDR block, parsed strictly (the address must be the network address).</summary>
 public readonly record struct Cidr(uint Network, int PrefixLength)
 {
-    public static readonly Cidr Anywhere = new(0, 0);
-
     public uint Size => PrefixLength == 0 ? uint.MaxValue : 1u << (32 - PrefixLength);
     public uint Last => Network + (Size - 1);
 

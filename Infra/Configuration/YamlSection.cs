@@ -28,8 +28,6 @@ public sealed class YamlSection
     public static YamlSection Root(string file, YamlMappingNode node, List<string> problems) =>
         new(file, "", node, problems);
 
-    public string File => _file;
-
     public string PathOf(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
 
     public void Problem(string key, string message) => _problems.Add($"{_file}: {PathOf(key)}: {message}");

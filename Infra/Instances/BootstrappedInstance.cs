@@ -78,7 +78,7 @@ public sealed class BootstrappedInstance
                 ["IamInstanceProfile"] = props.InstanceProfileName,
                 ["LaunchTemplate"] = new Dictionary<string, object> { ["LaunchTemplateId"] = props.Bootstrap.LaunchTemplateId, ["Version"] = props.Bootstrap.LaunchTemplateVersion },
                 ["NetworkInterfaces"] = new object[] { new Dictionary<string, object> { ["DeviceIndex"] = "0", ["SubnetId"] = props.SubnetId, ["GroupSet"] = new object[] { props.SecurityGroupId }, ["AssociatePublicIpAddress"] = props.Public } },
-                ["BlockDeviceMappings"] = new object[] { new Dictionary<string, object> { ["DeviceName"] = RootDevice, ["Ebs"] = new Dictionary<string, object> { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["VolumeSize"] = props.VolumeGiB, ["DeleteOnTermination"] = true } } },
+                ["BlockDeviceMappings"] = RootVolume(props.VolumeGiB),
                 ["Tags"] = new object[]
                 {
                     // A raw resource is not reached by Tags.Of(stack): it carries the stack's tags itself.
@@ -94,13 +94,14 @@ public sealed class BootstrappedInstance
     }
 
     /// <summary>Ubuntu's root device, encrypted explicitly rather than by an account default that may be off.</summary>
-    public static CfnInstance.BlockDeviceMappingProperty RootVolume(int gib) => new()
+    private static object[] RootVolume(int gib) => new object[]
     {
-        DeviceName = RootDevice,
-        Ebs = new CfnInstance.EbsProperty { Encrypted = true, VolumeType = "gp3", VolumeSize = gib, DeleteOnTermination = true },
+        new Dictionary<string, object>
+        {
+            ["DeviceName"] = "/dev/sda1",
+            ["Ebs"] = new Dictionary<string, object> { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["VolumeSize"] = gib, ["DeleteOnTermination"] = true },
+        },
     };
-
-    private const string RootDevice = "/dev/sda1";
 
     /// <summary>
     /// Brings an instance built by another construct (the NAT instance provider) to the lab's rules:
@@ -114,7 +115,7 @@ public sealed class BootstrappedInstance
             LaunchTemplateId = metadata.LaunchTemplateId,
             Version = metadata.LatestVersionNumber,
         };
-        instance.BlockDeviceMappings = new[] { RootVolume(volumeGiB) };
+        instance.AddPropertyOverride("BlockDeviceMappings", RootVolume(volumeGiB));
         instance.OverrideLogicalId(Stack.Of(instance).GetLogicalId(instance) + UserDataHash(userData));
         Tags.Of(instance).Add(FingerprintTag, new UserDataDocument(userData).Fingerprint);
     }

@@ -30,9 +30,7 @@ public sealed class ConvergenceProps
 /// </summary>
 public sealed class Convergence
 {
-
     public string RequestId { get; }
-    public CfnWaitCondition Wait { get; }
 
     public Convergence(Stack stack, ConvergenceProps props)
     {
@@ -69,12 +67,12 @@ public sealed class Convergence
         // Written once every node exists, so the bastion never waits on a node not yet created.
         parameter.AddOverride("DependsOn", props.Nodes.Select(n => n.LogicalId).ToArray());
 
-        Wait = new CfnWaitCondition(stack, $"Converged{RequestId}", new CfnWaitConditionProps
+        var wait = new CfnWaitCondition(stack, $"Converged{RequestId}", new CfnWaitConditionProps
         {
             Handle = handle.Ref,
             Count = 1,
             Timeout = ((int)timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        Wait.AddDependency(parameter);
+        wait.AddDependency(parameter);
     }
 }
