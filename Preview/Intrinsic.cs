@@ -5,33 +5,22 @@ namespace K8sLab.Preview;
 
 /// <summary>
 /// Whether a property value whose text is unchanged still changes at deploy time, through the
-/// intrinsic functions in it. The rule, conservative on purpose:
-/// <list type="bullet">
-/// <item><c>Ref</c> to a resource (its physical ID) changes when that resource is replaced;</item>
-/// <item><c>Fn::GetAtt</c> changes when the resource is replaced, and also when it is merely updated if
-///   the attribute is a version (its name ends in <c>Version</c> or <c>VersionNumber</c>, such as a
-///   launch template's <c>LatestVersionNumber</c>, which every update of its data increments); other
-///   attributes (IDs, ARNs, addresses) are taken to survive an update;</item>
-/// <item><c>Fn::Sub</c> follows the same rules for each <c>${Name}</c> and <c>${Name.Attribute}</c>;</item>
-/// <item><c>Fn::ImportValue</c> changes when the export it names changes (a new export, a new text or
-///   a value that itself changes by these rules).</item>
-/// </list>
-/// Parameters, pseudo parameters and other functions are taken at their text.
+/// intrinsic functions in it: <c>Ref</c> (a resource's physical ID), <c>Fn::GetAtt</c> (an attribute),
+/// <c>Fn::Sub</c> (each <c>${Name}</c> and <c>${Name.Attribute}</c>) and <c>Fn::ImportValue</c> (an
+/// export). Whether the resource, attribute or export itself changes is the caller's rule
+/// (<see cref="TemplateDiff"/>). Parameters, pseudo parameters and other functions are taken at their text.
 /// </summary>
 public static partial class Intrinsic
 {
     public static bool IsFunction(JsonObject o) =>
         o.Count == 1 && o.First().Key is var key && (key == "Ref" || key.StartsWith("Fn::", StringComparison.Ordinal));
 
-    public static bool ChangesOnUpdate(string attribute) =>
-        attribute.EndsWith("Version", StringComparison.Ordinal) || attribute.EndsWith("VersionNumber", StringComparison.Ordinal);
-
     /// <summary>
-    /// Why <paramref name="value"/> changes at deploy time, or null. <paramref name="status"/> tells a
-    /// resource of the same stack that is replaced or updated (null otherwise, or for a parameter);
-    /// <paramref name="exportChanges"/> whether an export's value changes.
+    /// Why <paramref name="value"/> changes at deploy time, or null. <paramref name="resource"/> says why
+    /// a logical ID's physical ID (attribute null) or attribute changes, or null when it does not (or
+    /// when the name is a parameter); <paramref name="exportChanges"/> whether an export's value changes.
     /// </summary>
-    public static string? WhyChanges(JsonNode? value, Func<string, Change?> status, Func<string, bool> exportChanges)
+    public static string? WhyChanges(JsonNode? value, Func<string, string?, string?> resource, Func<string, bool> exportChanges)
     {
         switch (value)
         {
@@ -39,17 +28,17 @@ public static partial class Intrinsic
                 var (function, argument) = o.First();
                 return function switch
                 {
-                    "Ref" when argument is JsonValue v && v.TryGetValue<string>(out var id) => Ref(id, status),
-                    "Fn::GetAtt" when GetAtt(argument) is var (id, attribute) && id is not null => Attribute(id, attribute!, status),
-                    "Fn::Sub" => Sub(argument, status, exportChanges),
+                    "Ref" when argument is JsonValue v && v.TryGetValue<string>(out var id) => resource(id, null),
+                    "Fn::GetAtt" when GetAtt(argument) is var (id, attribute) && id is not null => resource(id, attribute),
+                    "Fn::Sub" => Sub(argument, resource, exportChanges),
                     "Fn::ImportValue" when argument is JsonValue v && v.TryGetValue<string>(out var name) =>
                         exportChanges(name) ? $"export {name} changes" : null,
-                    _ => WhyChanges(argument, status, exportChanges),
+                    _ => WhyChanges(argument, resource, exportChanges),
                 };
             case JsonObject o:
-                return o.Select(p => WhyChanges(p.Value, status, exportChanges)).FirstOrDefault(w => w is not null);
+                return o.Select(p => WhyChanges(p.Value, resource, exportChanges)).FirstOrDefault(w => w is not null);
             case JsonArray a:
-                return a.Select(e => WhyChanges(e, status, exportChanges)).FirstOrDefault(w => w is not null);
+                return a.Select(e => WhyChanges(e, resource, exportChanges)).FirstOrDefault(w => w is not null);
             default:
                 return null;
         }
@@ -64,16 +53,6 @@ public static partial class Intrinsic
         _ => Array.Empty<string>(),
     };
 
-    private static string? Ref(string id, Func<string, Change?> status) =>
-        status(id) == Change.Replaced ? $"{id} is replaced" : null;
-
-    private static string? Attribute(string id, string attribute, Func<string, Change?> status) => status(id) switch
-    {
-        Change.Replaced => $"{id} is replaced",
-        Change.Updated when ChangesOnUpdate(attribute) => $"{id} is updated: new {attribute}",
-        _ => null,
-    };
-
     private static (string? Id, string? Attribute) GetAtt(JsonNode? argument) => argument switch
     {
         JsonArray { Count: 2 } a when a[0] is JsonValue i && i.TryGetValue<string>(out var id)
@@ -83,7 +62,7 @@ public static partial class Intrinsic
         _ => (null, null),
     };
 
-    private static string? Sub(JsonNode? argument, Func<string, Change?> status, Func<string, bool> exportChanges)
+    private static string? Sub(JsonNode? argument, Func<string, string?, string?> resource, Func<string, bool> exportChanges)
     {
         var (text, variables) = argument switch
         {
@@ -91,14 +70,14 @@ public static partial class Intrinsic
             JsonArray { Count: 2 } a when a[0] is JsonValue v && v.TryGetValue<string>(out var s) => (s, a[1] as JsonObject),
             _ => (null, null),
         };
-        if (text is null) return WhyChanges(argument, status, exportChanges);
-        if (variables is not null && WhyChanges(variables, status, exportChanges) is { } why) return why;
+        if (text is null) return WhyChanges(argument, resource, exportChanges);
+        if (variables is not null && WhyChanges(variables, resource, exportChanges) is { } why) return why;
         foreach (Match m in SubVariable().Matches(text))
         {
             var name = m.Groups[1].Value;
             if (variables?.ContainsKey(name) == true) continue;
             var dot = name.IndexOf('.');
-            var reason = dot > 0 ? Attribute(name[..dot], name[(dot + 1)..], status) : Ref(name, status);
+            var reason = dot > 0 ? resource(name[..dot], name[(dot + 1)..]) : resource(name, null);
             if (reason is not null) return reason;
         }
         return null;

@@ -21,8 +21,8 @@ public sealed record StackTemplate(JsonObject Template, IReadOnlyDictionary<stri
 /// <item>a resource is <b>replaced</b> when its logical ID is new (an instance is followed by its
 ///   <c>k8slab:node</c> tag; any other resource by its ID with the hashes taken out, when that is
 ///   unique on both sides), its type changes, or a create-only property changes, in its text or at
-///   deploy time (see <see cref="Intrinsic"/>: a reference to a replaced resource, a launch template's
-///   new version);</item>
+///   deploy time (a reference to a replaced resource, or to a launch template's new version: see
+///   <c>ResourceChanges</c> and <see cref="Intrinsic"/>);</item>
 /// <item><b>updated</b> when any other property (or attribute such as DependsOn) changes, in text or at deploy time;</item>
 /// <item><b>added</b> or <b>removed</b> otherwise.</item>
 /// </list>
@@ -74,19 +74,25 @@ public static partial class TemplateDiff
     internal static string Stem(string logicalId) =>
         HexRun().Replace(logicalId, m => m.Value.Any(char.IsAsciiDigit) ? "" : m.Value);
 
-    internal static string TypeOf(JsonNode? resource) =>
+    public static string TypeOf(JsonNode? resource) =>
         resource?["Type"] is JsonValue v && v.TryGetValue<string>(out var type) ? type : "?";
 
     internal static JsonObject PropertiesOf(JsonNode? resource) => resource?["Properties"] as JsonObject ?? new JsonObject();
 
     /// <summary>A literal tag value from a resource's Tags list.</summary>
-    internal static string? Tag(JsonNode? resource, string key) =>
+    public static string? Tag(JsonNode? resource, string key) =>
         (PropertiesOf(resource)["Tags"] as JsonArray)?.OfType<JsonObject>()
             .Where(t => t["Key"] is JsonValue k && k.TryGetValue<string>(out var s) && s == key)
             .Select(t => t["Value"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null)
             .FirstOrDefault();
 
     private static bool Same(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
+
+    public static bool IsVersion(string attribute) =>
+        attribute.EndsWith("Version", StringComparison.Ordinal) || attribute.EndsWith("VersionNumber", StringComparison.Ordinal);
+
+    /// <summary>Types whose new versions come from one property only: an update elsewhere keeps the version.</summary>
+    private static readonly Dictionary<string, string> VersionSource = new() { ["AWS::EC2::LaunchTemplate"] = "LaunchTemplateData" };
 
     [GeneratedRegex("[0-9A-Fa-f]{8,}")]
     private static partial Regex HexRun();
@@ -179,7 +185,24 @@ public static partial class TemplateDiff
             PropertiesOf(p.After).Select(x => (x.Key, Why: Why(p.Stack, x.Value))).Where(x => x.Why is not null).Select(x => new Reason(x.Key, x.Why));
 
         private string? Why(string stack, JsonNode? value) =>
-            Intrinsic.WhyChanges(value, id => pairs.GetValueOrDefault((stack, id))?.Status, _changedExports.Contains);
+            Intrinsic.WhyChanges(value, (id, attribute) => ResourceChanges(stack, id, attribute), _changedExports.Contains);
+
+        /// <summary>
+        /// The deploy-time rule, conservative on purpose: a replaced resource changes its physical ID and
+        /// every attribute; an updated one only its version attributes (names ending in Version or
+        /// VersionNumber), and for a type whose versions come from one property (a launch template's
+        /// from LaunchTemplateData) only when that property changes. IDs, ARNs and addresses are taken
+        /// to survive an update.
+        /// </summary>
+        private string? ResourceChanges(string stack, string id, string? attribute)
+        {
+            if (pairs.GetValueOrDefault((stack, id)) is not { } p) return null;
+            if (p.Status == Change.Replaced) return $"{id} is replaced";
+            if (p.Status != Change.Updated || attribute is null || !IsVersion(attribute)) return null;
+            if (VersionSource.TryGetValue(p.Type, out var source)
+                && !UpdatedInText(p).Concat(UpdatedAtDeploy(p)).Any(r => r.What == source)) return null;
+            return $"{id} is updated: new {attribute}";
+        }
 
         /// <summary>Text reasons first; a deploy-time reason only for a property whose text is unchanged.</summary>
         private static IReadOnlyList<Reason> Merge(IEnumerable<Reason> inText, IEnumerable<Reason> atDeploy)
