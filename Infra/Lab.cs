@@ -6,6 +6,7 @@ using K8sLab.Images;
 using K8sLab.Network;
 using K8sLab.Nodes;
 using K8sLab.Security;
+using K8sLab.Tagging;
 
 namespace K8sLab;
 
@@ -15,10 +16,6 @@ namespace K8sLab;
 /// </summary>
 public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack Security, BastionStack Bastion, NodesStack Nodes, IMachineImageSource Images)
 {
-    public const string EnvironmentTag = "k8slab:environment";
-    public const string ManagedByTag = "k8slab:managed-by";
-    public const string ManagedBy = "cdk";
-
     public IReadOnlyList<Stack> Stacks => new Stack[] { Network, Security, Bastion, Nodes };
 
     public static Lab Create(App app, LabConfig config, IBootstrapRenderer bootstrap, IMachineImageSource images)
@@ -51,13 +48,16 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         nodes.AddDependency(bastion);
 
         var lab = new Lab(config, network, security, bastion, nodes, images);
-        // Not on launch templates: CDK copies their tags into the instances' tag specifications, so
-        // a new stack tag would change every template and replace every instance.
-        var notOnLaunchTemplates = new TagProps { ExcludeResourceTypes = new[] { "AWS::EC2::LaunchTemplate" } };
+        // Launch templates and the key pair are raw resources no Tags.Of reaches (a tag there would
+        // replace every instance); instances carry these tags themselves (BootstrappedInstance).
+        // The user's tags go on resources, not on the stacks: CloudFormation would propagate stack
+        // tags at deploy time, the key pair's create-only tags included.
+        var resourcesOnly = new TagProps { ExcludeResourceTypes = new[] { "aws:cdk:stack" } };
         foreach (var stack in lab.Stacks)
         {
-            Tags.Of(stack).Add(EnvironmentTag, config.Environment, notOnLaunchTemplates);
-            Tags.Of(stack).Add(ManagedByTag, ManagedBy, notOnLaunchTemplates);
+            Tags.Of(stack).Add(LabTags.Environment, config.Environment);
+            Tags.Of(stack).Add(LabTags.ManagedBy, LabTags.ManagedByValue);
+            foreach (var (key, value) in config.Tags) Tags.Of(stack).Add(key, value, resourcesOnly);
         }
         return lab;
     }

@@ -37,7 +37,7 @@ public class EnvironmentFileTests
         var problem = Single(Problems(("workers:", "wokers:")));
         Assert.StartsWith("environments/test.yaml: wokers: unknown key", problem);
         Assert.Contains("did you mean 'workers'?", problem);
-        Assert.Contains("Allowed here: region, network, admin, machineImage, bastion, controlPlane, workers", problem);
+        Assert.Contains("Allowed here: region, network, admin, machineImage, bastion, controlPlane, workers, tags", problem);
     }
 
     [Fact]
@@ -220,6 +220,53 @@ public class EnvironmentFileTests
         var e = Problems("region: eu-west-1\nnetwork: [unclosed\n");
         Assert.StartsWith("environments/test.yaml: line ", Single(e));
         Assert.Contains("not valid YAML", Single(e));
+    }
+
+    [Fact]
+    public void Tags_are_read_in_file_order_and_default_to_none()
+    {
+        Assert.Empty(With().Tags);
+        var config = With("test", ("workers:", "tags:\n  team: platform\n  cost-center: \"4711\"\nworkers:"));
+        Assert.Equal(new[] { "team", "cost-center" }, config.Tags.Keys);
+        Assert.Equal("4711", config.Tags["cost-center"]);
+    }
+
+    [Theory]
+    [InlineData("aws:createdBy: me", "tags.aws:createdBy: 'aws:createdBy': the aws: prefix is reserved for AWS")]
+    [InlineData("k8slab:node: x", "tags.k8slab:node: 'k8slab:node' is set by the lab itself")]
+    [InlineData("Name: x", "tags.Name: 'Name' is set by the lab itself")]
+    [InlineData("team!: x", "tags.team!: 'team!' has characters AWS refuses in a tag key; allowed: letters, digits, spaces and _ . : / = + - @")]
+    [InlineData("team: a#b", "tags.team: the value of 'team' has characters AWS refuses in a tag value")]
+    [InlineData("team: [a, b]", "tags.team: must be a text value (line ")]
+    public void A_tag_aws_or_the_lab_would_refuse_is_named_with_the_rule(string tag, string expected)
+    {
+        var problem = Single(Problems(("workers:", $"tags:\n  {tag}\nworkers:")));
+        Assert.StartsWith($"environments/test.yaml: {expected}", problem);
+    }
+
+    [Fact]
+    public void Tags_longer_than_aws_allows_are_refused()
+    {
+        var key = new string('k', 129);
+        var problems = Problems(("workers:", $"tags:\n  {key}: x\n  team: {new string('v', 257)}\nworkers:")).Problems;
+        Assert.Contains(problems, p => p.Contains("a tag key has 1 to 128 characters, got 129"));
+        Assert.Contains(problems, p => p.Contains("the value of 'team' has 257 characters; AWS allows up to 256"));
+    }
+
+    [Fact]
+    public void More_tags_than_fit_beside_the_labs_own_are_refused()
+    {
+        var tags = string.Join("\n", Enumerable.Range(1, 45).Select(i => $"  t{i}: v"));
+        var problem = Single(Problems(("workers:", $"tags:\n{tags}\nworkers:")));
+        Assert.Equal("environments/test.yaml: tags: 45 tags; AWS allows 50 a resource and the lab sets 6 of them on an instance, so at most 44", problem);
+        Assert.Equal(44, With("test", ("workers:", $"tags:\n{string.Join("\n", Enumerable.Range(1, 44).Select(i => $"  t{i}: v"))}\nworkers:")).Tags.Count);
+    }
+
+    [Fact]
+    public void Tags_must_be_a_mapping()
+    {
+        var problem = Single(Problems(("workers:", "tags: [team]\nworkers:")));
+        Assert.StartsWith("environments/test.yaml: tags: must be a mapping of tag keys to values", problem);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using K8sLab.Bootstrap;
 using K8sLab.Images;
+using K8sLab.Tagging;
 using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Rules;
@@ -80,7 +81,7 @@ public static class TemplateRules
     public static IEnumerable<string> FingerprintTagsMatch(Synthesized app) =>
         from r in app.Resources(Instance)
         let text = (Json.UserData(app, r.Stack, r.Resource) as JsonValue)?.GetValue<string>() ?? ""
-        let tag = Json.Tag(r.Resource, K8sLab.Instances.BootstrappedInstance.FingerprintTag)
+        let tag = Json.Tag(r.Resource, LabTags.Fingerprint)
         where tag != new UserDataDocument(text).Fingerprint
         select $"{r.Stack}/{r.LogicalId}: fingerprint tag {tag ?? "missing"} does not match its user data";
 

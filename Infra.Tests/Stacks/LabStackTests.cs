@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using K8sLab.Security;
+using K8sLab.Tagging;
 using K8sLab.Tests.Rules;
 using K8sLab.Tests.Support;
 
@@ -41,7 +42,7 @@ public class LabStackTests
         var dev = Synth.RepositoryEnvironment("dev");
         Assert.Equal(new[] { "K8sLab-dev-Bastion", "K8sLab-dev-Network", "K8sLab-dev-Nodes", "K8sLab-dev-Security" }, dev.Texts.Keys.Order());
         foreach (var (_, template) in dev.All) Assert.StartsWith("K8sLab dev: ", template["Description"]!.GetValue<string>());
-        Assert.All(dev.Resources("AWS::EC2::Instance"), r => Assert.Equal("dev", Json.Tag(r.Resource, Lab.EnvironmentTag)));
+        Assert.All(dev.Resources("AWS::EC2::Instance"), r => Assert.Equal("dev", Json.Tag(r.Resource, LabTags.Environment)));
     }
 
     [Fact]
@@ -109,6 +110,47 @@ public class LabStackTests
         Assert.Contains("BastionRole", reader.Value!["Properties"]!["Roles"]!.ToJsonString());
         // ...and no managed policy hands any instance role SSM reads on the side.
         Assert.Empty(SecurityRules.InstanceRolesWithoutManagedPolicies(Synth.RepositoryEnvironment("dev")));
+    }
+
+    [Fact]
+    public void User_tags_reach_every_taggable_resource_but_no_stack_launch_template_or_key_pair()
+    {
+        var config = Environments.With("test", ("natGateways: 1", "natGateways: 1\n  natProvider: instance"), ("workers:", "tags:\n  team: platform\nworkers:"));
+        var lab = Synth.Lab(config);
+        var tagged = lab.All.SelectMany(t => t.Template["Resources"]!.AsObject()).Select(r => r.Value!)
+            .Where(r => r["Properties"]?["Tags"] is not null).ToList();
+        Assert.Contains(tagged, r => r["Type"]!.GetValue<string>() == "AWS::EC2::VPC");
+        foreach (var resource in tagged)
+        {
+            var type = resource["Type"]!.GetValue<string>();
+            var tags = resource["Properties"]!["Tags"]!;
+            // A list of Key/Value pairs, or a map (SSM parameters).
+            var value = tags is JsonArray list
+                ? list.FirstOrDefault(t => t!["Key"]!.GetValue<string>() == "team")?["Value"]?.GetValue<string>()
+                : tags["team"]?.GetValue<string>();
+            Assert.Equal(type == "AWS::EC2::KeyPair" ? null : "platform", value);
+        }
+        // The bastion, cp-1, worker-1..2 and the NAT instance.
+        Assert.Equal(5, lab.Resources("AWS::EC2::Instance").Count(r => r.Resource["Properties"]!["Tags"]!.ToJsonString().Contains("platform")));
+        Assert.All(lab.Resources("AWS::EC2::LaunchTemplate"), r => Assert.DoesNotContain("platform", r.Resource.ToJsonString()));
+    }
+
+    [Fact]
+    public void User_tags_stay_off_the_stacks_which_cloudformation_would_propagate_to_the_key_pair()
+    {
+        var config = Environments.With("test", ("workers:", "tags:\n  team: platform\nworkers:"));
+        var outdir = Directory.CreateTempSubdirectory("k8slab-tags-").FullName;
+        try
+        {
+            var app = new Amazon.CDK.App(new Amazon.CDK.AppProps { Outdir = outdir });
+            Lab.Create(app, config, new K8sLab.Bootstrap.BootstrapRenderer(), new K8sLab.Images.PinnedImageSource(config.MachineImage, config.Environment));
+            Assert.All(app.Synth().Stacks, stack =>
+            {
+                Assert.Equal("test", stack.Tags[LabTags.Environment]);
+                Assert.False(stack.Tags.ContainsKey("team"));
+            });
+        }
+        finally { Directory.Delete(outdir, recursive: true); }
     }
 
     [Fact]

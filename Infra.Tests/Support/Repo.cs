@@ -7,6 +7,16 @@ public static class Repo
 
     public static string EnvironmentsFolder => Path.Combine(Root, "environments");
 
+    /// <summary>The pinned Node.js (22) that npm ci puts in node_modules/.bin, as under npx.</summary>
+    public static string Node
+    {
+        get
+        {
+            var node = PathOf("node_modules", ".bin", "node");
+            return File.Exists(node) ? node : throw new InvalidOperationException($"{node} is missing: run npm ci at the repository root");
+        }
+    }
+
     public static string PathOf(params string[] parts) => Path.Combine(new[] { Root }.Concat(parts).ToArray());
 
     private static string Find()

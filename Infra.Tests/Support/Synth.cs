@@ -50,6 +50,14 @@ public static class Synth
         }
     }
 
+    /// <summary>Synthesizes a lab into <paramref name="outdir"/> and leaves it there: templates and assets as files.</summary>
+    public static void LabInto(string outdir, LabConfig config)
+    {
+        var app = new App(new AppProps { Outdir = outdir });
+        K8sLab.Lab.Create(app, config, new BootstrapRenderer(), new PinnedImageSource(config.MachineImage, config.Environment));
+        app.Synth();
+    }
+
     public static Synthesized Lab(LabConfig config, IBootstrapRenderer? bootstrap = null, IMachineImageSource? images = null) =>
         App(app => K8sLab.Lab.Create(app, config, bootstrap ?? new BootstrapRenderer(),
             images ?? new PinnedImageSource(config.MachineImage, config.Environment)));

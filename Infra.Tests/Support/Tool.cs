@@ -44,7 +44,14 @@ public static class Tool
         if (tool.Contains('/')) return tool;
         var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Select(dir => Path.Combine(dir, tool)).FirstOrDefault(File.Exists);
-        return found ?? throw new InvalidOperationException(
-            $"'{tool}' is not installed; scripts/test.sh installs it (Debian packages cloud-init, shellcheck, ansible, jq, curl)");
+        return found ?? throw new InvalidOperationException($"'{tool}' is not installed; {InstallHint(tool)}");
     }
+
+    private static string InstallHint(string tool) => tool switch
+    {
+        "cfn-lint" or "moto_server" or "aws" =>
+            "it ships with this machine kind's Python 3.11 (elsewhere: pip install cfn-lint==1.51.0 'moto[server]==5.2.1' awscli boto3)",
+        "node" => "run npm ci at the repository root (it installs the pinned Node 22 into node_modules/.bin)",
+        _ => "scripts/test.sh installs it (Debian packages cloud-init, shellcheck, ansible, jq, curl)",
+    };
 }

@@ -31,6 +31,7 @@ public sealed class BastionStack : Stack
             Name = "bastion",
             Role = "bastion",
             Environment = config.Environment,
+            Tags = config.Tags,
             Bootstrap = new BootstrapTemplate.Set(this).For("Bastion", props.Bootstrap.RenderBastion(new BastionSpec(config.Environment, config.Region)), "bastion"),
             InstanceType = config.BastionType,
             ImageId = props.Images.ImageFor(this).GetImage(this).ImageId,
@@ -38,7 +39,7 @@ public sealed class BastionStack : Stack
             Public = true,
             SecurityGroupId = props.Security.Groups[Party.Bastion].SecurityGroupId,
             InstanceProfileName = props.Security.BastionProfile.Ref,
-            KeyName = props.Security.ClusterKey.KeyPairName,
+            KeyName = props.Security.ClusterKeyName,
             VolumeGiB = 20,
         });
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using K8sLab.Tagging;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -62,7 +63,7 @@ public static class EnvironmentFiles
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException e) { throw new ConfigException($"{file}: line {e.Start.Line}: not valid YAML: {e.Message}"); }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ConfigException($"{file}: must be a mapping of keys (region, network, admin, machineImage, bastion, controlPlane, workers)");
+            throw new ConfigException($"{file}: must be a mapping of keys (region, network, admin, machineImage, bastion, controlPlane, workers, tags)");
 
         var problems = new List<string>();
         var top = YamlSection.Root(file, root, problems);
@@ -81,10 +82,11 @@ public static class EnvironmentFiles
 
         var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus);
         var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1);
+        var tags = ReadTags(top);
         top.RejectUnknownKeys();
 
         if (problems.Count > 0) throw new ConfigException(problems);
-        return new LabConfig(environment, file, region, network, admin, image, bastion, controlPlane, workers);
+        return new LabConfig(environment, file, region, network, admin, image, bastion, controlPlane, workers) { Tags = tags };
     }
 
     private static NetworkConfig ReadNetwork(YamlSection s, string region)
@@ -116,6 +118,19 @@ public static class EnvironmentFiles
         var natType = ReadType(s, "t3.micro", 0, 1, key: "natInstanceType");
         s.RejectUnknownKeys();
         return new NetworkConfig(vpc ?? default, zones, natCount, nat, natType);
+    }
+
+    private static IReadOnlyDictionary<string, string> ReadTags(YamlSection top)
+    {
+        var entries = top.OptionalStringMap("tags", "tag keys to values, such as team: platform") ?? [];
+        foreach (var (key, value) in entries)
+        {
+            if (LabTags.KeyProblem(key) is { } keyProblem) top.Problem($"tags.{key}", keyProblem);
+            else if (LabTags.ValueProblem(key, value) is { } valueProblem) top.Problem($"tags.{key}", valueProblem);
+        }
+        if (entries.Count > LabTags.UserLimit)
+            top.Problem("tags", $"{entries.Count} tags; AWS allows {LabTags.AwsLimitPerResource} a resource and the lab sets {LabTags.OnInstance.Count} of them on an instance, so at most {LabTags.UserLimit}");
+        return entries.ToDictionary(e => e.Key, e => e.Value);
     }
 
     private static AdminAccess ReadAdmin(YamlSection s)

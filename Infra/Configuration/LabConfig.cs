@@ -12,6 +12,12 @@ public sealed record LabConfig(
     NodeGroup ControlPlane,
     NodeGroup Workers)
 {
+    /// <summary>
+    /// The user's tags (environment file's <c>tags:</c>), on every resource that can change its tags
+    /// in place; never where a tag would replace something (launch templates, the key pair).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Prefix of every stack and name tag, so environments sit side by side in one account.</summary>
     public string StackPrefix => $"K8sLab-{Environment}";
 }

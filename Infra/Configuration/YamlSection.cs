@@ -107,6 +107,26 @@ public sealed class YamlSection
         return null;
     }
 
+    /// <summary>A mapping of free-form keys to text values (such as tags), in file order; null when absent.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? OptionalStringMap(string key, string allowed)
+    {
+        var node = Get(key);
+        if (node is null or YamlScalarNode { Value: null or "" or "~" or "null" }) return null;
+        if (node is not YamlMappingNode mapping)
+        {
+            Problem(key, $"must be a mapping of {allowed} (line {node.Start.Line}), got {Describe(node)}");
+            return null;
+        }
+        var entries = new List<KeyValuePair<string, string>>();
+        foreach (var (k, v) in mapping.Children)
+        {
+            var name = (k as YamlScalarNode)?.Value ?? "";
+            if (v is YamlScalarNode scalar) entries.Add(new(name, scalar.Value ?? ""));
+            else Problem($"{key}.{name}", $"must be a text value (line {v.Start.Line}), got {Describe(v)}");
+        }
+        return entries;
+    }
+
     /// <summary>Reports every key of this mapping that no reader asked for.</summary>
     public void RejectUnknownKeys()
     {

@@ -1,4 +1,4 @@
-using Amazon.CDK.AWS.EC2;
+using Amazon.CDK;
 using Constructs;
 using K8sLab.Bootstrap;
 
@@ -11,11 +11,9 @@ namespace K8sLab.Instances;
 /// </summary>
 public sealed class BootstrapTemplate : Construct
 {
-    public LaunchTemplate Template { get; }
     public UserDataDocument Document { get; }
     /// <summary>Read once, shared by the instances (each read is a jsii round trip).</summary>
-    public string LaunchTemplateId { get; }
-    public string LaunchTemplateVersion { get; }
+    public LaunchTemplateReference Template { get; }
     /// <summary>The suffix of every logical ID of an instance that boots <see cref="Document"/>.</summary>
     public string ReplacementHash { get; }
 
@@ -24,9 +22,7 @@ public sealed class BootstrapTemplate : Construct
         if (document.Bytes > UserDataDocument.Ec2LimitBytes)
             throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Bytes} bytes; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
         Document = document;
-        Template = Metadata(this, "Template", UserData.Custom(document.Text));
-        LaunchTemplateId = Template.LaunchTemplateId!;
-        LaunchTemplateVersion = Template.LatestVersionNumber;
+        Template = Metadata(this, "Template", document.Text);
         ReplacementHash = BootstrappedInstance.UserDataHash(document.Text);
     }
 
@@ -54,13 +50,44 @@ public sealed class BootstrapTemplate : Construct
     /// <summary>
     /// IMDSv2 only with one hop, so pods cannot reach the instance's credentials; instance tags in
     /// the metadata, so an instance can read its own name.
+    /// A raw resource, so that no <c>Tags.Of</c> reaches it: a tag in its tag specifications would
+    /// make a new template version, and an instance's LaunchTemplate (version included) is
+    /// create-only, so one tag would replace every instance. The resource keeps the construct path
+    /// (<paramref name="id"/>/Resource) and the Name tags of CDK's LaunchTemplate it replaced, so its
+    /// logical ID and data stay the same as before and no running instance is replaced by the move.
     /// </summary>
-    public static LaunchTemplate Metadata(Construct scope, string id, UserData? userData = null) => new(scope, id, new LaunchTemplateProps
+    public static LaunchTemplateReference Metadata(Construct scope, string id, string? userData = null)
     {
-        HttpTokens = LaunchTemplateHttpTokens.REQUIRED,
-        HttpPutResponseHopLimit = 1,
-        HttpEndpoint = true,
-        InstanceMetadataTags = true,
-        UserData = userData,
-    });
+        var container = new Construct(scope, id);
+        var name = new[] { new Dictionary<string, object> { ["Key"] = "Name", ["Value"] = container.Node.Path } };
+        var data = new Dictionary<string, object>
+        {
+            ["MetadataOptions"] = new Dictionary<string, object>
+            {
+                ["HttpEndpoint"] = "enabled",
+                ["HttpPutResponseHopLimit"] = 1,
+                ["HttpTokens"] = "required",
+                ["InstanceMetadataTags"] = "enabled",
+            },
+            ["TagSpecifications"] = new object[]
+            {
+                new Dictionary<string, object> { ["ResourceType"] = "instance", ["Tags"] = name },
+                new Dictionary<string, object> { ["ResourceType"] = "volume", ["Tags"] = name },
+            },
+        };
+        if (userData is not null) data["UserData"] = Fn.Base64(userData);
+        var template = new CfnResource(container, "Resource", new CfnResourceProps
+        {
+            Type = "AWS::EC2::LaunchTemplate",
+            Properties = new Dictionary<string, object>
+            {
+                ["LaunchTemplateData"] = data,
+                ["TagSpecifications"] = new object[] { new Dictionary<string, object> { ["ResourceType"] = "launch-template", ["Tags"] = name } },
+            },
+        });
+        return new LaunchTemplateReference(template.Ref, Token.AsString(template.GetAtt("LatestVersionNumber")));
+    }
 }
+
+/// <summary>A launch template as an instance names it: its ID and the version to launch.</summary>
+public sealed record LaunchTemplateReference(string Id, string Version);

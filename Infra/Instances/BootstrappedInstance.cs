@@ -3,6 +3,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using K8sLab.Bootstrap;
 using K8sLab.Configuration;
+using K8sLab.Tagging;
 
 namespace K8sLab.Instances;
 
@@ -30,6 +31,8 @@ public sealed class BootstrappedInstanceProps
     public required int VolumeGiB { get; init; }
     /// <summary>The environment, for the k8slab:environment tag and the Name tag's prefix.</summary>
     public required string Environment { get; init; }
+    /// <summary>The user's tags, after the lab's own (an instance's tags change in place).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -43,9 +46,6 @@ public sealed class BootstrappedInstanceProps
 /// </summary>
 public sealed class BootstrappedInstance
 {
-    public const string FingerprintTag = "k8slab:userdata-sha256";
-    public const string NodeTag = "k8slab:node";
-    public const string RoleTag = "k8slab:role";
     private static readonly Regex ValidName = new("^[a-z][a-z0-9-]{0,40}$");
 
     /// <summary>The AWS::EC2::Instance resource.</summary>
@@ -76,19 +76,20 @@ public sealed class BootstrappedInstance
                 ["InstanceType"] = props.InstanceType.Name,
                 ["KeyName"] = props.KeyName,
                 ["IamInstanceProfile"] = props.InstanceProfileName,
-                ["LaunchTemplate"] = new Dictionary<string, object> { ["LaunchTemplateId"] = props.Bootstrap.LaunchTemplateId, ["Version"] = props.Bootstrap.LaunchTemplateVersion },
+                ["LaunchTemplate"] = new Dictionary<string, object> { ["LaunchTemplateId"] = props.Bootstrap.Template.Id, ["Version"] = props.Bootstrap.Template.Version },
                 ["NetworkInterfaces"] = new object[] { new Dictionary<string, object> { ["DeviceIndex"] = "0", ["SubnetId"] = props.SubnetId, ["GroupSet"] = new object[] { props.SecurityGroupId }, ["AssociatePublicIpAddress"] = props.Public } },
                 ["BlockDeviceMappings"] = RootVolume(props.VolumeGiB),
-                ["Tags"] = new object[]
+                // A raw resource is not reached by Tags.Of(stack): it carries the stack's tags itself.
+                ["Tags"] = new (string Key, string Value)[]
                 {
-                    // A raw resource is not reached by Tags.Of(stack): it carries the stack's tags itself.
-                    new Dictionary<string, object> { ["Key"] = Lab.EnvironmentTag, ["Value"] = props.Environment },
-                    new Dictionary<string, object> { ["Key"] = Lab.ManagedByTag, ["Value"] = Lab.ManagedBy },
-                    new Dictionary<string, object> { ["Key"] = "Name", ["Value"] = $"k8slab-{props.Environment}-{props.Name}" },
-                    new Dictionary<string, object> { ["Key"] = RoleTag, ["Value"] = props.Role },
-                    new Dictionary<string, object> { ["Key"] = NodeTag, ["Value"] = props.Name },
-                    new Dictionary<string, object> { ["Key"] = FingerprintTag, ["Value"] = props.Bootstrap.Document.Fingerprint },
-                },
+                    (LabTags.Environment, props.Environment),
+                    (LabTags.ManagedBy, LabTags.ManagedByValue),
+                    (LabTags.Name, $"k8slab-{props.Environment}-{props.Name}"),
+                    (LabTags.Role, props.Role),
+                    (LabTags.Node, props.Name),
+                    (LabTags.Fingerprint, props.Bootstrap.Document.Fingerprint),
+                }.Concat(props.Tags.Select(t => (t.Key, t.Value)))
+                    .Select(t => (object)new Dictionary<string, object> { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray(),
             },
         });
     }
@@ -108,16 +109,16 @@ public sealed class BootstrappedInstance
     /// the metadata options, an encrypted root volume, and a logical ID that carries the hash of the
     /// user data it keeps on the instance.
     /// </summary>
-    public static void Harden(CfnInstance instance, LaunchTemplate metadata, int volumeGiB, string userData)
+    public static void Harden(CfnInstance instance, LaunchTemplateReference metadata, int volumeGiB, string userData)
     {
         instance.LaunchTemplate = new CfnInstance.LaunchTemplateSpecificationProperty
         {
-            LaunchTemplateId = metadata.LaunchTemplateId,
-            Version = metadata.LatestVersionNumber,
+            LaunchTemplateId = metadata.Id,
+            Version = metadata.Version,
         };
         instance.AddPropertyOverride("BlockDeviceMappings", RootVolume(volumeGiB));
         instance.OverrideLogicalId(Stack.Of(instance).GetLogicalId(instance) + UserDataHash(userData));
-        Tags.Of(instance).Add(FingerprintTag, new UserDataDocument(userData).Fingerprint);
+        Tags.Of(instance).Add(LabTags.Fingerprint, new UserDataDocument(userData).Fingerprint);
     }
 
     /// <summary>CDK's replacement suffix: the first 16 hex digits of md5(JSON.stringify(user data)).</summary>

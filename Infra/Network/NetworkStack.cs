@@ -49,6 +49,8 @@ public sealed class NetworkStack : Stack
             },
         });
 
+        RunDefaultSecurityGroupHandlerOnSupportedRuntime();
+
         // Rejected traffic is what a probed lab wants to see; two weeks, and kept after a destroy
         // for a post-mortem (it stops costing once the entries expire).
         var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
@@ -74,5 +76,23 @@ public sealed class NetworkStack : Stack
         // The nodes only send HTTP(S) out (packages, images, kubespray's downloads).
         foreach (var port in new[] { 80, 443 })
             natInstance?.Connections.AllowFrom(Peer.Ipv4(network.VpcCidr.ToString()), Port.Tcp(port), $"TCP {port} from the VPC, to be masqueraded");
+    }
+
+    /// <summary>
+    /// The Lambda runtime of CDK's handler behind <c>RestrictDefaultSecurityGroup</c>. CDK 2.160.0
+    /// ships it on nodejs20.x, on which Lambda refuses to create functions since 2026-06-01, so the
+    /// first stack of a new lab failed. The handler only calls EC2 through the AWS SDK v3 that every
+    /// current Node.js runtime provides; Infra.Tests/Network runs it on Node 22 against an EC2 emulator.
+    /// </summary>
+    public const string DefaultSecurityGroupHandlerRuntime = "nodejs22.x";
+
+    private void RunDefaultSecurityGroupHandlerOnSupportedRuntime()
+    {
+        var provider = Node.TryFindChild("Custom::VpcRestrictDefaultSGCustomResourceProvider")
+            ?? throw new InvalidOperationException("NetworkStack: CDK's default-security-group handler moved; check its runtime before upgrading CDK");
+        var handler = (CfnResource)provider.Node.FindChild("Handler");
+        handler.AddPropertyOverride("Runtime", DefaultSecurityGroupHandlerRuntime);
+        // The handler's GetAtt of the role's ARN already orders the two; the extra DependsOn is cfn-lint's W3005.
+        handler.RemoveDependency((CfnResource)provider.Node.FindChild("Role"));
     }
 }

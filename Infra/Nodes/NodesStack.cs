@@ -34,7 +34,7 @@ public sealed class NodesStack : Stack
         var templates = new BootstrapTemplate.Set(this);
         // Read once: every read from a CDK object is a round trip to jsii.
         var imageId = props.Images.ImageFor(this).GetImage(this).ImageId;
-        var keyName = props.Security.ClusterKey.KeyPairName;
+        var keyName = props.Security.ClusterKeyName;
         var profile = props.Security.NodeProfile.Ref;
         var subnetIds = props.Vpc.PrivateSubnets.Select(s => s.SubnetId).ToArray();
 
@@ -49,6 +49,7 @@ public sealed class NodesStack : Stack
                     Name = node.Name,
                     Role = tag,
                     Environment = config.Environment,
+                    Tags = config.Tags,
                     Bootstrap = templates.For(party.ToString(), props.Bootstrap.RenderNode(node), node.Name),
                     InstanceType = group.InstanceType,
                     ImageId = imageId,

@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
 using K8sLab.Configuration;
+using K8sLab.Tagging;
 
 namespace K8sLab.Security;
 
@@ -22,8 +23,8 @@ public sealed class SecurityStack : Stack
     public Role NodeRole { get; }
     public CfnInstanceProfile NodeProfile { get; }
 
-    /// <summary>ED25519; EC2 keeps the private half in SSM Parameter Store (/ec2/keypair/ID), nowhere else.</summary>
-    public KeyPair ClusterKey { get; }
+    /// <summary>The cluster key pair's name. ED25519; EC2 keeps the private half in SSM Parameter Store (/ec2/keypair/ID), nowhere else.</summary>
+    public string ClusterKeyName { get; }
 
     public SecurityStack(Construct scope, string id, SecurityStackProps props) : base(scope, id, props)
     {
@@ -45,10 +46,20 @@ public sealed class SecurityStack : Stack
             Groups[rule.To].AddIngressRule(from, port, rule.Description);
         }
 
-        ClusterKey = new KeyPair(this, "ClusterKey", new KeyPairProps { Type = KeyPairType.ED25519 });
+        var clusterKey = ClusterKey(props.Environment);
+        ClusterKeyName = clusterKey.Ref;
 
         (BastionRole, BastionProfile) = RoleWithProfile("Bastion", "the bastion: Session Manager, the cluster key, node discovery");
-        ClusterKey.PrivateKey.GrantRead(BastionRole);
+        BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = new[] { "ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParameterHistory" },
+            Resources = new[] { FormatArn(new ArnComponents
+            {
+                Service = "ssm",
+                Resource = "parameter",
+                ResourceName = "ec2/keypair/" + Token.AsString(clusterKey.GetAtt("KeyPairId")),
+            }) },
+        }));
         BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "DiscoverKeyPairAndNodes",
@@ -70,6 +81,33 @@ public sealed class SecurityStack : Stack
         }));
 
         (NodeRole, NodeProfile) = RoleWithProfile("Node", "Kubernetes nodes: Session Manager only");
+    }
+
+    /// <summary>
+    /// A raw resource that no <c>Tags.Of</c> reaches: a key pair's Tags and KeyName are create-only
+    /// and its name is fixed, so CloudFormation could never apply a changed tag (it cannot replace a
+    /// resource with a fixed name), and a new key would replace every instance. It keeps the construct
+    /// path, name and tags of CDK's KeyPair it replaced; scripts/fetch-cluster-key.sh finds it by
+    /// its environment tag.
+    /// </summary>
+    private CfnResource ClusterKey(string environment)
+    {
+        var container = new Construct(this, "ClusterKey");
+        return new CfnResource(container, "Resource", new CfnResourceProps
+        {
+            Type = "AWS::EC2::KeyPair",
+            Properties = new Dictionary<string, object>
+            {
+                ["KeyFormat"] = "pem",
+                ["KeyName"] = Names.UniqueResourceName(container, new UniqueResourceNameOptions { MaxLength = 255 }),
+                ["KeyType"] = "ed25519",
+                ["Tags"] = new object[]
+                {
+                    new Dictionary<string, object> { ["Key"] = LabTags.Environment, ["Value"] = environment },
+                    new Dictionary<string, object> { ["Key"] = LabTags.ManagedBy, ["Value"] = LabTags.ManagedByValue },
+                },
+            },
+        });
     }
 
     private (Role, CfnInstanceProfile) RoleWithProfile(string name, string purpose)

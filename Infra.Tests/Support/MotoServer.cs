@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace K8sLab.Tests.Support;
+
+/// <summary>
+/// moto's AWS API emulator on a free loopback port, for tests that run real AWS clients (the AWS
+/// CLI, boto3, the JavaScript SDK) against EC2 and SSM. Stopped, with its children, on dispose.
+/// </summary>
+public sealed class MotoServer : IDisposable
+{
+    public const string Region = "eu-west-1";
+    /// <summary>moto's default account: an obvious example, never a real one.</summary>
+    public const string Account = "123456789012";
+
+    private readonly Process _process;
+    public string Endpoint { get; }
+
+    public MotoServer()
+    {
+        var port = FreePort();
+        Endpoint = $"http://127.0.0.1:{port}";
+        var start = new ProcessStartInfo(Tool.Locate("moto_server"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "-H", "127.0.0.1", "-p", port.ToString() }) start.ArgumentList.Add(arg);
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        WaitUntilListening(port);
+    }
+
+    /// <summary>What an AWS client needs to talk to this emulator and nothing else.</summary>
+    public IDictionary<string, string> ClientEnvironment => new Dictionary<string, string>
+    {
+        ["AWS_ENDPOINT_URL"] = Endpoint,
+        ["AWS_REGION"] = Region,
+        ["AWS_DEFAULT_REGION"] = Region,
+        ["AWS_ACCESS_KEY_ID"] = "testing",
+        ["AWS_SECRET_ACCESS_KEY"] = "testing",
+        ["AWS_CONFIG_FILE"] = "/dev/null",
+        ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+    };
+
+    /// <summary>Runs the AWS CLI against the emulator; fails the test on a non-zero exit.</summary>
+    public string Aws(params string[] args)
+    {
+        var result = Tool.Run("aws", new[] { "--endpoint-url", Endpoint, "--output", "text" }.Concat(args), environment: ClientEnvironment);
+        Assert.True(result.ExitCode == 0, $"aws {string.Join(' ', args)}: {result.Output}");
+        return result.StdOut.Trim();
+    }
+
+    private void WaitUntilListening(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"moto_server exited with {_process.ExitCode} before listening");
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) { Thread.Sleep(100); }
+        }
+        Dispose();
+        throw new TimeoutException("moto_server did not listen within 30 s");
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(5000);
+        _process.Dispose();
+    }
+}
