@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using K8sLab.Instances;
 using K8sLab.Nodes;
+using K8sLab.Tagging;
 
 namespace K8sLab.Preview;
 
@@ -65,7 +65,7 @@ public static partial class TemplateDiff
             restAfter.RemoveAll(r => pairs.Any(p => p.Item2 == r.Key));
         }
 
-        Match(r => TypeOf(r.Value) == InstanceResource ? Tag(r.Value, BootstrappedInstance.NodeTag) : null);
+        Match(r => TypeOf(r.Value) == InstanceResource ? Tag(r.Value, LabTags.Node) : null);
         Match(r => $"{TypeOf(r.Value)} {Stem(r.Key)}");
         return pairs;
     }
@@ -252,9 +252,9 @@ public static partial class TemplateDiff
     {
         var any = after ?? before;
         if (TypeOf(any) != InstanceResource) return null;
-        return new InstanceInfo(Tag(any, BootstrappedInstance.NodeTag),
-            before is null ? null : Tag(before, BootstrappedInstance.FingerprintTag),
-            after is null ? null : Tag(after, BootstrappedInstance.FingerprintTag));
+        return new InstanceInfo(Tag(any, LabTags.Node),
+            before is null ? null : Tag(before, LabTags.Fingerprint),
+            after is null ? null : Tag(after, LabTags.Fingerprint));
     }
 
     private static IReadOnlyList<ResourceChange> Whole(StackTemplate stack, Change kind) => Sorted(stack.Resources

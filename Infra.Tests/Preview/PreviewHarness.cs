@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using K8sLab.Bootstrap;
 using K8sLab.Preview;
+using K8sLab.Tagging;
 using K8sLab.Tests.Support;
 using Moq;
 
@@ -31,7 +32,7 @@ public static class PreviewHarness
         s.Texts.ToDictionary(t => t.Key, t => StackTemplate.Parse(t.Value));
 
     public static string FingerprintOf(Synthesized s, string node) =>
-        TemplateDiff.Tag(s.Resources("AWS::EC2::Instance").Single(r => TemplateDiff.Tag(r.Resource, "k8slab:node") == node).Resource, "k8slab:userdata-sha256")!;
+        TemplateDiff.Tag(s.Resources("AWS::EC2::Instance").Single(r => TemplateDiff.Tag(r.Resource, LabTags.Node) == node).Resource, LabTags.Fingerprint)!;
 
     /// <summary>The schemas of the types asked so far, read from cfn-lint once per type and test run.</summary>
     private static readonly Dictionary<string, IReadOnlyList<string>?> Known = new();

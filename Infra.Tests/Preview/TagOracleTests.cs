@@ -25,4 +25,11 @@ public class TagOracleTests
         var after = LabPreviewTests.Lab((app, _) => Tags.Of(app).Add("team", "x"));
         NothingButUpdates(PreviewHarness.Compare(LabPreviewTests.Baseline.Value, after));
     }
+
+    [Fact]
+    public void A_tag_in_the_environment_file_changes_no_logical_id_and_no_create_only_property()
+    {
+        var after = Synth.Lab(Environments.With("test", ("workers:", "tags:\n  team: platform\nworkers:")));
+        NothingButUpdates(PreviewHarness.Compare(LabPreviewTests.Baseline.Value, after));
+    }
 }
