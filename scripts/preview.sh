@@ -42,10 +42,8 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/k8slab-preview.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/ref"
-git archive "$commit" | tar -x -C "$work/ref"
 
-# synth LABEL FOLDER OUT: the app in FOLDER, synthesized into OUT; on failure its output, and exit.
+# synth LABEL FOLDER OUT: the app in FOLDER, synthesized into OUT; on failure, prints why and returns 1.
 synth() {
   echo "preview: synthesizing $1..." >&2
   if ! (cd "$2" && CDK_OUTDIR="$3" CDK_CONTEXT_JSON="{\"env\":\"$env\"}" dotnet run --project Infra) >"$3.log" 2>&1; then
@@ -55,13 +53,31 @@ synth() {
   fi
 }
 
-# The two sides build in separate folders: the older one in the background, on the other core.
-synth "$ref (${commit:0:7})" "$work/ref" "$work/before" &
-before=$!
+# A commit's templates never change: each commit and environment is synthesized once, then read
+# from the cache (K8SLAB_PREVIEW_CACHE, default ~/.cache/k8slab-preview; set it empty for no cache).
+cache=${K8SLAB_PREVIEW_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/k8slab-preview}
+before="$work/before"
 status=0
+if [ -n "$cache" ] && [ -f "$cache/$commit-$env/manifest.json" ]; then
+  echo "preview: $ref (${commit:0:7}) from the cache" >&2
+  before="$cache/$commit-$env"
+else
+  # The two sides build in separate folders: the older one in the background, on the other core.
+  mkdir "$work/ref"
+  git archive "$commit" | tar -x -C "$work/ref"
+  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" &
+  building=$!
+fi
 synth "the working tree" "$root" "$work/after" || status=1
-wait "$before" || status=1
+if [ -n "${building:-}" ]; then
+  wait "$building" || status=1
+fi
 [ $status -eq 0 ] || exit 1
+if [ -n "$cache" ] && [ "$before" = "$work/before" ]; then
+  mkdir -p "$cache" "$work/cached"
+  cp "$work/before"/manifest.json "$work/before"/*.template.json "$work/cached/"
+  mv -T "$work/cached" "$cache/$commit-$env" 2>/dev/null || true   # another preview may have cached it meanwhile
+fi
 
 if ! dotnet build Preview --nologo -v q >"$work/build.log" 2>&1; then
   echo "preview: building the comparison tool failed:" >&2
@@ -69,4 +85,4 @@ if ! dotnet build Preview --nologo -v q >"$work/build.log" 2>&1; then
   exit 1
 fi
 echo "preview: changes from $ref (${commit:0:7}) to the working tree, environment $env:" >&2
-dotnet run --no-build --project Preview -- "$work/before" "$work/after"
+dotnet run --no-build --project Preview -- "$before" "$work/after"
