@@ -70,14 +70,15 @@ else
 fi
 synth "the working tree" "$root" "$work/after" || status=1
 if [ -n "${building:-}" ]; then
-  wait "$building" || status=1
+  if ! wait "$building"; then
+    status=1
+  elif [ -n "$cache" ]; then
+    mkdir -p "$cache" "$work/cached"
+    cp "$work/before"/manifest.json "$work/before"/*.template.json "$work/cached/"
+    mv -T "$work/cached" "$cache/$commit-$env" 2>/dev/null || true   # another preview may have cached it meanwhile
+  fi
 fi
 [ $status -eq 0 ] || exit 1
-if [ -n "$cache" ] && [ "$before" = "$work/before" ]; then
-  mkdir -p "$cache" "$work/cached"
-  cp "$work/before"/manifest.json "$work/before"/*.template.json "$work/cached/"
-  mv -T "$work/cached" "$cache/$commit-$env" 2>/dev/null || true   # another preview may have cached it meanwhile
-fi
 
 if ! dotnet build Preview --nologo -v q >"$work/build.log" 2>&1; then
   echo "preview: building the comparison tool failed:" >&2
