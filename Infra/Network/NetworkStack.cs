@@ -44,7 +44,8 @@ public sealed class NetworkStack : Stack
             RestrictDefaultSecurityGroup = true,
             SubnetConfiguration = new ISubnetConfiguration[]
             {
-                new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC },
+                // No address handed out on launch: the bastion and the NAT instance ask for theirs.
+                new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC, MapPublicIpOnLaunch = false },
                 new SubnetConfiguration { Name = "nodes", SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
             },
         });
@@ -69,10 +70,35 @@ public sealed class NetworkStack : Stack
             var metadata = BootstrapTemplate.Metadata(this, "NatLaunchTemplate");
             foreach (var instance in natInstance.GatewayInstances)
                 BootstrappedInstance.Harden((CfnInstance)instance.Node.DefaultChild!, metadata, 8, natUserData);
+            foreach (var instance in natInstance.GatewayInstances)
+                PublicAddressAtLaunch((CfnInstance)instance.Node.DefaultChild!);
         }
 
         // The nodes only send HTTP(S) out (packages, images, kubespray's downloads).
         foreach (var port in new[] { 80, 443 })
             natInstance?.Connections.AllowFrom(Peer.Ipv4(network.VpcCidr.ToString()), Port.Tcp(port), $"TCP {port} from the VPC, to be masqueraded");
+    }
+
+    /// <summary>
+    /// The public subnets map no public IPs on launch, so the NAT instance asks for its address on its
+    /// network interface, as the bastion does. Not an Elastic IP: that is associated only once the
+    /// instance runs, while its first boot already installs packages from the internet. For the same
+    /// reason it waits for the public subnets' routes to the internet gateway.
+    /// </summary>
+    private void PublicAddressAtLaunch(CfnInstance instance)
+    {
+        instance.AddPropertyOverride("NetworkInterfaces", new object[]
+        {
+            new Dictionary<string, object>
+            {
+                ["DeviceIndex"] = "0",
+                ["SubnetId"] = instance.SubnetId!,
+                ["GroupSet"] = instance.SecurityGroupIds!,
+                ["AssociatePublicIpAddress"] = true,
+            },
+        });
+        instance.AddPropertyDeletionOverride("SubnetId");
+        instance.AddPropertyDeletionOverride("SecurityGroupIds");
+        foreach (var subnet in Vpc.PublicSubnets) instance.Node.AddDependency(subnet.InternetConnectivityEstablished);
     }
 }
