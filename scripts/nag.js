@@ -8,7 +8,8 @@
 // suppressions the C# app writes there (cdk_nag.rules_to_suppress, each with id and reason) are
 // honoured by cdk-nag itself. The packs write their compliance reports (CSV) into a temporary
 // folder; this script reads them, prints counts per rule and every unsuppressed finding, and exits
-// 1 on any unsuppressed Error (warnings are listed, not fatal), 2 on bad usage.
+// 1 on any unsuppressed Error (also one an Error-level rule could not evaluate), 2 on bad usage.
+// Warnings are listed, not fatal.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -97,9 +98,12 @@ try {
     byRule.set(f.rule, c);
   }
   const open = findings.filter((f) => f.compliance === 'Non-Compliant');
-  const errors = open.filter((f) => f.level === 'Error');
-  const warnings = open.filter((f) => f.level !== 'Error');
   const unknown = findings.filter((f) => f.compliance === 'UNKNOWN');
+  // An Error-level rule that could not evaluate a resource may hide an error: it fails the run too
+  // (cdk-nag itself only warns), unless suppressed as CdkNagValidationFailure.
+  const errors = open.filter((f) => f.level === 'Error');
+  const unevaluatedErrors = unknown.filter((f) => f.level === 'Error');
+  const warnings = open.filter((f) => f.level !== 'Error');
   const where = (f) => `${f.stack}/${f.resource}: ${f.rule}${f.finding ? `[${f.finding}]` : ''}`;
 
   console.log(`cdk-nag ${require('cdk-nag/package.json').version} (AwsSolutions, NIST.800.53.R5) over ${files.length} template(s)`);
@@ -108,12 +112,12 @@ try {
     console.log(`  ${c.rule.padEnd(52)} ${c.level.padEnd(8)} ${String(c.open).padStart(4)}  ${String(c.suppressed).padStart(10)}  ${String(c.unknown).padStart(13)}`);
   for (const f of errors) console.log(`ERROR   ${where(f)}: ${f.info}`);
   for (const f of warnings) console.log(`warning ${where(f)}: ${f.info}`);
-  for (const f of unknown) console.log(`warning ${where(f)}: could not be evaluated (the rule threw, usually on an intrinsic it cannot read)`);
+  for (const f of unknown) console.log(`${f.level === 'Error' ? 'ERROR  ' : 'warning'} ${where(f)}: could not be evaluated (the rule threw, usually on an intrinsic it cannot read)`);
   const suppressed = findings.length - open.length - unknown.length;
-  console.log(`nag: ${errors.length} unsuppressed error(s), ${warnings.length} unsuppressed warning(s), ${suppressed} suppressed, ${unknown.length} not evaluated`);
+  console.log(`nag: ${errors.length + unevaluatedErrors.length} unsuppressed error(s), ${warnings.length} unsuppressed warning(s), ${suppressed} suppressed, ${unknown.length} not evaluated`);
 
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ findings }, null, 1) + '\n');
-  process.exitCode = errors.length > 0 ? 1 : 0;
+  process.exitCode = errors.length + unevaluatedErrors.length > 0 ? 1 : 0;
 } finally {
   fs.rmSync(outdir, { recursive: true, force: true });
 }
