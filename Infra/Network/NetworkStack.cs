@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
 using K8sLab.Bootstrap;
+using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Images;
 using K8sLab.Instances;
@@ -72,11 +73,23 @@ public sealed class NetworkStack : Stack
                 BootstrappedInstance.Harden((CfnInstance)instance.Node.DefaultChild!, metadata, 8, natUserData);
             foreach (var instance in natInstance.GatewayInstances)
                 PublicAddressAtLaunch((CfnInstance)instance.Node.DefaultChild!);
+            foreach (var instance in natInstance.GatewayInstances)
+                NagSuppressions.Attach(instance.Node.DefaultChild, NagTarget.Instance, NagTarget.PublicInstance);
         }
 
         // The nodes only send HTTP(S) out (packages, images, kubespray's downloads).
         foreach (var port in new[] { 80, 443 })
             natInstance?.Connections.AllowFrom(Peer.Ipv4(network.VpcCidr.ToString()), Port.Tcp(port), $"TCP {port} from the VPC, to be masqueraded");
+
+        // The cdk-nag findings the lab accepts (Compliance/NagSuppressions.cs), on what CDK made here.
+        NagSuppressions.Attach(Vpc.Node.DefaultChild, NagTarget.Vpc);
+        foreach (var subnet in Vpc.PublicSubnets)
+            NagSuppressions.Attach(subnet.Node.FindChild("DefaultRoute"), NagTarget.PublicRoute);
+        NagSuppressions.Attach(flowLogs.Node.DefaultChild, NagTarget.FlowLogGroup);
+        NagSuppressions.Attach(Vpc.Node.FindChild("RejectedTraffic").Node.FindChild("IAMRole").Node.FindChild("DefaultPolicy").Node.DefaultChild, NagTarget.FlowLogRolePolicy);
+        var restrictDefaultGroup = Node.FindChild("Custom::VpcRestrictDefaultSGCustomResourceProvider");
+        NagSuppressions.Attach(restrictDefaultGroup.Node.FindChild("Handler"), NagTarget.DefaultSecurityGroupHandler);
+        NagSuppressions.Attach(restrictDefaultGroup.Node.FindChild("Role"), NagTarget.DefaultSecurityGroupHandlerRole);
     }
 
     /// <summary>
