@@ -13,7 +13,7 @@ public static class SecurityRules
     private const string Instance = "AWS::EC2::Instance";
     private static readonly string[] NodeRoles = { "control-plane", "worker" };
 
-    /// <summary>IMDSv2 only, hop limit 1 (Security Hub EC2.8; cdk-nag EC29/AwsSolutions-EC29... IMDSv2).</summary>
+    /// <summary>IMDSv2 only, hop limit 1 (Security Hub EC2.8; cdk-nag NIST.800.53.R5-EC2IMDSv2Enabled).</summary>
     public static IEnumerable<string> ImdsV2WithHopLimitOne(Synthesized app)
     {
         foreach (var (stack, id, resource) in app.Resources(Instance))

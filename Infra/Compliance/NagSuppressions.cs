@@ -73,7 +73,7 @@ public static class NagSuppressions
         new("AwsSolutions-L1", new[] { NagTarget.DefaultSecurityGroupHandler },
             "The handler is CDK's code, from Amazon.CDK.Lib 2.160.0, not the lab's. L1 asks for the newest runtime aws-cdk-lib knows (nodejs24.x), which that code was not released for; whether its runtime can still be created is DESIGN.md trap 8, apart from this rule."),
         new("NIST.800.53.R5-LambdaConcurrency", new[] { NagTarget.DefaultSecurityGroupHandler },
-            "It runs when CloudFormation creates or updates the VPC, invoked by CloudFormation only. Reserved concurrency would take from the account's pool, and Lambda refuses a reservation that leaves less unreserved concurrency than its minimum, which accounts with a low limit cannot spare: the first deploy could fail on it."),
+            "CloudFormation alone invokes it, when it creates, updates or deletes the custom resource that closes the default security group. Reserved concurrency would take from the account's pool, and Lambda refuses a reservation that leaves less unreserved concurrency than its minimum, which accounts with a low limit cannot spare: the first deploy could fail on it."),
         new("NIST.800.53.R5-LambdaDLQ", new[] { NagTarget.DefaultSecurityGroupHandler },
             "CloudFormation is its only caller and waits for its answer: a failed run fails the deploy that started it, which is where it is seen. A dead-letter queue would hold events nobody reads."),
         new("NIST.800.53.R5-LambdaInsideVPC", new[] { NagTarget.DefaultSecurityGroupHandler },
@@ -91,7 +91,7 @@ public static class NagSuppressions
         NagTarget.FlowLogRolePolicy => "the flow-log role's policy",
         NagTarget.InstanceRolePolicy => "the bastion's and the nodes' role policies",
         NagTarget.DefaultSecurityGroupHandler => "CDK's default-security-group handler (Lambda)",
-        NagTarget.DefaultSecurityGroupHandlerRole => "that handler's role",
+        NagTarget.DefaultSecurityGroupHandlerRole => "the role of CDK's default-security-group handler",
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
 
