@@ -67,14 +67,16 @@ public sealed class NetworkStack : Stack
         if (natInstance is not null)
         {
             // The provider builds a plain instance: give it the lab's IMDSv2 template, an encrypted
-            // root volume and the same replace-on-user-data-change rule as every other instance.
+            // root volume and the same replace-on-user-data-change rule as every other instance, its
+            // public address at launch, and the cdk-nag findings accepted on a public instance.
             var metadata = BootstrapTemplate.Metadata(this, "NatLaunchTemplate");
             foreach (var instance in natInstance.GatewayInstances)
-                BootstrappedInstance.Harden((CfnInstance)instance.Node.DefaultChild!, metadata, 8, natUserData);
-            foreach (var instance in natInstance.GatewayInstances)
-                PublicAddressAtLaunch((CfnInstance)instance.Node.DefaultChild!);
-            foreach (var instance in natInstance.GatewayInstances)
-                NagSuppressions.Attach(instance.Node.DefaultChild, NagTarget.Instance, NagTarget.PublicInstance);
+            {
+                var resource = (CfnInstance)instance.Node.DefaultChild!;
+                BootstrappedInstance.Harden(resource, metadata, 8, natUserData);
+                PublicAddressAtLaunch(resource);
+                NagSuppressions.Attach(resource, NagTarget.Instance, NagTarget.PublicInstance);
+            }
         }
 
         // The nodes only send HTTP(S) out (packages, images, kubespray's downloads).
