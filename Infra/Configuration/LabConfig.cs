@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace K8sLab.Configuration;
 
 /// <summary>One environment of the lab, as read and checked from <c>environments/NAME.yaml</c>.</summary>
@@ -25,7 +27,7 @@ public sealed record LabConfig(
 public enum NatKind { Gateway, Instance }
 
 public sealed record NetworkConfig(
-    Cidr VpcCidr,
+    IPNetwork VpcCidr,
     IReadOnlyList<string>? AvailabilityZones,
     int NatCount,
     NatKind Nat,
@@ -36,7 +38,7 @@ public sealed record NetworkConfig(
 }
 
 /// <summary>Who may reach the bastion's SSH port.</summary>
-public sealed record AdminAccess(Cidr Cidr, bool AllowAnyAddress);
+public sealed record AdminAccess(IPNetwork Cidr, bool AllowAnyAddress);
 
 /// <summary>
 /// The Ubuntu 24.04 image every instance boots. Pinned per environment so that a newly published

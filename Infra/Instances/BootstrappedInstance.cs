@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using K8sLab.Bootstrap;
+using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Tagging;
 
@@ -92,6 +93,8 @@ public sealed class BootstrappedInstance
                     .Select(t => (object)new Dictionary<string, object> { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray(),
             },
         });
+        // The cdk-nag findings the lab accepts on an instance (Compliance/NagSuppressions.cs).
+        NagSuppressions.Attach(Resource, props.Public ? new[] { NagTarget.Instance, NagTarget.PublicInstance } : new[] { NagTarget.Instance });
     }
 
     /// <summary>Ubuntu's root device, encrypted explicitly rather than by an account default that may be off.</summary>

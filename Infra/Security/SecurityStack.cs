@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
+using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Tagging;
 
@@ -133,6 +134,8 @@ public sealed class SecurityStack : Stack
             Actions = new[] { "ssm:UpdateInstanceInformation" },
             Resources = new[] { FormatArn(new ArnComponents { Service = "ec2", Resource = "instance", ResourceName = "*" }) },
         }));
+        // The cdk-nag findings the lab accepts on these statements (Compliance/NagSuppressions.cs).
+        NagSuppressions.Attach(role.Node.FindChild("DefaultPolicy").Node.DefaultChild, NagTarget.InstanceRolePolicy);
         // One profile per role, shared by every instance of it, so a node costs about one resource.
         var profile = new CfnInstanceProfile(this, $"{name}Profile", new CfnInstanceProfileProps { Roles = new[] { role.RoleName } });
         return (role, profile);
