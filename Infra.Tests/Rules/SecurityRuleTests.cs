@@ -47,8 +47,11 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
     }
 
     private static JsonNode Ref(JsonObject template, string idPart) =>
-        new JsonObject { ["Fn::GetAtt"] = new JsonArray(template["Resources"]!.AsObject()
-            .First(r => r.Key.StartsWith(idPart, StringComparison.Ordinal) && r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::SecurityGroup").Key, "GroupId") };
+        new JsonObject
+        {
+            ["Fn::GetAtt"] = new JsonArray(template["Resources"]!.AsObject()
+            .First(r => r.Key.StartsWith(idPart, StringComparison.Ordinal) && r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::SecurityGroup").Key, "GroupId")
+        };
 
     [Fact]
     public void The_suite_covers_every_environment_file()

@@ -59,7 +59,8 @@ public static class NagSuppressions
         new("AwsSolutions-IAM5", new[] { NagTarget.InstanceRolePolicy },
             "Only where AWS offers no narrower resource: ec2:DescribeKeyPairs and ec2:DescribeInstances (the bastion's discovery) and the Session Manager agent's ssmmessages and ec2messages actions take only the wildcard resource; ssm:UpdateInstanceInformation is limited to this account's instances in the region, since the instances come later, in other stacks, with a new ID at every replacement. The rule suite allows the wildcard for exactly these actions (Iam_without_wildcard_actions_and_star_resources_only_where_unavoidable).")
         {
-            Findings = new[] { "Resource::*", @"/^Resource::arn:<AWS::Partition>:ec2:[a-z0-9-]+:<AWS::AccountId>:instance\/\*$/" },
+            // cdk.json's @aws-cdk/core:enablePartitionLiterals writes the partition of the region (arn:aws...).
+            Findings = new[] { "Resource::*", @"/^Resource::arn:aws[a-z-]*:ec2:[a-z0-9-]+:<AWS::AccountId>:instance\/\*$/" },
         },
         new("NIST.800.53.R5-IAMNoInlinePolicy", new[] { NagTarget.InstanceRolePolicy, NagTarget.FlowLogRolePolicy, NagTarget.DefaultSecurityGroupHandlerRole },
             "Each of these policies belongs to exactly one role and grants what that role's purpose needs, so it is created and deleted with the role. A managed policy would add a resource that could be attached elsewhere and gain nothing; AWS's IAM guidance keeps inline policies for such one-to-one cases."),
