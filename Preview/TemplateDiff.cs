@@ -115,6 +115,7 @@ public static partial class TemplateDiff
         {
             foreach (var p in pairs.Values)
                 p.Status = ReplacedInText(p).Any() ? Change.Replaced : UpdatedInText(p).Any() ? Change.Updated : null;
+            // A status only moves up (unchanged, updated, replaced), so this ends: at most twice per resource.
             for (var moved = true; moved;)
             {
                 moved = false;
