@@ -98,7 +98,7 @@ public sealed class BootstrappedInstance
     }
 
     /// <summary>Ubuntu's root device, encrypted explicitly rather than by an account default that may be off.</summary>
-    private static object[] RootVolume(int gib) => new object[]
+    public static object[] RootVolume(int gib) => new object[]
     {
         new Dictionary<string, object>
         {
@@ -106,23 +106,6 @@ public sealed class BootstrappedInstance
             ["Ebs"] = new Dictionary<string, object> { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["VolumeSize"] = gib, ["DeleteOnTermination"] = true },
         },
     };
-
-    /// <summary>
-    /// Brings an instance built by another construct (the NAT instance provider) to the lab's rules:
-    /// the metadata options, an encrypted root volume, and a logical ID that carries the hash of the
-    /// user data it keeps on the instance.
-    /// </summary>
-    public static void Harden(CfnInstance instance, LaunchTemplateReference metadata, int volumeGiB, string userData)
-    {
-        instance.LaunchTemplate = new CfnInstance.LaunchTemplateSpecificationProperty
-        {
-            LaunchTemplateId = metadata.Id,
-            Version = metadata.Version,
-        };
-        instance.AddPropertyOverride("BlockDeviceMappings", RootVolume(volumeGiB));
-        instance.OverrideLogicalId(Stack.Of(instance).GetLogicalId(instance) + UserDataHash(userData));
-        Tags.Of(instance).Add(LabTags.Fingerprint, new UserDataDocument(userData).Fingerprint);
-    }
 
     /// <summary>CDK's replacement suffix: the first 16 hex digits of md5(JSON.stringify(user data)).</summary>
     public static string UserDataHash(string userData) =>

@@ -7,6 +7,7 @@ using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Images;
 using K8sLab.Instances;
+using K8sLab.Tagging;
 
 namespace K8sLab.Network;
 
@@ -75,7 +76,7 @@ public sealed class NetworkStack : Stack
             foreach (var instance in natInstance.GatewayInstances)
             {
                 var resource = (CfnInstance)instance.Node.DefaultChild!;
-                BootstrappedInstance.Harden(resource, metadata, 8, natUserData);
+                Harden(resource, metadata, natUserData);
                 PublicAddressAtLaunch(resource);
                 NagSuppressions.Attach(resource, NagTarget.Instance, NagTarget.PublicInstance);
             }
@@ -94,6 +95,19 @@ public sealed class NetworkStack : Stack
         var restrictDefaultGroup = Node.FindChild("Custom::VpcRestrictDefaultSGCustomResourceProvider");
         NagSuppressions.Attach(restrictDefaultGroup.Node.FindChild("Handler"), NagTarget.DefaultSecurityGroupHandler);
         NagSuppressions.Attach(restrictDefaultGroup.Node.FindChild("Role"), NagTarget.DefaultSecurityGroupHandlerRole);
+    }
+
+    /// <summary>
+    /// Brings the instance CDK's NAT provider builds to the lab's rules: the metadata options, an
+    /// encrypted root volume, and a logical ID that carries the hash of the user data it keeps on the
+    /// instance, so that a changed NAT document replaces the NAT instance as it does every other.
+    /// </summary>
+    private void Harden(CfnInstance instance, LaunchTemplateReference metadata, string userData)
+    {
+        instance.LaunchTemplate = new CfnInstance.LaunchTemplateSpecificationProperty { LaunchTemplateId = metadata.Id, Version = metadata.Version };
+        instance.AddPropertyOverride("BlockDeviceMappings", BootstrappedInstance.RootVolume(8));
+        instance.OverrideLogicalId(GetLogicalId(instance) + BootstrappedInstance.UserDataHash(userData));
+        Amazon.CDK.Tags.Of(instance).Add(LabTags.Fingerprint, new UserDataDocument(userData).Fingerprint);
     }
 
     /// <summary>
