@@ -71,12 +71,13 @@ public sealed class SecurityStack : Stack
         BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ReadConvergeRequest",
-            Actions = new[] { "ssm:GetParameter" },
+            // The header and its node parts (converge-request-1, -2, ...).
+            Actions = new[] { "ssm:GetParameter", "ssm:GetParameters" },
             Resources = new[] { FormatArn(new ArnComponents
             {
                 Service = "ssm",
                 Resource = "parameter",
-                ResourceName = Bootstrap.BootstrapRenderer.ConvergeParameter(props.Environment).TrimStart('/'),
+                ResourceName = Convergence.ControlHost.RequestParameter(props.Environment).TrimStart('/') + "*",
             }) },
         }));
 
