@@ -20,8 +20,14 @@ if [ ! -x node_modules/.bin/cdk ] || [ ! -x node_modules/.bin/node ]; then npm c
 export PATH="$PWD/node_modules/.bin:$PATH"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
-log=$(mktemp)
 status=0
+# The style of .editorconfig holds: a change that reformats nothing passes.
+if ! dotnet format K8sLab.sln --verify-no-changes -v q; then
+  echo "formatting: run 'dotnet format K8sLab.sln' and commit the result" >&2
+  status=1
+fi
+
+log=$(mktemp)
 dotnet test K8sLab.sln --nologo -v q "$@" 2>&1 | tee "$log" || status=$?
 passed=$(sed -n -E 's/.*Passed:[[:space:]]+([0-9]+).*/\1/p' "$log" | tail -1)
 failed=$(sed -n -E 's/.*Failed:[[:space:]]+([0-9]+),.*/\1/p' "$log" | tail -1)

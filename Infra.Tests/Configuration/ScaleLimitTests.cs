@@ -49,9 +49,9 @@ public class ScaleLimitTests
     public void Private_subnets_hold_every_node_twice_for_a_full_replacement()
     {
         // A /22 over two zones: four /24 subnets of 251 addresses.
-        Assert.Equal(24, ScaleLimits.SubnetPrefix(new K8sLab.Configuration.Cidr(0x0A140000, 22), 2));
-        Assert.Equal(251, ScaleLimits.AddressesPerSubnet(new K8sLab.Configuration.Cidr(0x0A140000, 22), 2));
-        Assert.Equal(19, ScaleLimits.SubnetPrefix(new K8sLab.Configuration.Cidr(0x0A140000, 16), 3)); // 6 subnets: /19 each
+        Assert.Equal(24, ScaleLimits.SubnetPrefix(System.Net.IPNetwork.Parse("10.20.0.0/22"), 2));
+        Assert.Equal(251, ScaleLimits.AddressesPerSubnet(System.Net.IPNetwork.Parse("10.20.0.0/22"), 2));
+        Assert.Equal(19, ScaleLimits.SubnetPrefix(System.Net.IPNetwork.Parse("10.20.0.0/16"), 3)); // 6 subnets: /19 each
         var problem = Problem(("vpcCidr: 10.20.0.0/16", "vpcCidr: 10.20.0.0/22"),
             ("count: 2\n  instanceType: t3.medium", "count: 250\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14"),
             ("instanceType: t3.small", "instanceType: t3.medium"));

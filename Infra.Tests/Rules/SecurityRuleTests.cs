@@ -47,8 +47,11 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
     }
 
     private static JsonNode Ref(JsonObject template, string idPart) =>
-        new JsonObject { ["Fn::GetAtt"] = new JsonArray(template["Resources"]!.AsObject()
-            .First(r => r.Key.StartsWith(idPart, StringComparison.Ordinal) && r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::SecurityGroup").Key, "GroupId") };
+        new JsonObject
+        {
+            ["Fn::GetAtt"] = new JsonArray(template["Resources"]!.AsObject()
+            .First(r => r.Key.StartsWith(idPart, StringComparison.Ordinal) && r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::SecurityGroup").Key, "GroupId")
+        };
 
     [Fact]
     public void The_suite_covers_every_environment_file()
@@ -170,6 +173,26 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
         Assert.Empty(environments.Violations(SecurityRules.NoPublicIpOnNodes));
         var exposed = Broken(Dev, "K8sLab-dev-Nodes", t => First(t, "AWS::EC2::Instance")["Properties"]!["NetworkInterfaces"]![0]!["AssociatePublicIpAddress"] = true);
         Assert.Single(SecurityRules.NoPublicIpOnNodes(exposed));
+    }
+
+    [Fact]
+    public void No_subnet_maps_public_ips_on_launch()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.NoPublicIpMappedOnLaunch));
+        var mapping = Broken(Dev, "K8sLab-dev-Network", t => First(t, "AWS::EC2::Subnet")["Properties"]!["MapPublicIpOnLaunch"] = true);
+        Assert.Single(SecurityRules.NoPublicIpMappedOnLaunch(mapping));
+    }
+
+    [Fact]
+    public void The_bastion_and_the_nat_instance_ask_for_their_public_address_at_launch()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.PublicHostsAskForTheirAddress));
+        Assert.Equal(2, Cheap.Resources("AWS::EC2::Instance").Count(r => r.Stack is "K8sLab-cheap-Network" or "K8sLab-cheap-Bastion"));
+        var silent = Broken(Cheap, "K8sLab-cheap-Network", t => First(t, "AWS::EC2::Instance")["Properties"]!["NetworkInterfaces"]![0]!.AsObject().Remove("AssociatePublicIpAddress"));
+        Assert.Single(SecurityRules.PublicHostsAskForTheirAddress(silent));
+        // It boots only once its subnet routes to the internet gateway: the first boot installs packages.
+        var nat = Cheap.Resources("AWS::EC2::Instance").Single(r => r.Stack == "K8sLab-cheap-Network").Resource;
+        Assert.Contains(nat["DependsOn"]!.AsArray(), d => d!.GetValue<string>().StartsWith("VpcpublicSubnet1DefaultRoute", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public static class SecurityRules
     private const string Instance = "AWS::EC2::Instance";
     private static readonly string[] NodeRoles = { "control-plane", "worker" };
 
-    /// <summary>IMDSv2 only, hop limit 1 (Security Hub EC2.8; cdk-nag EC29/AwsSolutions-EC29... IMDSv2).</summary>
+    /// <summary>IMDSv2 only, hop limit 1 (Security Hub EC2.8; cdk-nag NIST.800.53.R5-EC2IMDSv2Enabled).</summary>
     public static IEnumerable<string> ImdsV2WithHopLimitOne(Synthesized app)
     {
         foreach (var (stack, id, resource) in app.Resources(Instance))
@@ -102,6 +102,28 @@ public static class SecurityRules
         let interfaces = r.Resource["Properties"]?["NetworkInterfaces"]?.AsArray()
         where interfaces is null || interfaces.Any(n => n?["AssociatePublicIpAddress"]?.GetValue<bool>() != false)
         select $"{r.Stack}/{r.LogicalId}: node may get a public IP";
+
+    /// <summary>
+    /// No subnet hands out public addresses on launch (Security Hub EC2.15; cdk-nag
+    /// NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled): an instance is public only by asking.
+    /// </summary>
+    public static IEnumerable<string> NoPublicIpMappedOnLaunch(Synthesized app) =>
+        from s in app.Resources("AWS::EC2::Subnet")
+        let p = s.Resource["Properties"]
+        where p?["MapPublicIpOnLaunch"]?.GetValue<bool>() == true || p?["AssignIpv6AddressOnCreation"]?.GetValue<bool>() == true
+        select $"{s.Stack}/{s.LogicalId}: subnet assigns public addresses on launch";
+
+    /// <summary>
+    /// The public hosts, the bastion and a NAT instance (the Network stack's only instances), ask for
+    /// their public IPv4 address on their network interface at launch: the subnets map none, and a
+    /// NAT instance's first boot already needs the internet.
+    /// </summary>
+    public static IEnumerable<string> PublicHostsAskForTheirAddress(Synthesized app) =>
+        from r in app.Resources(Instance)
+        where Json.Tag(r.Resource, "k8slab:role") == "bastion" || r.Stack.EndsWith("-Network", StringComparison.Ordinal)
+        let interfaces = r.Resource["Properties"]?["NetworkInterfaces"]?.AsArray()
+        where interfaces is not [{ } primary] || primary["AssociatePublicIpAddress"]?.GetValue<bool>() != true
+        select $"{r.Stack}/{r.LogicalId}: public host does not ask for a public address at launch";
 
     /// <summary>
     /// Actions whose AWS API offers no resource-level permission, so "*" is the only resource they

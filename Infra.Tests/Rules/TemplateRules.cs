@@ -61,9 +61,9 @@ public static class TemplateRules
             if (!fine) yield return $"{r.Stack}/{r.LogicalId}: image {image?.ToJsonString()} is not a pinned AMI";
         }
         foreach (var t in app.All)
-        foreach (var p in t.Template["Parameters"]?.AsObject() ?? new JsonObject())
-            if (p.Value!["Type"]!.GetValue<string>().Contains("AWS::EC2::Image::Id"))
-                yield return $"{t.Stack}: parameter {p.Key} resolves an image at deploy time";
+            foreach (var p in t.Template["Parameters"]?.AsObject() ?? new JsonObject())
+                if (p.Value!["Type"]!.GetValue<string>().Contains("AWS::EC2::Image::Id"))
+                    yield return $"{t.Stack}: parameter {p.Key} resolves an image at deploy time";
     }
 
     /// <summary>
@@ -95,7 +95,13 @@ public static class TemplateRules
         foreach (var c in s)
             b.Append(c switch
             {
-                '"' => "\\\"", '\\' => "\\\\", '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", '\b' => "\\b", '\f' => "\\f",
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\b' => "\\b",
+                '\f' => "\\f",
                 < ' ' => $"\\u{(int)c:x4}",
                 _ => c.ToString(),
             });
@@ -120,7 +126,7 @@ public static class Json
                 break;
             case JsonArray array:
                 foreach (var item in array)
-                foreach (var id in References(item)) yield return id;
+                    foreach (var id in References(item)) yield return id;
                 break;
         }
     }

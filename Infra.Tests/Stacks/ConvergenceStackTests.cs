@@ -47,6 +47,19 @@ public class ConvergenceStackTests
         Assert.StartsWith("ConvergeSignal", handle);
         // The request carries the handle's URL by reference: no URL, no secret in the template.
         Assert.Equal(new[] { handle }, Json.References(header["Properties"]!["Value"]));
+        // The bastion may read exactly these parameters (the Security stack names them in advance).
+        Assert.Equal(new[] { "/k8slab/test/converge-request", "/k8slab/test/converge-request-1" },
+            ClusterConvergence.ParameterNames(Environments.With()));
+    }
+
+    [Fact]
+    public void The_security_stack_names_as_many_parts_as_the_nodes_stack_writes()
+    {
+        var config = Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 300\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14"),
+            ("instanceType: t3.small", "instanceType: t3.large"));
+        var written = Synth.Lab(config).Resources("AWS::SSM::Parameter").Select(r => r.Resource["Properties"]!["Name"]!.GetValue<string>()).Order();
+        Assert.Equal(written, ClusterConvergence.ParameterNames(config).Order());
+        Assert.True(ClusterConvergence.ParameterNames(config).Count > 3);
     }
 
     [Fact]
@@ -108,6 +121,9 @@ public class ConvergenceStackTests
     {
         var security = Synth.RepositoryEnvironment("dev").Template("K8sLab-dev-Security").ToJsonString();
         Assert.Contains("ReadConvergeRequest", security);
-        Assert.Contains(":parameter/k8slab/dev/converge-request*", security);
+        Assert.Contains(":parameter/k8slab/dev/converge-request\"", security);
+        Assert.Contains(":parameter/k8slab/dev/converge-request-1\"", security);
+        Assert.DoesNotContain("converge-request*", security);
+        Assert.DoesNotContain("converge-request-2", security);
     }
 }

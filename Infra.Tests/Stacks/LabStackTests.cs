@@ -142,7 +142,7 @@ public class LabStackTests
         var outdir = Directory.CreateTempSubdirectory("k8slab-tags-").FullName;
         try
         {
-            var app = new Amazon.CDK.App(new Amazon.CDK.AppProps { Outdir = outdir });
+            var app = new Amazon.CDK.App(new Amazon.CDK.AppProps { Outdir = outdir, Context = CdkJson.AppContext() });
             Lab.Create(app, config, new K8sLab.Bootstrap.BootstrapRenderer(), new K8sLab.Images.PinnedImageSource(config.MachineImage, config.Environment));
             Assert.All(app.Synth().Stacks, stack =>
             {

@@ -12,7 +12,7 @@ public class ProgramTests
         var result = Tool.Run("dotnet", new[] { Path.Combine(AppContext.BaseDirectory, "K8sLab.dll") }, Repo.Root,
             new Dictionary<string, string>
             {
-                ["CDK_CONTEXT_JSON"] = $$"""{"env":"{{environment}}"}""",
+                ["CDK_CONTEXT_JSON"] = CdkJson.ContextJson(environment),
                 ["CDK_OUTDIR"] = outdir,
                 // As under `npx cdk`: the project's pinned, supported Node runs jsii.
                 ["PATH"] = $"{Repo.PathOf("node_modules", ".bin")}:{Environment.GetEnvironmentVariable("PATH")}",

@@ -39,7 +39,7 @@ public static class Synth
         var outdir = Directory.CreateTempSubdirectory("k8slab-synth-").FullName;
         try
         {
-            var app = new App(new AppProps { Outdir = outdir });
+            var app = new App(new AppProps { Outdir = outdir, Context = CdkJson.AppContext() });
             build(app);
             var assembly = app.Synth();
             return new Synthesized(assembly.Stacks.ToDictionary(s => s.StackName, s => File.ReadAllText(Path.Combine(outdir, s.TemplateFile))));
@@ -53,7 +53,7 @@ public static class Synth
     /// <summary>Synthesizes a lab into <paramref name="outdir"/> and leaves it there: templates and assets as files.</summary>
     public static void LabInto(string outdir, LabConfig config)
     {
-        var app = new App(new AppProps { Outdir = outdir });
+        var app = new App(new AppProps { Outdir = outdir, Context = CdkJson.AppContext() });
         K8sLab.Lab.Create(app, config, new BootstrapRenderer(), new PinnedImageSource(config.MachineImage, config.Environment));
         app.Synth();
     }

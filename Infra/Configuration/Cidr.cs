@@ -1,40 +1,43 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace K8sLab.Configuration;
 
-/// <summary>An IPv4 CIDR block, parsed strictly (the address must be the network address).</summary>
-public readonly record struct Cidr(uint Network, int PrefixLength)
+/// <summary>
+/// What the environment files need of IPv4 blocks beyond <see cref="IPNetwork"/>: strict parsing with
+/// a reason a user can act on, and overlap and containment between blocks.
+/// </summary>
+public static class Cidr
 {
-    public uint Size => PrefixLength == 0 ? uint.MaxValue : 1u << (32 - PrefixLength);
-    public uint Last => Network + (Size - 1);
-
-    public bool Overlaps(Cidr other) => Network <= other.Last && other.Network <= Last;
-
-    public override string ToString() =>
-        $"{Network >> 24}.{(Network >> 16) & 255}.{(Network >> 8) & 255}.{Network & 255}/{PrefixLength}";
-
-    /// <returns>null and a reason when <paramref name="text"/> is not a well-formed IPv4 CIDR.</returns>
-    public static Cidr? TryParse(string text, out string reason)
+    /// <returns>null and a reason when <paramref name="text"/> is not an IPv4 block with its network address.</returns>
+    public static IPNetwork? TryParse(string text, out string reason)
     {
         reason = "";
-        var parts = text.Split('/');
-        if (parts.Length != 2 || !int.TryParse(parts[1], out var prefix) || prefix is < 0 or > 32 ||
-            parts[0].Count(c => c == '.') != 3 ||
-            !IPAddress.TryParse(parts[0], out var address) ||
-            address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        var slash = text.IndexOf('/');
+        if (slash < 0 || text.Count(c => c == '.') != 3 ||
+            !IPAddress.TryParse(text[..slash], out var address) || address.AddressFamily != AddressFamily.InterNetwork ||
+            !int.TryParse(text[(slash + 1)..], out var prefix) || prefix is < 0 or > 32)
         {
             reason = $"'{text}' is not an IPv4 CIDR block such as 10.0.0.0/16";
             return null;
         }
+        // IPNetwork (.NET 10) accepts an address with host bits and keeps it as is: refuse that here.
+        var network = NetworkOf(address, prefix);
+        if (network.BaseAddress.Equals(address)) return network;
+        reason = $"'{text}' has host bits set; the network address is {network}";
+        return null;
+    }
 
+    public static bool Overlaps(this IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
+
+    /// <summary>Whether <paramref name="inner"/> lies wholly inside <paramref name="outer"/>.</summary>
+    public static bool Within(this IPNetwork inner, IPNetwork outer) =>
+        inner.PrefixLength >= outer.PrefixLength && outer.Contains(inner.BaseAddress);
+
+    private static IPNetwork NetworkOf(IPAddress address, int prefix)
+    {
         var bytes = address.GetAddressBytes();
-        var value = (uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3];
-        var cidr = new Cidr(value & (prefix == 0 ? 0 : uint.MaxValue << (32 - prefix)), prefix);
-        if (cidr.Network != value)
-        {
-            reason = $"'{text}' has host bits set; the network address is {cidr}";
-            return null;
-        }
-        return cidr;
+        for (var bit = prefix; bit < 32; bit++) bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
+        return new IPNetwork(new IPAddress(bytes), prefix);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using K8sLab.Tagging;
 using YamlDotNet.Core;
@@ -14,11 +15,11 @@ public static class EnvironmentFiles
     public const string Folder = "environments";
 
     // kubespray's default service and pod ranges: the VPC must not overlap them.
-    public static readonly Cidr KubeServiceRange = new(0x0AE90000, 18); // 10.233.0.0/18
-    public static readonly Cidr KubePodRange = new(0x0AE94000, 18);     // 10.233.64.0/18
+    public static readonly IPNetwork KubeServiceRange = IPNetwork.Parse("10.233.0.0/18");
+    public static readonly IPNetwork KubePodRange = IPNetwork.Parse("10.233.64.0/18");
 
-    private static readonly Cidr[] PrivateRanges =
-        { new(0x0A000000, 8), new(0xAC100000, 12), new(0xC0A80000, 16) };
+    private static readonly IPNetwork[] PrivateRanges =
+        { IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16") };
 
     // kubespray's preflight floors (roles/kubernetes/preinstall), compared with usable memory.
     public const int ControlPlaneMinVCpus = 2;
@@ -105,7 +106,7 @@ public static class EnvironmentFiles
         {
             if (v.PrefixLength is < 16 or > 22)
                 s.Problem("vpcCidr", $"must have a prefix from /16 to /22 (room for subnets in every zone), got /{v.PrefixLength}");
-            if (!PrivateRanges.Any(r => r.Network <= v.Network && v.Last <= r.Last))
+            if (!PrivateRanges.Any(r => v.Within(r)))
                 s.Problem("vpcCidr", $"must lie in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), got {v}");
             foreach (var (range, what) in new[] { (KubeServiceRange, "service"), (KubePodRange, "pod") })
                 if (v.Overlaps(range))
@@ -192,7 +193,7 @@ public static class EnvironmentFiles
         return settings;
     }
 
-    private static PodNetwork ReadKubernetes(YamlSection s, Cidr vpc)
+    private static PodNetwork ReadKubernetes(YamlSection s, IPNetwork vpc)
     {
         var pods = ReadCidr(s, "podCidr", PodNetwork.KubesprayDefault.PodCidr.ToString()) ?? PodNetwork.KubesprayDefault.PodCidr;
         var prefix = s.Int("nodePrefix", PodNetwork.KubesprayDefault.NodePrefix, 16, 25);
@@ -203,7 +204,7 @@ public static class EnvironmentFiles
         if (pods.Overlaps(KubeServiceRange))
             s.Problem("podCidr", $"{pods} overlaps kubespray's service range {KubeServiceRange}");
         // The default range is checked against the VPC with network.vpcCidr (the key to change there).
-        if (vpc.PrefixLength > 0 && pods != PodNetwork.KubesprayDefault.PodCidr && pods.Overlaps(vpc))
+        if (vpc.BaseAddress is not null && !pods.Equals(PodNetwork.KubesprayDefault.PodCidr) && pods.Overlaps(vpc))
             s.Problem("podCidr", $"{pods} overlaps the VPC {vpc}");
         s.RejectUnknownKeys();
         return new PodNetwork(pods, prefix);
@@ -226,7 +227,7 @@ public static class EnvironmentFiles
         return type;
     }
 
-    private static Cidr? ReadCidr(YamlSection s, string key, string? fallback)
+    private static IPNetwork? ReadCidr(YamlSection s, string key, string? fallback)
     {
         const string allowed = "an IPv4 CIDR block such as 10.0.0.0/16";
         var text = fallback is null ? s.RequiredString(key, allowed) : s.String(key, fallback, allowed);

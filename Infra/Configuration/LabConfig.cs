@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace K8sLab.Configuration;
 
 /// <summary>One environment of the lab, as read and checked from <c>environments/NAME.yaml</c>.</summary>
@@ -33,7 +35,7 @@ public sealed record LabConfig(
 public enum NatKind { Gateway, Instance }
 
 public sealed record NetworkConfig(
-    Cidr VpcCidr,
+    IPNetwork VpcCidr,
     IReadOnlyList<string>? AvailabilityZones,
     int NatCount,
     NatKind Nat,
@@ -44,7 +46,7 @@ public sealed record NetworkConfig(
 }
 
 /// <summary>Who may reach the bastion's SSH port.</summary>
-public sealed record AdminAccess(Cidr Cidr, bool AllowAnyAddress);
+public sealed record AdminAccess(IPNetwork Cidr, bool AllowAnyAddress);
 
 /// <summary>
 /// The Ubuntu 24.04 image every instance boots. Pinned per environment so that a newly published
@@ -76,9 +78,9 @@ public sealed record ConvergenceSettings(int MaxSurge = 1, bool DownloadOnce = f
 
 /// <param name="PodCidr">kubespray's kube_pods_subnet.</param>
 /// <param name="NodePrefix">kubespray's kube_network_node_prefix: each node's share of the pod range.</param>
-public sealed record PodNetwork(Cidr PodCidr, int NodePrefix)
+public sealed record PodNetwork(System.Net.IPNetwork PodCidr, int NodePrefix)
 {
-    public static readonly PodNetwork KubesprayDefault = new(new Cidr(0x0AE94000, 18), 24);
+    public static readonly PodNetwork KubesprayDefault = new(System.Net.IPNetwork.Parse("10.233.64.0/18"), 24);
 
     /// <summary>How many nodes the range can hold: one node prefix each.</summary>
     public long NodeCapacity => 1L << (NodePrefix - PodCidr.PrefixLength);

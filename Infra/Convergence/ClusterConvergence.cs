@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Amazon.CDK;
+using K8sLab.Bootstrap;
+using K8sLab.Configuration;
 using K8sLab.Instances;
 
 namespace K8sLab.Convergence;
@@ -76,6 +78,21 @@ public sealed class ClusterConvergence
             },
         });
         wait.AddOverride("DependsOn", new[] { parameters[0].LogicalId });
+    }
+
+    /// <summary>
+    /// The request's parameter names for <paramref name="config"/>: the header and one per part. The
+    /// part count follows from the node names alone (each Ref is sized as the longest instance ID).
+    /// </summary>
+    public static IReadOnlyList<string> ParameterNames(LabConfig config)
+    {
+        var nodes = Enumerable.Range(1, config.ControlPlane.Count).Select(i => new NodeSpec(config.Environment, NodeRole.ControlPlane, i))
+            .Concat(Enumerable.Range(1, config.Workers.Count).Select(i => new NodeSpec(config.Environment, NodeRole.Worker, i)))
+            .Select(n => new RequestedNode(n.Name, n.Role == NodeRole.ControlPlane ? "control-plane" : "worker", "Node"))
+            .ToList();
+        var parts = ConvergenceRequest.Split(new string('0', 12), nodes).Count;
+        var header = ControlHost.RequestParameter(config.Environment);
+        return Enumerable.Range(0, parts + 1).Select(i => i == 0 ? header : $"{header}-{i}").ToList();
     }
 
     /// <summary>The first 12 hex digits of the SHA-256 of the nodes' resolved template data, settings and timeout.</summary>

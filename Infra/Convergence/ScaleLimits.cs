@@ -31,10 +31,10 @@ public static class ScaleLimits
     /// The prefix of each subnet CDK carves from the VPC block when no mask is given: the block
     /// divided evenly among zones × groups subnets, rounded down to a power of two.
     /// </summary>
-    public static int SubnetPrefix(Cidr vpc, int zones) =>
-        32 - (int)Math.Floor(Math.Log2((double)vpc.Size / (zones * SubnetGroups)));
+    public static int SubnetPrefix(System.Net.IPNetwork vpc, int zones) =>
+        32 - (int)Math.Floor(Math.Log2(Math.Pow(2, 32 - vpc.PrefixLength) / (zones * SubnetGroups)));
 
-    public static long AddressesPerSubnet(Cidr vpc, int zones) => (1L << (32 - SubnetPrefix(vpc, zones))) - AwsReservedPerSubnet;
+    public static long AddressesPerSubnet(System.Net.IPNetwork vpc, int zones) => (1L << (32 - SubnetPrefix(vpc, zones))) - AwsReservedPerSubnet;
 
     /// <summary>
     /// The most instances one private subnet holds during a full replacement: nodes go round-robin

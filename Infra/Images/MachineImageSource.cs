@@ -1,7 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
-using K8sLab.Configuration;
 using Constructs;
+using K8sLab.Configuration;
 
 namespace K8sLab.Images;
 

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using K8sLab.Bootstrap;
+using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Tagging;
 
@@ -75,16 +76,16 @@ public sealed class BootstrappedInstance
         // in jsii round trips, this 5 ms (scripts/benchmark.sh); the rule suite checks the result.
         LogicalId = props.Name.Replace("-", "") + props.Bootstrap.ReplacementHash + (props.Generation > 0 ? $"G{props.Generation}" : "");
         Properties = new Dictionary<string, object>
-            {
-                ["ImageId"] = props.ImageId,
-                ["InstanceType"] = props.InstanceType.Name,
-                ["KeyName"] = props.KeyName,
-                ["IamInstanceProfile"] = props.InstanceProfileName,
-                ["LaunchTemplate"] = new Dictionary<string, object> { ["LaunchTemplateId"] = props.Bootstrap.Template.Id, ["Version"] = props.Bootstrap.Template.Version },
-                ["NetworkInterfaces"] = new object[] { new Dictionary<string, object> { ["DeviceIndex"] = "0", ["SubnetId"] = props.SubnetId, ["GroupSet"] = new object[] { props.SecurityGroupId }, ["AssociatePublicIpAddress"] = props.Public } },
-                ["BlockDeviceMappings"] = RootVolume(props.VolumeGiB),
-                // A raw resource is not reached by Tags.Of(stack): it carries the stack's tags itself.
-                ["Tags"] = new (string Key, string Value)[]
+        {
+            ["ImageId"] = props.ImageId,
+            ["InstanceType"] = props.InstanceType.Name,
+            ["KeyName"] = props.KeyName,
+            ["IamInstanceProfile"] = props.InstanceProfileName,
+            ["LaunchTemplate"] = new Dictionary<string, object> { ["LaunchTemplateId"] = props.Bootstrap.Template.Id, ["Version"] = props.Bootstrap.Template.Version },
+            ["NetworkInterfaces"] = new object[] { new Dictionary<string, object> { ["DeviceIndex"] = "0", ["SubnetId"] = props.SubnetId, ["GroupSet"] = new object[] { props.SecurityGroupId }, ["AssociatePublicIpAddress"] = props.Public } },
+            ["BlockDeviceMappings"] = RootVolume(props.VolumeGiB),
+            // A raw resource is not reached by Tags.Of(stack): it carries the stack's tags itself.
+            ["Tags"] = new (string Key, string Value)[]
                 {
                     (LabTags.Environment, props.Environment),
                     (LabTags.ManagedBy, LabTags.ManagedByValue),
@@ -94,16 +95,18 @@ public sealed class BootstrappedInstance
                     (LabTags.Fingerprint, props.Bootstrap.Document.Fingerprint),
                 }.Concat(props.Tags.Select(t => (t.Key, t.Value)))
                     .Select(t => (object)new Dictionary<string, object> { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray(),
-            };
+        };
         Resource = new CfnResource(stack, LogicalId, new CfnResourceProps
         {
             Type = "AWS::EC2::Instance",
             Properties = (IDictionary<string, object>)Properties,
         });
+        // The cdk-nag findings the lab accepts on an instance (Compliance/NagSuppressions.cs).
+        NagSuppressions.Attach(Resource, props.Public ? new[] { NagTarget.Instance, NagTarget.PublicInstance } : new[] { NagTarget.Instance });
     }
 
     /// <summary>Ubuntu's root device, encrypted explicitly rather than by an account default that may be off.</summary>
-    private static object[] RootVolume(int gib) => new object[]
+    public static object[] RootVolume(int gib) => new object[]
     {
         new Dictionary<string, object>
         {
@@ -111,23 +114,6 @@ public sealed class BootstrappedInstance
             ["Ebs"] = new Dictionary<string, object> { ["Encrypted"] = true, ["VolumeType"] = "gp3", ["VolumeSize"] = gib, ["DeleteOnTermination"] = true },
         },
     };
-
-    /// <summary>
-    /// Brings an instance built by another construct (the NAT instance provider) to the lab's rules:
-    /// the metadata options, an encrypted root volume, and a logical ID that carries the hash of the
-    /// user data it keeps on the instance.
-    /// </summary>
-    public static void Harden(CfnInstance instance, LaunchTemplateReference metadata, int volumeGiB, string userData)
-    {
-        instance.LaunchTemplate = new CfnInstance.LaunchTemplateSpecificationProperty
-        {
-            LaunchTemplateId = metadata.Id,
-            Version = metadata.Version,
-        };
-        instance.AddPropertyOverride("BlockDeviceMappings", RootVolume(volumeGiB));
-        instance.OverrideLogicalId(Stack.Of(instance).GetLogicalId(instance) + UserDataHash(userData));
-        Tags.Of(instance).Add(LabTags.Fingerprint, new UserDataDocument(userData).Fingerprint);
-    }
 
     /// <summary>CDK's replacement suffix: the first 16 hex digits of md5(JSON.stringify(user data)).</summary>
     public static string UserDataHash(string userData) =>

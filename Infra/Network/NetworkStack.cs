@@ -3,9 +3,11 @@ using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
 using K8sLab.Bootstrap;
+using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Images;
 using K8sLab.Instances;
+using K8sLab.Tagging;
 
 namespace K8sLab.Network;
 
@@ -44,7 +46,8 @@ public sealed class NetworkStack : Stack
             RestrictDefaultSecurityGroup = true,
             SubnetConfiguration = new ISubnetConfiguration[]
             {
-                new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC },
+                // No address handed out on launch: the bastion and the NAT instance ask for theirs.
+                new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC, MapPublicIpOnLaunch = false },
                 new SubnetConfiguration { Name = "nodes", SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
             },
         });
@@ -67,15 +70,67 @@ public sealed class NetworkStack : Stack
         if (natInstance is not null)
         {
             // The provider builds a plain instance: give it the lab's IMDSv2 template, an encrypted
-            // root volume and the same replace-on-user-data-change rule as every other instance.
+            // root volume and the same replace-on-user-data-change rule as every other instance, its
+            // public address at launch, and the cdk-nag findings accepted on a public instance.
             var metadata = BootstrapTemplate.Metadata(this, "NatLaunchTemplate");
             foreach (var instance in natInstance.GatewayInstances)
-                BootstrappedInstance.Harden((CfnInstance)instance.Node.DefaultChild!, metadata, 8, natUserData);
+            {
+                var resource = (CfnInstance)instance.Node.DefaultChild!;
+                Harden(resource, metadata, natUserData);
+                PublicAddressAtLaunch(resource);
+                NagSuppressions.Attach(resource, NagTarget.Instance, NagTarget.PublicInstance);
+            }
         }
 
         // The nodes only send HTTP(S) out (packages, images, kubespray's downloads).
         foreach (var port in new[] { 80, 443 })
             natInstance?.Connections.AllowFrom(Peer.Ipv4(network.VpcCidr.ToString()), Port.Tcp(port), $"TCP {port} from the VPC, to be masqueraded");
+
+        // The cdk-nag findings the lab accepts (Compliance/NagSuppressions.cs), on what CDK made here.
+        NagSuppressions.Attach(Vpc.Node.DefaultChild, NagTarget.Vpc);
+        foreach (var subnet in Vpc.PublicSubnets)
+            NagSuppressions.Attach(subnet.Node.FindChild("DefaultRoute"), NagTarget.PublicRoute);
+        NagSuppressions.Attach(flowLogs.Node.DefaultChild, NagTarget.FlowLogGroup);
+        NagSuppressions.Attach(Vpc.Node.FindChild("RejectedTraffic").Node.FindChild("IAMRole").Node.FindChild("DefaultPolicy").Node.DefaultChild, NagTarget.FlowLogRolePolicy);
+        var restrictDefaultGroup = Node.FindChild("Custom::VpcRestrictDefaultSGCustomResourceProvider");
+        NagSuppressions.Attach(restrictDefaultGroup.Node.FindChild("Handler"), NagTarget.DefaultSecurityGroupHandler);
+        NagSuppressions.Attach(restrictDefaultGroup.Node.FindChild("Role"), NagTarget.DefaultSecurityGroupHandlerRole);
+    }
+
+    /// <summary>
+    /// Brings the instance CDK's NAT provider builds to the lab's rules: the metadata options, an
+    /// encrypted root volume, and a logical ID that carries the hash of the user data it keeps on the
+    /// instance, so that a changed NAT document replaces the NAT instance as it does every other.
+    /// </summary>
+    private void Harden(CfnInstance instance, LaunchTemplateReference metadata, string userData)
+    {
+        instance.LaunchTemplate = new CfnInstance.LaunchTemplateSpecificationProperty { LaunchTemplateId = metadata.Id, Version = metadata.Version };
+        instance.AddPropertyOverride("BlockDeviceMappings", BootstrappedInstance.RootVolume(8));
+        instance.OverrideLogicalId(GetLogicalId(instance) + BootstrappedInstance.UserDataHash(userData));
+        Amazon.CDK.Tags.Of(instance).Add(LabTags.Fingerprint, new UserDataDocument(userData).Fingerprint);
+    }
+
+    /// <summary>
+    /// The public subnets map no public IPs on launch, so the NAT instance asks for its address on its
+    /// network interface, as the bastion does. Not an Elastic IP: that is associated only once the
+    /// instance runs, while its first boot already installs packages from the internet. For the same
+    /// reason it waits for the public subnets' routes to the internet gateway.
+    /// </summary>
+    private void PublicAddressAtLaunch(CfnInstance instance)
+    {
+        instance.AddPropertyOverride("NetworkInterfaces", new object[]
+        {
+            new Dictionary<string, object>
+            {
+                ["DeviceIndex"] = "0",
+                ["SubnetId"] = instance.SubnetId!,
+                ["GroupSet"] = instance.SecurityGroupIds!,
+                ["AssociatePublicIpAddress"] = true,
+            },
+        });
+        instance.AddPropertyDeletionOverride("SubnetId");
+        instance.AddPropertyDeletionOverride("SecurityGroupIds");
+        foreach (var subnet in Vpc.PublicSubnets) instance.Node.AddDependency(subnet.InternetConnectivityEstablished);
     }
 
     /// <summary>

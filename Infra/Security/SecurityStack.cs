@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
+using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Tagging;
 
@@ -12,6 +13,8 @@ public sealed class SecurityStackProps : StackProps
     public required IVpc Vpc { get; init; }
     public required AdminAccess Admin { get; init; }
     public required string Environment { get; init; }
+    /// <summary>The convergence request's SSM parameters (header and node parts) the bastion reads.</summary>
+    public required IReadOnlyList<string> ConvergeRequestParameters { get; init; }
 }
 
 /// <summary>Security groups from <see cref="PortRules"/>, the instances' roles, and the cluster's SSH key.</summary>
@@ -71,14 +74,14 @@ public sealed class SecurityStack : Stack
         BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ReadConvergeRequest",
-            // The header and its node parts (converge-request-1, -2, ...).
+            // The header and its node parts (converge-request-1, -2, ...), each by name: no wildcard.
             Actions = new[] { "ssm:GetParameter", "ssm:GetParameters" },
-            Resources = new[] { FormatArn(new ArnComponents
+            Resources = props.ConvergeRequestParameters.Select(name => FormatArn(new ArnComponents
             {
                 Service = "ssm",
                 Resource = "parameter",
-                ResourceName = Convergence.ControlHost.RequestParameter(props.Environment).TrimStart('/') + "*",
-            }) },
+                ResourceName = name.TrimStart('/'),
+            })).ToArray(),
         }));
 
         (NodeRole, NodeProfile) = RoleWithProfile("Node", "Kubernetes nodes: Session Manager only");
@@ -134,6 +137,8 @@ public sealed class SecurityStack : Stack
             Actions = new[] { "ssm:UpdateInstanceInformation" },
             Resources = new[] { FormatArn(new ArnComponents { Service = "ec2", Resource = "instance", ResourceName = "*" }) },
         }));
+        // The cdk-nag findings the lab accepts on these statements (Compliance/NagSuppressions.cs).
+        NagSuppressions.Attach(role.Node.FindChild("DefaultPolicy").Node.DefaultChild, NagTarget.InstanceRolePolicy);
         // One profile per role, shared by every instance of it, so a node costs about one resource.
         var profile = new CfnInstanceProfile(this, $"{name}Profile", new CfnInstanceProfileProps { Roles = new[] { role.RoleName } });
         return (role, profile);

@@ -1,0 +1,81 @@
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Preview;
+
+/// <summary>scripts/preview.sh: its refusals (instant), and once end to end on a scratch copy of this repository.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class PreviewScriptTests
+{
+    private static ToolResult Preview(string folder, params string[] args) =>
+        Tool.Run("bash", new[] { "scripts/preview.sh" }.Concat(args), folder, timeout: TimeSpan.FromMinutes(5));
+
+    [Fact]
+    public void The_script_passes_shellcheck()
+    {
+        var result = Tool.Run("shellcheck", new[] { Repo.PathOf("scripts", "preview.sh") });
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    [Theory]
+    [InlineData(new string[0], 2, "usage: scripts/preview.sh ENVIRONMENT [GIT_REF]   (environments: cheap dev prod; GIT_REF defaults to HEAD)")]
+    [InlineData(new[] { "staging" }, 1, "preview: no environments/staging.yaml (environments: cheap dev prod)")]
+    [InlineData(new[] { "../dev" }, 1, "preview: no environments/../dev.yaml (environments: cheap dev prod)")]
+    [InlineData(new[] { "dev", "no-such-ref" }, 1, "preview: 'no-such-ref' is not a commit of this repository")]
+    public void Mistakes_are_named_before_anything_is_built(string[] args, int exitCode, string message)
+    {
+        var result = Preview(Repo.Root, args);
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.Equal(message, result.StdErr.Trim());
+        Assert.Equal("", result.StdOut);
+    }
+
+    /// <summary>
+    /// A scratch repository holding this working tree as its last commit, with one more worker in
+    /// dev.yaml on top: the script synthesizes both sides from scratch (a minute or two), then, run
+    /// again, reads the commit's side from its cache.
+    /// </summary>
+    [Fact]
+    public void One_more_worker_in_the_environment_file_previews_as_worker_3_added()
+    {
+        var scratch = Directory.CreateTempSubdirectory("k8slab-preview-test-").FullName;
+        var copy = Path.Combine(scratch, "repo");
+        var link = Path.Combine(copy, "node_modules");
+        try
+        {
+            var files = Tool.Run("git", new[] { "ls-files", "-co", "--exclude-standard" }, Repo.Root).StdOut
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => File.Exists(Repo.PathOf(f)));
+            foreach (var file in files)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, file))!);
+                File.Copy(Repo.PathOf(file), Path.Combine(copy, file));
+            }
+            foreach (var git in new[] { new[] { "init", "-q" }, new[] { "add", "-A" }, new[] { "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "as the working tree is" } })
+                Assert.Equal(0, Tool.Run("git", git, copy).ExitCode);
+            File.CreateSymbolicLink(link, Repo.PathOf("node_modules"));
+            var dev = Path.Combine(copy, "environments", "dev.yaml");
+            var yaml = File.ReadAllText(dev);
+            Assert.Contains("workers:\n  count: 2", yaml);
+            File.WriteAllText(dev, yaml.Replace("workers:\n  count: 2", "workers:\n  count: 3"));
+
+            var cache = new Dictionary<string, string> { ["K8SLAB_PREVIEW_CACHE"] = Path.Combine(scratch, "cache") };
+            var first = Tool.Run("bash", new[] { "scripts/preview.sh", "dev" }, copy, cache, TimeSpan.FromMinutes(5));
+            Assert.True(first.ExitCode == 0, first.Output);
+            Assert.Matches(@"\n  added: worker-3 \(user data [0-9a-f]{6}\)\n", first.StdOut);
+            Assert.DoesNotContain("replaced: worker", first.StdOut);
+            Assert.Contains("preview: synthesizing HEAD (", first.StdErr);
+            Assert.Contains("preview: synthesizing the working tree...", first.StdErr);
+
+            var again = Tool.Run("bash", new[] { "scripts/preview.sh", "dev" }, copy, cache, TimeSpan.FromMinutes(5));
+            Assert.True(again.ExitCode == 0, again.Output);
+            Assert.Equal(first.StdOut, again.StdOut);
+            Assert.Matches(@"preview: HEAD \([0-9a-f]{7}\) from the cache", again.StdErr);
+            Assert.DoesNotContain("synthesizing HEAD", again.StdErr);
+        }
+        finally
+        {
+            // The link first, so that nothing can reach through it into the repository's node_modules.
+            if (File.Exists(link) || Directory.Exists(link)) File.Delete(link);
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Offline replacement preview: what deploying the working tree would do to an environment that was
+# deployed from GIT_REF (default HEAD, the last commit). Synthesizes both, then lists per stack each
+# resource added, removed, replaced (a new logical ID, or which create-only property changes) or
+# updated in place, with the instances' node names and user-data fingerprints. No AWS account needed.
+#
+#   scripts/preview.sh dev             the working tree against the last commit
+#   scripts/preview.sh prod v1.2       the working tree against a tag, branch or commit
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+environments() { for f in environments/*.yaml; do basename "$f" .yaml; done | paste -sd ' ' -; }
+
+if [ $# -lt 1 ] || [ $# -gt 2 ] || [ -z "$1" ]; then
+  echo "usage: scripts/preview.sh ENVIRONMENT [GIT_REF]   (environments: $(environments); GIT_REF defaults to HEAD)" >&2
+  exit 2
+fi
+env=$1
+ref=${2:-HEAD}
+if ! [[ "$env" =~ ^[A-Za-z0-9_-]+$ ]] || [ ! -f "environments/$env.yaml" ]; then
+  echo "preview: no environments/$env.yaml (environments: $(environments))" >&2
+  exit 1
+fi
+if ! commit=$(git rev-parse --verify --quiet "$ref^{commit}"); then
+  echo "preview: '$ref' is not a commit of this repository" >&2
+  exit 1
+fi
+if ! git cat-file -e "$commit:environments/$env.yaml" 2>/dev/null; then
+  echo "preview: environments/$env.yaml does not exist at $ref: nothing to compare with" >&2
+  exit 1
+fi
+# Checked before the minute of synthesis: the comparison reads CloudFormation's schemas from cfn-lint.
+if ! python3 -c 'import cfnlint' 2>/dev/null; then
+  echo "preview: needs cfn-lint (pip install cfn-lint): its CloudFormation resource schemas say which properties replace a resource" >&2
+  exit 1
+fi
+
+# jsii on the project's pinned Node, as under npx cdk.
+if [ -x node_modules/.bin/node ]; then export PATH="$root/node_modules/.bin:$PATH"; fi
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/k8slab-preview.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# synth LABEL FOLDER OUT: the app in FOLDER, synthesized into OUT; on failure, prints why and returns 1.
+synth() {
+  echo "preview: synthesizing $1..." >&2
+  if ! (cd "$2" && CDK_OUTDIR="$3" CDK_CONTEXT_JSON="{\"env\":\"$env\"}" dotnet run --project Infra) >"$3.log" 2>&1; then
+    echo "preview: the synthesis of $1 failed:" >&2
+    sed 's/^/  /' "$3.log" >&2
+    return 1
+  fi
+}
+
+# A commit's templates never change: each commit and environment is synthesized once, then read
+# from the cache (K8SLAB_PREVIEW_CACHE, default ~/.cache/k8slab-preview; set it empty for no cache).
+cache=${K8SLAB_PREVIEW_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/k8slab-preview}
+before="$work/before"
+status=0
+if [ -n "$cache" ] && [ -f "$cache/$commit-$env/manifest.json" ]; then
+  echo "preview: $ref (${commit:0:7}) from the cache" >&2
+  before="$cache/$commit-$env"
+else
+  # The two sides build in separate folders: the older one in the background, on the other core.
+  mkdir "$work/ref"
+  git archive "$commit" | tar -x -C "$work/ref"
+  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" &
+  building=$!
+fi
+synth "the working tree" "$root" "$work/after" || status=1
+if [ -n "${building:-}" ]; then
+  if ! wait "$building"; then
+    status=1
+  elif [ -n "$cache" ]; then
+    mkdir -p "$cache" "$work/cached"
+    cp "$work/before"/manifest.json "$work/before"/*.template.json "$work/cached/"
+    mv -T "$work/cached" "$cache/$commit-$env" 2>/dev/null || true   # another preview may have cached it meanwhile
+  fi
+fi
+[ $status -eq 0 ] || exit 1
+
+if ! dotnet build Preview --nologo -v q >"$work/build.log" 2>&1; then
+  echo "preview: building the comparison tool failed:" >&2
+  sed 's/^/  /' "$work/build.log" >&2
+  exit 1
+fi
+echo "preview: changes from $ref (${commit:0:7}) to the working tree, environment $env:" >&2
+dotnet run --no-build --project Preview -- "$before" "$work/after"
