@@ -164,7 +164,7 @@ public static class EnvironmentFiles
             s.Problem("count", $"must be odd (etcd runs on the control plane and needs a majority), got {count}");
         var type = ReadType(s, defaultType, minMemoryMb, minVCpus);
         var generations = new Dictionary<string, int>();
-        foreach (var (node, text) in s.OptionalStringMap("generations", $"node names ({prefix}-1 ...) to whole numbers") ?? [])
+        foreach (var (node, text, _) in s.OptionalStringMap("generations", $"node names ({prefix}-1 ...) to whole numbers") ?? [])
         {
             var match = Regex.Match(node, $"^{prefix}-([1-9][0-9]*)$");
             if (!match.Success || int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > count)
