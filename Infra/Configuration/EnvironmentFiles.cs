@@ -73,16 +73,20 @@ public static class EnvironmentFiles
         if (region.Length > 0 && !RegionName.IsMatch(region))
             top.Problem("region", $"'{region}' is not an AWS region name such as eu-west-1");
 
-        var network = ReadNetwork(top.Section("network"), region);
-        var admin = ReadAdmin(top.Section("admin"));
+        var networkSection = top.Section("network");
+        var adminSection = top.Section("admin");
+        // The image before the types: its architecture decides which instance types fit (Architectures.cs).
         var image = ReadImage(top.Section("machineImage"));
+        var arch = image.Architecture;
+        var network = ReadNetwork(networkSection, region, arch);
+        var admin = ReadAdmin(adminSection);
 
         var bastionSection = top.Section("bastion");
-        var bastion = ReadType(bastionSection, "t3.small", NodeMinMemoryMb, 1);
+        var bastion = ReadType(bastionSection, "t3.small", NodeMinMemoryMb, 1, arch);
         bastionSection.RejectUnknownKeys();
 
-        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus);
-        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1);
+        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, arch);
+        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, arch);
         var tags = ReadTags(top);
         top.RejectUnknownKeys();
 
@@ -90,7 +94,7 @@ public static class EnvironmentFiles
         return new LabConfig(environment, file, region, network, admin, image, bastion, controlPlane, workers) { Tags = tags };
     }
 
-    private static NetworkConfig ReadNetwork(YamlSection s, string region)
+    private static NetworkConfig ReadNetwork(YamlSection s, string region, string arch)
     {
         var vpc = ReadCidr(s, "vpcCidr", "10.0.0.0/16");
         if (vpc is { } v)
@@ -116,7 +120,7 @@ public static class EnvironmentFiles
         var zoneCount = zones?.Count ?? 2;
         var natCount = s.Int("natGateways", 1, 1, Math.Max(1, zoneCount));
         var nat = s.Choice("natProvider", "gateway", "gateway", "instance") == "instance" ? NatKind.Instance : NatKind.Gateway;
-        var natType = ReadType(s, "t3.micro", 0, 1, key: "natInstanceType");
+        var natType = ReadType(s, "t3.micro", 0, 1, arch, key: "natInstanceType");
         s.RejectUnknownKeys();
         return new NetworkConfig(vpc ?? default, zones, natCount, nat, natType);
     }
@@ -150,30 +154,32 @@ public static class EnvironmentFiles
         if (ami is not null && !AmiId.IsMatch(ami))
             s.Problem("amiId", $"'{ami}' is not an AMI ID (ami- and 8 or 17 hex digits); set it with scripts/pin-image.sh");
         var name = s.OptionalString("name", "the image's name, for the record");
+        var architecture = s.Choice("architecture", Architectures.X86, Architectures.X86, Architectures.Arm);
         s.RejectUnknownKeys();
-        return new ImagePin(ami, name);
+        return new ImagePin(ami, name) { Architecture = architecture };
     }
 
-    private static NodeGroup ReadGroup(YamlSection s, int defaultCount, int min, int max, bool mustBeOdd, string defaultType, int minMemoryMb, int minVCpus)
+    private static NodeGroup ReadGroup(YamlSection s, int defaultCount, int min, int max, bool mustBeOdd, string defaultType, int minMemoryMb, int minVCpus, string arch)
     {
         var count = s.Int("count", defaultCount, min, max);
         if (mustBeOdd && count % 2 == 0)
             s.Problem("count", $"must be odd (etcd runs on the control plane and needs a majority), got {count}");
-        var type = ReadType(s, defaultType, minMemoryMb, minVCpus);
+        var type = ReadType(s, defaultType, minMemoryMb, minVCpus, arch);
+        var spot = s.Bool("spot", false);
         s.RejectUnknownKeys();
-        return new NodeGroup(count, type);
+        return new NodeGroup(count, type) { Spot = spot };
     }
 
-    private static InstanceTypeSpec ReadType(YamlSection s, string fallback, int minMemoryMb, int minVCpus, string key = "instanceType")
+    private static InstanceTypeSpec ReadType(YamlSection s, string fallback, int minMemoryMb, int minVCpus, string arch, string key = "instanceType")
     {
+        fallback = Architectures.Default(fallback, arch);
         var name = s.String(key, fallback, "an EC2 instance type such as t3.medium");
         if (!InstanceTypes.All.TryGetValue(name, out var type))
         {
             s.Problem(key, $"unknown instance type '{name}'; known families: {InstanceTypes.KnownFamilies} (sizes nano to 4xlarge)");
             return InstanceTypes.All[fallback];
         }
-        if (type.Architecture != "x86_64")
-            s.Problem(key, $"{name} is {type.Architecture}; the lab's Ubuntu image is for x86_64 (use t3, m6i, c6i, ...)");
+        if (Architectures.Mismatch(type, arch) is { } mismatch) s.Problem(key, mismatch);
         if (type.VCpus < minVCpus)
             s.Problem(key, $"{name} has {type.VCpus} vCPU; kubespray needs at least {minVCpus} here");
         if (type.UsableMemoryMiB < minMemoryMb)

@@ -47,6 +47,13 @@ public sealed record AdminAccess(IPNetwork Cidr, bool AllowAnyAddress);
 public sealed record ImagePin(string? AmiId, string? Name)
 {
     public bool IsPinned => AmiId is not null;
+
+    /// <summary>The image's architecture, and so every instance's (machineImage.architecture).</summary>
+    public string Architecture { get; init; } = Architectures.X86;
 }
 
-public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType);
+public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType)
+{
+    /// <summary>On spot capacity: persistent requests that stop on interruption (Instances/SpotMarket.cs).</summary>
+    public bool Spot { get; init; }
+}

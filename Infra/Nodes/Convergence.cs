@@ -47,7 +47,9 @@ public sealed class Convergence
         var key = JsonSerializer.Serialize(new
         {
             image = props.ImagePin,
-            options = BootstrapTemplate.Options,
+            // Spot groups add to it (and only they: other labs keep their request, and so their wait).
+            options = BootstrapTemplate.Options + string.Concat(props.Nodes.Where(n => n.Props.Bootstrap.Spot)
+                .Select(n => $"; {n.Props.Role} {SpotMarket.Description}").Distinct()),
             nodes = groups,
             types = props.Nodes.Select(n => n.Props.InstanceType.Name).Distinct(),
         });
