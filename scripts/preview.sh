@@ -44,9 +44,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/k8slab-preview.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # synth LABEL FOLDER OUT: the app in FOLDER, synthesized into OUT; on failure, prints why and returns 1.
+# The app gets what the CDK CLI would pass it: that side's cdk.json context (its feature flags) and env.
 synth() {
   echo "preview: synthesizing $1..." >&2
-  if ! (cd "$2" && CDK_OUTDIR="$3" CDK_CONTEXT_JSON="{\"env\":\"$env\"}" dotnet run --project Infra) >"$3.log" 2>&1; then
+  local context
+  context=$(python3 -c 'import json, sys
+context = json.load(open(sys.argv[1])).get("context", {})
+context["env"] = sys.argv[2]
+print(json.dumps(context))' "$2/cdk.json" "$env")
+  if ! (cd "$2" && CDK_OUTDIR="$3" CDK_CONTEXT_JSON="$context" dotnet run --project Infra) >"$3.log" 2>&1; then
     echo "preview: the synthesis of $1 failed:" >&2
     sed 's/^/  /' "$3.log" >&2
     return 1
