@@ -46,7 +46,7 @@ public class EnvironmentFileTests
     {
         var problem = Single(Problems(("  count: 2", "  cont: 2")));
         Assert.StartsWith("environments/test.yaml: workers.cont: unknown key", problem);
-        Assert.Contains("Allowed here: count, instanceType, generations", problem);
+        Assert.Contains("Allowed here: count, instanceType, spot, generations", problem);
     }
 
     [Fact]
