@@ -23,7 +23,7 @@ public static class PreviewHarness
 
     public static Outcome Compare(IReadOnlyDictionary<string, StackTemplate> before, IReadOnlyDictionary<string, StackTemplate> after)
     {
-        var types = before.Values.Concat(after.Values).SelectMany(s => s.Resources.Select(r => TemplateDiff.TypeOf(r.Value)));
+        var types = before.Values.Concat(after.Values).SelectMany(s => s.Resources.Select(r => ResourceJson.TypeOf(r.Value)));
         var result = TemplateDiff.Compare(before, after, Schemas(types));
         return new Outcome(result, PreviewReport.Format(result));
     }
@@ -32,7 +32,7 @@ public static class PreviewHarness
         s.Texts.ToDictionary(t => t.Key, t => StackTemplate.Parse(t.Value));
 
     public static string FingerprintOf(Synthesized s, string node) =>
-        TemplateDiff.Tag(s.Resources("AWS::EC2::Instance").Single(r => TemplateDiff.Tag(r.Resource, LabTags.Node) == node).Resource, LabTags.Fingerprint)!;
+        ResourceJson.Tag(s.Resources("AWS::EC2::Instance").Single(r => ResourceJson.Tag(r.Resource, LabTags.Node) == node).Resource, LabTags.Fingerprint)!;
 
     /// <summary>The schemas of the types asked so far, read from cfn-lint once per type and test run.</summary>
     private static readonly Dictionary<string, IReadOnlyList<string>?> Known = new();
