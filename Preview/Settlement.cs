@@ -41,36 +41,80 @@ internal sealed class Settlement
 
     public void Settle()
     {
-        foreach (var p in _pairs.Values)
-            p.Status = ReplacedInText(p).Any() ? Change.Replaced : UpdatedInText(p).Any() ? Change.Updated : null;
-        // A status only moves up (unchanged, updated, replaced), so this ends: at most twice per resource.
+        // Each round classifies every resource again from the others' statuses. A status only moves
+        // up (unchanged, metadata only, updated, replaced): a higher status elsewhere only adds
+        // deploy-time reasons. So this ends, at most a few rounds per resource.
         for (var moved = true; moved;)
         {
             moved = false;
             _changedExports = ChangedExports();
             foreach (var p in _pairs.Values.Where(p => p.Status != Change.Replaced))
             {
-                var next = ReplacedAtDeploy(p).Any() ? Change.Replaced : p.Status ?? (UpdatedAtDeploy(p).Any() ? Change.Updated : null);
-                if (next != p.Status) (p.Status, moved) = (next, true);
+                var next = Classify(p);
+                if (Rank(next) > Rank(p.Status)) (p.Status, moved) = (next, true);
             }
         }
         _changedExports = ChangedExports();
     }
+
+    private Change? Classify(Pair p)
+    {
+        if (ReplacedInText(p).Any() || ReplacedAtDeploy(p).Any()) return Change.Replaced;
+        var updates = Merge(UpdatedInText(p), UpdatedAtDeploy(p));
+        if (updates.Count == 0) return null;
+        return updates.All(r => r.What == Reason.Metadata) ? Change.MetadataOnly : Change.Updated;
+    }
+
+    private static int Rank(Change? status) => status switch
+    {
+        null => 0,
+        Change.MetadataOnly => 1,
+        Change.Updated => 2,
+        _ => 3,
+    };
 
     /// <summary>Why a settled resource is replaced, or what its update changes.</summary>
     public IReadOnlyList<Reason> Reasons(Pair p) => p.Status == Change.Replaced
         ? Merge(ReplacedInText(p), ReplacedAtDeploy(p))
         : Merge(UpdatedInText(p), UpdatedAtDeploy(p));
 
+    /// <summary>Whether a property changes (in text or at deploy time), not only an attribute such as DependsOn or Metadata.</summary>
+    public bool PropertiesChange(Pair p) =>
+        !Same(PropertiesOf(p.Before), PropertiesOf(p.After)) || UpdatedAtDeploy(p).Any();
+
+    /// <summary>The create-only properties of the schema, then those CloudFormation's documentation adds.</summary>
+    private IEnumerable<DocumentedReplacement> Replacing(string type) =>
+        CreateOnly.For(type).Select(pointer => new DocumentedReplacement(type, pointer))
+            .Concat(DocumentedUpdates.Replacements.Where(r => r.Type == type));
+
+    /// <summary>The values a replacing property holds, without the keys inside it that change in place.</summary>
+    private static IReadOnlyList<JsonNode?> Values(JsonNode resource, DocumentedReplacement property) =>
+        CreateOnlyProperties.Select(PropertiesOf(resource), property.Pointer)
+            .Select(v => property.InPlace is null ? v : Without(v?.DeepClone(), property.InPlace)).ToList();
+
+    private static JsonNode? Without(JsonNode? node, string key)
+    {
+        if (node is JsonObject o)
+        {
+            o.Remove(key);
+            foreach (var (_, child) in o) Without(child, key);
+        }
+        else if (node is JsonArray a)
+        {
+            foreach (var child in a) Without(child, key);
+        }
+        return node;
+    }
+
     private IEnumerable<Reason> ReplacedInText(Pair p)
     {
         if (TypeOf(p.Before) != p.Type) yield return new Reason(Reason.TypeChanged);
         if (p.BeforeId != p.AfterId) yield return new Reason(Reason.NewLogicalId);
-        foreach (var pointer in CreateOnly.For(p.Type))
+        foreach (var property in Replacing(p.Type))
         {
-            var (b, a) = (CreateOnlyProperties.Select(PropertiesOf(p.Before), pointer), CreateOnlyProperties.Select(PropertiesOf(p.After), pointer));
+            var (b, a) = (Values(p.Before, property), Values(p.After, property));
             if (b.Count != a.Count || b.Zip(a).Any(x => !Same(x.First, x.Second)))
-                yield return new Reason(CreateOnlyProperties.NameOf(pointer));
+                yield return new Reason(CreateOnlyProperties.NameOf(property.Pointer));
         }
     }
 
@@ -85,9 +129,9 @@ internal sealed class Settlement
 
     private IEnumerable<Reason> ReplacedAtDeploy(Pair p)
     {
-        foreach (var pointer in CreateOnly.For(p.Type))
-            if (CreateOnlyProperties.Select(PropertiesOf(p.After), pointer).Select(v => Why(p.Stack, v)).FirstOrDefault(w => w is not null) is { } why)
-                yield return new Reason(CreateOnlyProperties.NameOf(pointer), why);
+        foreach (var property in Replacing(p.Type))
+            if (Values(p.After, property).Select(v => Why(p.Stack, v)).FirstOrDefault(w => w is not null) is { } why)
+                yield return new Reason(CreateOnlyProperties.NameOf(property.Pointer), why);
     }
 
     private IEnumerable<Reason> UpdatedAtDeploy(Pair p) =>
@@ -103,17 +147,23 @@ internal sealed class Settlement
     private static readonly Dictionary<string, string> VersionSource = new() { ["AWS::EC2::LaunchTemplate"] = "LaunchTemplateData" };
 
     /// <summary>
-    /// The deploy-time rule, conservative on purpose: a replaced resource changes its physical ID and
-    /// every attribute; an updated one only its version attributes (names ending in Version or
-    /// VersionNumber), and for a type whose versions come from one property (a launch template's
-    /// from LaunchTemplateData) only when that property changes. IDs, ARNs and addresses are taken
-    /// to survive an update.
+    /// The deploy-time rule: a replaced resource changes its physical ID and every attribute. An
+    /// updated one changes its version attributes (names ending in Version or VersionNumber; for a
+    /// type whose versions come from one property, a launch template's from LaunchTemplateData, only
+    /// when that property changes), and what a stop and start changes when the update needs one
+    /// (<see cref="DocumentedUpdates.StopStart"/>: an instance's public address). Any other ID, ARN or
+    /// address is taken to survive an update: true of the types in this lab as far as their
+    /// documentation says, not checked for every type.
     /// </summary>
     private string? ResourceChanges(string stack, string id, string? attribute)
     {
         if (_pairs.GetValueOrDefault((stack, id)) is not { } p) return null;
         if (p.Status == Change.Replaced) return $"{id} is replaced";
-        if (p.Status != Change.Updated || attribute is null || !IsVersion(attribute)) return null;
+        if (p.Status != Change.Updated || attribute is null) return null;
+        if (DocumentedUpdates.StopStart.TryGetValue(p.Type, out var stopStart) && stopStart.Attributes.Contains(attribute)
+            && UpdatedInText(p).Concat(UpdatedAtDeploy(p)).FirstOrDefault(r => stopStart.Properties.Contains(r.What)) is { } cause)
+            return $"{id} is stopped and started for its {cause.What}: new {attribute}";
+        if (!IsVersion(attribute)) return null;
         if (VersionSource.TryGetValue(p.Type, out var source)
             && !UpdatedInText(p).Concat(UpdatedAtDeploy(p)).Any(r => r.What == source)) return null;
         return $"{id} is updated: new {attribute}";

@@ -6,7 +6,8 @@ namespace K8sLab.Preview;
 /// <summary>The brief lines on what changes besides resources: parameters, outputs, rules, other sections and stack tags.</summary>
 public static class StackNotes
 {
-    public static IReadOnlyList<string> Of(StackTemplate before, StackTemplate after)
+    /// <summary><paramref name="stackTags"/>: false when the stack tags' changes are warnings instead (<see cref="StackWarnings.StackTags"/>).</summary>
+    public static IReadOnlyList<string> Of(StackTemplate before, StackTemplate after, bool stackTags = true)
     {
         var notes = new List<string>();
         foreach (var (section, label) in new[] { ("Parameters", "parameter"), ("Outputs", "output"), ("Rules", "rule") })
@@ -25,7 +26,7 @@ public static class StackNotes
         foreach (var key in after.Template.Select(x => x.Key).Union(before.Template.Select(x => x.Key)).Except(known))
             if (!Same(before.Template[key], after.Template[key])) notes.Add($"{key} changed");
 
-        notes.AddRange(StackTagChanges(before, after));
+        if (stackTags) notes.AddRange(StackTagChanges(before, after));
         return notes;
     }
 

@@ -5,12 +5,14 @@ namespace K8sLab.Preview;
 /// alone (no AWS account, no deployed stack):
 /// <list type="bullet">
 /// <item>a resource is <b>replaced</b> when its logical ID is new (see <see cref="ResourcePairing"/>),
-///   its type changes, or a create-only property changes, in its text or at deploy time (a reference
-///   to a replaced resource, or to a launch template's new version: see <see cref="Settlement"/> and
-///   <see cref="Intrinsic"/>);</item>
-/// <item><b>updated</b> when any other property (or attribute such as DependsOn) changes, in text or at deploy time;</item>
+///   its type changes, or a create-only property changes (the schema's, and those that
+///   <see cref="DocumentedUpdates"/> adds), in its text or at deploy time (a reference to a replaced
+///   resource, or to a launch template's new version: see <see cref="Settlement"/> and <see cref="Intrinsic"/>);</item>
+/// <item><b>updated</b> when any other property (or attribute such as DependsOn) changes, in text or at deploy time;
+///   <b>metadata only</b> when nothing but its Metadata changes;</item>
 /// <item><b>added</b> or <b>removed</b> otherwise.</item>
 /// </list>
+/// An update of a type CloudFormation cannot update (a wait condition) is a warning, not an update.
 /// Then, per stack, the notes (<see cref="StackNotes"/>) and warnings (<see cref="StackWarnings"/>).
 /// </summary>
 public static class TemplateDiff
@@ -42,7 +44,14 @@ public static class TemplateDiff
         changes.AddRange(before[stack].Resources.Where(r => paired.All(p => p.BeforeId != r.Key))
             .Select(r => new ResourceChange(Change.Removed, r.Key, ResourceJson.TypeOf(r.Value), Array.Empty<Reason>(), Instance: ResourceJson.Instance(r.Value, null))));
 
-        return new(stack, StackPresence.Both, ChangeOrder.Sorted(changes), StackNotes.Of(before[stack], after[stack]), StackWarnings.Of(stack, changes, settled));
+        // A type CloudFormation cannot update: a property change under the same logical ID is a failure, not an update.
+        var refused = changes.Where(c => c.Kind == Change.Updated && c.PreviousLogicalId is null && DocumentedUpdates.NotUpdatable.Contains(c.Type)
+            && settled.PropertiesChange(paired.Single(p => p.AfterId == c.LogicalId))).ToList();
+        changes.RemoveAll(refused.Contains);
+
+        var tagWarnings = StackWarnings.StackTags(before[stack], after[stack], settled.CreateOnly);
+        return new(stack, StackPresence.Both, ChangeOrder.Sorted(changes), StackNotes.Of(before[stack], after[stack], stackTags: tagWarnings.Count == 0),
+            StackWarnings.Of(stack, changes, refused, settled).Concat(tagWarnings).ToList());
     }
 
     private static IReadOnlyList<ResourceChange> Whole(StackTemplate stack, Change kind) => ChangeOrder.Sorted(stack.Resources
