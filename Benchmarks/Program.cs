@@ -72,10 +72,9 @@ static (double Seconds, long PeakKb) Measure(string[] command, string? environme
     foreach (var a in new[] { "-f", "k8slab-peak-kb=%M", "dotnet" }.Concat(command)) start.ArgumentList.Add(a);
     if (command.Length > 1) start.ArgumentList.Add(outdir);
     start.Environment["CDK_OUTDIR"] = outdir;
-    // As the CLI does: cdk.json's context (the feature flags) and the environment.
-    var context = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(FindRepo(), "cdk.json")))!["context"]!.AsObject();
-    if (environment is not null) context["env"] = environment;
-    start.Environment["CDK_CONTEXT_JSON"] = context.ToJsonString();
+    // As the CLI does: cdk.json's context (the feature flags), its own settings and the environment.
+    start.Environment["CDK_CONTEXT_JSON"] = environment is null ? "{}"
+        : K8sLab.Configuration.CdkContext.AsTheCliPassesIt(Path.Combine(FindRepo(), "cdk.json"), environment).ToJsonString();
     var clock = Stopwatch.StartNew();
     using var process = Process.Start(start)!;
     var stdout = process.StandardOutput.ReadToEndAsync();

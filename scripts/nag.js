@@ -8,7 +8,8 @@
 // suppressions the C# app writes there (cdk_nag.rules_to_suppress, each with id and reason) are
 // honoured by cdk-nag itself. The packs write their compliance reports (CSV) into a temporary
 // folder; this script reads them, prints counts per rule and every unsuppressed finding, and exits
-// 1 on any unsuppressed Error (also one an Error-level rule could not evaluate), 2 on bad usage.
+// 1 on any unsuppressed Error (also one an Error-level rule could not evaluate), 2 on bad usage or
+// a file that is no template, 3 on a template CfnInclude cannot read.
 // Warnings are listed, not fatal.
 'use strict';
 const fs = require('fs');
@@ -41,6 +42,20 @@ if (missing.length > 0) {
   console.error(`nag: no such template: ${missing.join(', ')}`);
   process.exit(2);
 }
+// A broad glob over cdk.out also matches manifest.json and the assets files: a file without
+// Resources is no template, and checking it would report a clean run of nothing.
+const notTemplates = files.filter((f) => {
+  try {
+    const t = JSON.parse(fs.readFileSync(f, 'utf8'));
+    return !t || typeof t.Resources !== 'object' || Array.isArray(t.Resources);
+  } catch {
+    return true;
+  }
+});
+if (notTemplates.length > 0) {
+  console.error(`nag: not a CloudFormation template (JSON with Resources): ${notTemplates.join(', ')}`);
+  process.exit(2);
+}
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8slab-nag-'));
 try {
@@ -56,7 +71,13 @@ try {
     stacks.add(name);
     // Bootstrapless: the included template brings its own BootstrapVersion parameter and rule.
     const stack = new cdk.Stack(app, name, { synthesizer: new cdk.BootstraplessSynthesizer(), analyticsReporting: false });
-    new include.CfnInclude(stack, 'Template', { templateFile: file });
+    try {
+      new include.CfnInclude(stack, 'Template', { templateFile: file });
+    } catch (e) {
+      // Exit 3, not 1: the template could not be read, which says nothing about the rules.
+      console.error(`nag: ${file}: cannot include it: ${e.message.split('\n')[0]}`);
+      process.exit(3);
+    }
   }
   // CSV, not JSON: the JSON report is rewritten whole for every line (quadratic on a large stack).
   const props = { reports: true, reportFormats: [nag.NagReportFormat.CSV] };

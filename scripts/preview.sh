@@ -36,23 +36,22 @@ if ! python3 -c 'import cfnlint' 2>/dev/null; then
   exit 1
 fi
 
+if [ ! -x node_modules/.bin/cdk ]; then
+  echo "preview: run npm ci first (it installs the pinned CDK CLI and Node 22 that synthesize both sides)" >&2
+  exit 1
+fi
 # jsii on the project's pinned Node, as under npx cdk.
-if [ -x node_modules/.bin/node ]; then export PATH="$root/node_modules/.bin:$PATH"; fi
+export PATH="$root/node_modules/.bin:$PATH"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/k8slab-preview.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# synth LABEL FOLDER OUT: the app in FOLDER, synthesized into OUT; on failure, prints why and returns 1.
-# The app gets what the CDK CLI would pass it: that side's cdk.json context (its feature flags) and env.
+# synth LABEL FOLDER OUT: the app in FOLDER, synthesized into OUT by the CDK CLI (as `npx cdk synth`
+# does, with that side's cdk.json); on failure, prints why and returns 1.
 synth() {
   echo "preview: synthesizing $1..." >&2
-  local context
-  context=$(python3 -c 'import json, sys
-context = json.load(open(sys.argv[1])).get("context", {})
-context["env"] = sys.argv[2]
-print(json.dumps(context))' "$2/cdk.json" "$env")
-  if ! (cd "$2" && CDK_OUTDIR="$3" CDK_CONTEXT_JSON="$context" dotnet run --project Infra) >"$3.log" 2>&1; then
+  if ! (cd "$2" && "$root/node_modules/.bin/cdk" synth --quiet -c env="$env" -o "$3") >"$3.log" 2>&1; then
     echo "preview: the synthesis of $1 failed:" >&2
     sed 's/^/  /' "$3.log" >&2
     return 1

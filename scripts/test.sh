@@ -14,7 +14,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if [ ! -x node_modules/.bin/cdk ] || [ ! -x node_modules/.bin/node ]; then npm ci --silent; fi
+# npm ls fails when a package of package.json is missing or at another version (an older clone).
+if ! npm ls --depth=0 >/dev/null 2>&1; then npm ci --silent; fi
 
 # jsii runs on the project's pinned Node (22), as under `npx cdk`: no end-of-life banner.
 export PATH="$PWD/node_modules/.bin:$PATH"

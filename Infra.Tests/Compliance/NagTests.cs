@@ -40,7 +40,9 @@ public sealed class NagRuns
     public const string OpenSsh = "broken-open-ssh";
     public const string ImdsV1 = "broken-imdsv1";
     public const string Stripped = "broken-stripped";
-    public const string StrippedInstance = "worker10db15bae5cbcfb27";
+    public const string Unknowable = "broken-unknowable";
+    /// <summary>worker-1 of dev, whose logical ID carries its document's hash.</summary>
+    public static string StrippedInstance => Synth.RepositoryEnvironment("dev").InstanceIdsByNode()["worker-1"];
 
     /// <summary>Real dev templates, each with one deliberate mistake; the file name becomes the stack name.</summary>
     private static IEnumerable<(string Name, JsonObject Template)> BrokenCopies(Synthesized dev)
@@ -65,6 +67,17 @@ public sealed class NagRuns
         var stripped = dev.Template("K8sLab-dev-Nodes");
         Assert.True(Resources(stripped)[StrippedInstance]!.AsObject().Remove("Metadata"), $"{StrippedInstance} has no Metadata to strip");
         yield return (Stripped, stripped);
+
+        // An ingress whose source only a deploy can tell: the rules cannot evaluate it, which fails the run.
+        var unknowable = dev.Template("K8sLab-dev-Security");
+        unknowable["Parameters"]!["OpenFrom"] = new JsonObject { ["Type"] = "String" };
+        var ingress = JsonNode.Parse("""
+            {"Type":"AWS::EC2::SecurityGroupIngress","Properties":{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"Description":"SSH from a parameter",
+             "CidrIp":{"Fn::Select":[0,{"Fn::Split":[",",{"Ref":"OpenFrom"}]}]}}}
+            """)!;
+        ingress["Properties"]!["GroupId"] = new JsonObject { ["Fn::GetAtt"] = new JsonArray(bastionGroup, "GroupId") };
+        Resources(unknowable)["Unknowable"] = ingress;
+        yield return (Unknowable, unknowable);
     }
 
     private static JsonObject Resources(JsonObject template) => template["Resources"]!.AsObject();
@@ -133,6 +146,32 @@ public class NagTests(NagRuns runs, ITestOutputHelper output) : IClassFixture<Na
         var instances = runs.Labs["dev"].Resources("AWS::EC2::Instance").Where(r => r.Stack == "K8sLab-dev-Nodes").Select(r => r.LogicalId).Order();
         var open = runs.Broken.In(NagRuns.ImdsV1).Where(f => f.IsOpenError && f.Rule == "NIST.800.53.R5-EC2IMDSv2Enabled");
         Assert.Equal(instances, open.Select(f => f.Resource).Order());
+    }
+
+    [Fact]
+    public void A_rule_that_cannot_evaluate_a_resource_fails_the_run()
+    {
+        var unevaluated = runs.Broken.In(NagRuns.Unknowable).Where(f => f.IsOpenError && f.Compliance == "UNKNOWN").ToList();
+        Assert.Contains(unevaluated, f => f.Resource == "Unknowable" && f.Rule == "AwsSolutions-EC23");
+        Assert.Contains($"ERROR   {NagRuns.Unknowable}/Unknowable: AwsSolutions-EC23: could not be evaluated", runs.Broken.Output);
+    }
+
+    [Fact]
+    public void Files_that_are_no_template_are_refused_not_passed()
+    {
+        var folder = Directory.CreateTempSubdirectory("k8slab-nag-input-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "manifest.json"), "{\"version\":\"36.0.0\"}");
+            File.WriteAllText(Path.Combine(folder, "bad.template.json"), """{"Resources":{"A":{"Type":"AWS::EC2::VPC","Properties":{"CidrBlock":{"Fn::Nope":1}}}}}""");
+            var notTemplate = Tool.Run(Nag.Node, new[] { Nag.Script, Path.Combine(folder, "manifest.json") }, Repo.Root);
+            Assert.Equal(2, notTemplate.ExitCode);
+            Assert.Contains("not a CloudFormation template", notTemplate.StdErr);
+            var unreadable = Tool.Run(Nag.Node, new[] { Nag.Script, Path.Combine(folder, "bad.template.json") }, Repo.Root);
+            Assert.Equal(3, unreadable.ExitCode);
+            Assert.Contains("cannot include it: Unsupported CloudFormation function 'Fn::Nope'", unreadable.StdErr);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
     }
 
     [Fact]

@@ -245,6 +245,23 @@ public class EnvironmentFileTests
     }
 
     [Fact]
+    public void A_tag_value_may_be_empty_but_not_end_in_a_newline_or_start_with_aws()
+    {
+        Assert.Equal("", With("test", ("workers:", "tags:\n  team: ~\nworkers:")).Tags["team"]);
+        var problems = Problems(("workers:", "tags:\n  team: |\n    platform\n  owner: aws:me\nworkers:")).Problems;
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("environments/test.yaml: tags.team: the value of 'team' has characters AWS refuses", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("environments/test.yaml: tags.owner: the value of 'owner' starts with aws:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Tag_keys_that_differ_only_in_case_are_refused_with_their_line()
+    {
+        var problem = Single(Problems(("workers:", "tags:\n  team: a\n  Team: b\nworkers:")));
+        Assert.Equal("environments/test.yaml: tags.Team: 'team' and 'Team' differ only in case (line 17); AWS services such as IAM take them as one key", problem);
+    }
+
+    [Fact]
     public void Tags_longer_than_aws_allows_are_refused()
     {
         var key = new string('k', 129);

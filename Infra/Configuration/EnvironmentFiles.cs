@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using K8sLab.Tagging;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -123,15 +122,10 @@ public static class EnvironmentFiles
 
     private static IReadOnlyDictionary<string, string> ReadTags(YamlSection top)
     {
-        var entries = top.OptionalStringMap("tags", "tag keys to values, such as team: platform") ?? [];
-        foreach (var (key, value) in entries)
-        {
-            if (LabTags.KeyProblem(key) is { } keyProblem) top.Problem($"tags.{key}", keyProblem);
-            else if (LabTags.ValueProblem(key, value) is { } valueProblem) top.Problem($"tags.{key}", valueProblem);
-        }
-        if (entries.Count > LabTags.UserLimit)
-            top.Problem("tags", $"{entries.Count} tags; AWS allows {LabTags.AwsLimitPerResource} a resource and the lab sets {LabTags.OnInstance.Count} of them on an instance, so at most {LabTags.UserLimit}");
-        return entries.ToDictionary(e => e.Key, e => e.Value);
+        var tags = top.OptionalStringMap("tags", "tag keys to values, such as team: platform") ?? [];
+        foreach (var (key, problem) in TagRules.Problems(tags))
+            top.Problem(key.Length == 0 ? "tags" : $"tags.{key}", problem);
+        return tags.DistinctBy(t => t.Key).ToDictionary(t => t.Key, t => t.Value);
     }
 
     private static AdminAccess ReadAdmin(YamlSection s)

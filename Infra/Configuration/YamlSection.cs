@@ -107,8 +107,8 @@ public sealed class YamlSection
         return null;
     }
 
-    /// <summary>A mapping of free-form keys to text values (such as tags), in file order; null when absent.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>>? OptionalStringMap(string key, string allowed)
+    /// <summary>A mapping of free-form keys to text values (such as tags), in file order with their lines; null when absent.</summary>
+    public IReadOnlyList<(string Key, string Value, long Line)>? OptionalStringMap(string key, string allowed)
     {
         var node = Get(key);
         if (node is null or YamlScalarNode { Value: null or "" or "~" or "null" }) return null;
@@ -117,12 +117,15 @@ public sealed class YamlSection
             Problem(key, $"must be a mapping of {allowed} (line {node.Start.Line}), got {Describe(node)}");
             return null;
         }
-        var entries = new List<KeyValuePair<string, string>>();
+        var entries = new List<(string, string, long)>();
         foreach (var (k, v) in mapping.Children)
         {
-            var name = (k as YamlScalarNode)?.Value ?? "";
-            if (v is YamlScalarNode scalar) entries.Add(new(name, scalar.Value ?? ""));
-            else Problem($"{key}.{name}", $"must be a text value (line {v.Start.Line}), got {Describe(v)}");
+            if (k is not YamlScalarNode { Value: { } name })
+                Problem(key, $"keys must be text (line {k.Start.Line}), got {Describe(k)}");
+            else if (v is not YamlScalarNode scalar)
+                Problem($"{key}.{name}", $"must be a text value (line {v.Start.Line}), got {Describe(v)}");
+            // An empty value (or YAML's null: ~, null) is an empty text: AWS allows empty tag values.
+            else entries.Add((name, IsNull(scalar) ? "" : scalar.Value!, k.Start.Line));
         }
         return entries;
     }
@@ -145,6 +148,9 @@ public sealed class YamlSection
         if (!_known.Contains(key)) _known.Add(key);
         return _node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
     }
+
+    private static bool IsNull(YamlScalarNode scalar) =>
+        scalar.Value is null or "" || scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && scalar.Value is "~" or "null";
 
     private static string Describe(YamlNode node) => node switch
     {

@@ -88,7 +88,7 @@ public sealed class SecurityStack : Stack
     /// A raw resource that no <c>Tags.Of</c> reaches: a key pair's Tags and KeyName are create-only
     /// and its name is fixed, so CloudFormation could never apply a changed tag (it cannot replace a
     /// resource with a fixed name), and a new key would replace every instance. It keeps the construct
-    /// path, name and tags of CDK's KeyPair it replaced; scripts/fetch-cluster-key.sh finds it by
+    /// path, name and tags of CDK's KeyPair it replaced; Bootstrap/Scripts/fetch-cluster-key.sh finds it by
     /// its environment tag.
     /// </summary>
     private CfnResource ClusterKey(string environment)
