@@ -98,9 +98,13 @@ static string Templates(string outdir)
     return stacks.Count == 0 ? "(no stacks)" : string.Join("; ", stacks);
 }
 
+// A large lab needs what the scale limits ask for: a bastion for the forks, a surge that fits the
+// wait, a pod range for the nodes (Infra/Convergence/ScaleLimits.cs).
 static string Scaled(string devYaml, int nodes) => devYaml
     .Replace("  count: 1                       # odd: 1, 3, 5 or 7", "  count: 3")
-    .Replace("  count: 2\n", $"  count: {nodes - 3}\n");
+    .Replace("  count: 2\n", $"  count: {nodes - 3}\n")
+    .Replace("bastion:\n  instanceType: t3.small", "bastion:\n  instanceType: t3.large")
+    + "\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14\n";
 
 static double Median(IEnumerable<double> values)
 {

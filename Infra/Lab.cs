@@ -33,6 +33,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         {
             Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
             Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
+            ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
         });
         var bastion = new BastionStack(app, $"{prefix}-Bastion", new BastionStackProps
         {

@@ -37,7 +37,7 @@ public class EnvironmentFileTests
         var problem = Single(Problems(("workers:", "wokers:")));
         Assert.StartsWith("environments/test.yaml: wokers: unknown key", problem);
         Assert.Contains("did you mean 'workers'?", problem);
-        Assert.Contains("Allowed here: region, network, admin, machineImage, bastion, controlPlane, workers, tags", problem);
+        Assert.Contains("Allowed here: region, network, admin, machineImage, bastion, controlPlane, workers, convergence, kubernetes, tags", problem);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public class EnvironmentFileTests
     {
         var problem = Single(Problems(("  count: 2", "  cont: 2")));
         Assert.StartsWith("environments/test.yaml: workers.cont: unknown key", problem);
-        Assert.Contains("Allowed here: count, instanceType", problem);
+        Assert.Contains("Allowed here: count, instanceType, generations", problem);
     }
 
     [Fact]

@@ -226,7 +226,7 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
     public void No_secrets_in_user_data(string secret)
     {
         Assert.Empty(environments.Violations(SecurityRules.NoSecretsInUserData));
-        var leaky = Broken(Dev, "K8sLab-dev-Bastion", t =>
+        var leaky = Broken(Dev, "K8sLab-dev-Nodes", t =>
         {
             var userData = First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"]!.AsObject();
             userData["Fn::Base64"] = userData["Fn::Base64"]!.GetValue<string>() + "runcmd:\n- echo " + System.Text.RegularExpressions.Regex.Unescape(secret) + "\n";

@@ -179,8 +179,7 @@ public static class SecurityRules
     /// <summary>EC2's 16 KB user data limit, on the template.</summary>
     public static IEnumerable<string> UserDataWithinLimit(Synthesized app) =>
         from r in app.Resources(Instance)
-        let text = (Json.UserData(app, r.Stack, r.Resource) as JsonValue)?.GetValue<string>() ?? ""
-        where System.Text.Encoding.UTF8.GetByteCount(text) > 16 * 1024
+        where Json.UserDataBytes(app, r.Stack, r.Resource) > 16 * 1024
         select $"{r.Stack}/{r.LogicalId}: user data over 16 KB";
 
     // --- helpers -------------------------------------------------------------------------------

@@ -133,15 +133,43 @@ public static class Json
 
     /// <summary>
     /// What an instance boots: its own UserData where it has one (which wins over its launch
-    /// template's), else its launch template's; the value inside Fn::Base64.
+    /// template's), else its launch template's; the value inside Fn::Base64, or the text of a
+    /// literal base64 value (gzipped, as the bastion's is: EC2 and cloud-init unpack it).
     /// </summary>
     public static JsonNode? UserData(Synthesized app, string stack, JsonObject instance)
     {
         var own = instance["Properties"]?["UserData"];
-        if (own is not null) return own["Fn::Base64"] ?? own;
+        if (own is not null) return Text(own);
         var template = References(instance["Properties"]?["LaunchTemplate"]?["LaunchTemplateId"]).FirstOrDefault();
         var data = template is null ? null : app.Template(stack)["Resources"]?[template]?["Properties"]?["LaunchTemplateData"]?["UserData"];
-        return data?["Fn::Base64"] ?? data;
+        return Text(data);
+    }
+
+    /// <summary>What EC2's 16 KB limit counts: the text, or the bytes of a literal base64 value (gzipped).</summary>
+    public static int UserDataBytes(Synthesized app, string stack, JsonObject instance)
+    {
+        var raw = instance["Properties"]?["UserData"];
+        if (raw is null)
+        {
+            var template = References(instance["Properties"]?["LaunchTemplate"]?["LaunchTemplateId"]).FirstOrDefault();
+            raw = template is null ? null : app.Template(stack)["Resources"]?[template]?["Properties"]?["LaunchTemplateData"]?["UserData"];
+        }
+        return raw switch
+        {
+            JsonObject o when o["Fn::Base64"] is JsonValue text => System.Text.Encoding.UTF8.GetByteCount(text.GetValue<string>()),
+            JsonValue v when v.TryGetValue<string>(out var base64) => Convert.FromBase64String(base64).Length,
+            _ => 0,
+        };
+    }
+
+    private static JsonNode? Text(JsonNode? value)
+    {
+        if (value is JsonObject o) return o["Fn::Base64"] ?? o;
+        if (value is not JsonValue v || !v.TryGetValue<string>(out var base64)) return value;
+        var bytes = Convert.FromBase64String(base64);
+        if (bytes.Length < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b) return JsonValue.Create(System.Text.Encoding.UTF8.GetString(bytes));
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+        return JsonValue.Create(new StreamReader(gzip).ReadToEnd());
     }
 
     public static string? Tag(JsonObject resource, string key) =>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using K8sLab.Convergence;
 using K8sLab.Tests.Rules;
 using K8sLab.Tests.Support;
 
@@ -13,33 +14,106 @@ public class ConvergenceStackTests
     private static string WaitId(Synthesized s) =>
         Assert.Single(Resources(s), r => r.Value!["Type"]!.GetValue<string>() == "AWS::CloudFormation::WaitCondition").Key;
 
+    /// <summary>A Fn::Join value as CloudFormation would resolve it, with example IDs for the Refs.</summary>
+    private static string Resolve(JsonNode value, Func<string, string> reference)
+    {
+        var join = value["Fn::Join"]!.AsArray()[1]!.AsArray();
+        return string.Concat(join.Select(p => p is JsonValue v ? v.GetValue<string>() : reference(p!["Ref"]!.GetValue<string>())));
+    }
+
+    private static string ExampleInstanceId(string logicalId) =>
+        "i-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(logicalId)))[..17];
+
     [Fact]
     public void The_deploy_waits_for_a_request_written_after_every_node_exists()
     {
         var lab = Synth.Lab(Environments.With());
         var resources = Resources(lab);
-        var request = resources["ConvergeRequest"]!;
-        Assert.Equal("/k8slab/test/converge-request", request["Properties"]!["Name"]!.GetValue<string>());
-        var instances = lab.Resources("AWS::EC2::Instance").Where(r => r.Stack == "K8sLab-test-Nodes").Select(r => r.LogicalId).Order();
-        Assert.Equal(instances, request["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()).Order());
+        var header = resources["ConvergeRequest"]!;
+        var part = resources["ConvergeRequestPart1"]!;
+        Assert.Equal("/k8slab/test/converge-request", header["Properties"]!["Name"]!.GetValue<string>());
+        Assert.Equal("/k8slab/test/converge-request-1", part["Properties"]!["Name"]!.GetValue<string>());
+        Assert.All(new[] { header, part }, p => Assert.Equal("Standard", p["Properties"]!["Tier"]!.GetValue<string>()));
+        var instances = lab.Resources("AWS::EC2::Instance").Where(r => r.Stack == "K8sLab-test-Nodes").Select(r => r.LogicalId).Order().ToList();
+        Assert.Equal(new[] { "ConvergeRequestPart1" }, header["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
+        // Each node by its instance's Ref: the request names the exact instance generation, and is
+        // written once every node exists.
+        Assert.Equal(instances, Json.References(part["Properties"]!["Value"]).Order());
 
         var wait = resources[WaitId(lab)]!;
-        Assert.Equal($"{50 * 60 + 3 * 20}", wait["Properties"]!["Timeout"]!.GetValue<string>()); // 50 min + 20 s a node
-        Assert.Contains("ConvergeRequest", wait["DependsOn"]!.ToJsonString());
+        Assert.Equal($"{(int)ScaleLimits.WaitTimeout(Environments.With()).TotalSeconds}", wait["Properties"]!["Timeout"]!.GetValue<string>());
+        Assert.Equal(new[] { "ConvergeRequest" }, wait["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
         var handle = Json.References(wait["Properties"]!["Handle"]).Single();
         Assert.StartsWith("ConvergeSignal", handle);
         // The request carries the handle's URL by reference: no URL, no secret in the template.
-        Assert.Contains(handle, Json.References(request["Properties"]!["Value"]));
-        Assert.Contains("\\\"names\\\":\\\"worker-1..2\\\"", lab.Texts["K8sLab-test-Nodes"]);
+        Assert.Equal(new[] { handle }, Json.References(header["Properties"]!["Value"]));
+        // The bastion may read exactly these parameters (the Security stack names them in advance).
+        Assert.Equal(new[] { "/k8slab/test/converge-request", "/k8slab/test/converge-request-1" },
+            ClusterConvergence.ParameterNames(Environments.With()));
     }
 
     [Fact]
-    public void The_wait_is_new_exactly_when_the_node_set_or_image_changes()
+    public void The_security_stack_names_as_many_parts_as_the_nodes_stack_writes()
+    {
+        var config = Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 300\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14"),
+            ("instanceType: t3.small", "instanceType: t3.large"));
+        var written = Synth.Lab(config).Resources("AWS::SSM::Parameter").Select(r => r.Resource["Properties"]!["Name"]!.GetValue<string>()).Order();
+        Assert.Equal(written, ClusterConvergence.ParameterNames(config).Order());
+        Assert.True(ClusterConvergence.ParameterNames(config).Count > 3);
+    }
+
+    [Fact]
+    public void The_bastions_program_reads_the_request_the_stack_writes()
+    {
+        var resources = Resources(Synth.Lab(Environments.With()));
+        const string url = "https://cloudformation-waitcondition-eu-west-1.s3.amazonaws.com/example";
+        string Value(string id) => Resolve(resources[id]!["Properties"]!["Value"]!, r => r.StartsWith("ConvergeSignal") ? url : ExampleInstanceId(r));
+        var input = new JsonObject { ["header"] = Value("ConvergeRequest"), ["parts"] = new JsonArray(Value("ConvergeRequestPart1")) };
+        var result = Python.Run("-c", """
+            import json, sys
+            from k8slab_converge.model import parse_request
+            doc = json.load(sys.stdin)
+            r = parse_request(doc["header"], doc["parts"])
+            print(json.dumps({"signal": r.signal, "nodes": [[n.name, n.role, n.instance_id] for n in r.nodes],
+                              "kubespray": r.kubespray, "kubernetes": r.kubernetes, "maxSurge": r.max_surge, "forks": r.forks,
+                              "podCidr": r.pod_cidr, "nodePrefix": r.node_prefix, "downloadOnce": r.download_once}))
+            """, stdin: input.ToJsonString());
+        Assert.True(result.ExitCode == 0, result.Output);
+        var parsed = JsonNode.Parse(result.StdOut)!;
+        Assert.Equal(url, parsed["signal"]!.GetValue<string>());
+        Assert.Equal(new[] { "cp-1 control-plane", "worker-1 worker", "worker-2 worker" },
+            parsed["nodes"]!.AsArray().Select(n => $"{n![0]} {n[1]}"));
+        Assert.All(parsed["nodes"]!.AsArray(), n => Assert.Matches("^i-[0-9a-f]{17}$", n![2]!.GetValue<string>()));
+        Assert.Equal("v2.31.0 1.35.4 1 5 10.233.64.0/18 24 false",
+            $"{parsed["kubespray"]} {parsed["kubernetes"]} {parsed["maxSurge"]} {parsed["forks"]} {parsed["podCidr"]} {parsed["nodePrefix"]} {parsed["downloadOnce"]!.ToJsonString()}");
+    }
+
+    [Fact]
+    public void The_wait_is_new_exactly_when_something_that_replaces_or_changes_a_node_changes()
     {
         var same = WaitId(Synth.Lab(Environments.With()));
         Assert.Equal(same, WaitId(Synth.Lab(Environments.With())));
-        Assert.NotEqual(same, WaitId(Synth.Lab(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 3\n  instanceType: t3.medium")))));
-        Assert.NotEqual(same, WaitId(Synth.Lab(Environments.With("test", ("amiId: ami-0123456789abcdef0", "amiId: ami-0fedcba9876543210")))));
+        // A tag changes in place and changes nothing a node runs: no new wait.
+        Assert.Equal(same, WaitId(Synth.Lab(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\ntags:\n  team: platform")))));
+        foreach (var change in new[]
+        {
+            ("count: 2\n  instanceType: t3.medium", "count: 3\n  instanceType: t3.medium"),          // the node set
+            ("amiId: ami-0123456789abcdef0", "amiId: ami-0fedcba9876543210"),                       // the image
+            ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.large"),           // a property changed in place
+            ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\n  generations:\n    worker-2: 1"), // a new generation
+            ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 2"),   // how it rolls
+        })
+            Assert.NotEqual(same, WaitId(Synth.Lab(Environments.With("test", change))));
+    }
+
+    [Fact]
+    public void A_new_generation_gives_the_node_a_new_instance_and_nothing_else()
+    {
+        var before = Synth.Lab(Environments.With()).InstanceIdsByNode();
+        var after = Synth.Lab(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\n  generations:\n    worker-2: 1")))
+            .InstanceIdsByNode();
+        Assert.Equal(before["worker-2"] + "G1", after["worker-2"]);
+        Assert.Equal(before.Where(n => n.Key != "worker-2"), after.Where(n => n.Key != "worker-2"));
     }
 
     [Fact]
@@ -47,6 +121,9 @@ public class ConvergenceStackTests
     {
         var security = Synth.RepositoryEnvironment("dev").Template("K8sLab-dev-Security").ToJsonString();
         Assert.Contains("ReadConvergeRequest", security);
-        Assert.Contains(":parameter/k8slab/dev/converge-request", security);
+        Assert.Contains(":parameter/k8slab/dev/converge-request\"", security);
+        Assert.Contains(":parameter/k8slab/dev/converge-request-1\"", security);
+        Assert.DoesNotContain("converge-request*", security);
+        Assert.DoesNotContain("converge-request-2", security);
     }
 }

@@ -119,7 +119,7 @@ public class TrapTests
         var real = new BootstrapRenderer();
         var changed = Delegating();
         changed.Setup(r => r.RenderBastion(It.IsAny<BastionSpec>()))
-            .Returns<BastionSpec>(b => new UserDataDocument(real.RenderBastion(b).Text + "bootcmd:\n- echo changed\n"));
+            .Returns<BastionSpec>(b => real.RenderBastion(b) with { Text = real.RenderBastion(b).Text + "bootcmd:\n- echo changed\n" });
 
         var before = Synth.Lab(Pinned);
         var after = Synth.Lab(Pinned, changed.Object);

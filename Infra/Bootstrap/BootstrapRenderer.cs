@@ -89,7 +89,9 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         RenderBastion(new BastionSpec(config.Environment, config.Region));
     }
 
-    public UserDataDocument RenderBastion(BastionSpec bastion) => _bastion.TryGetValue(bastion, out var cached) ? cached : _bastion[bastion] = CloudConfigRenderer.Render(new CloudConfig
+    public UserDataDocument RenderBastion(BastionSpec bastion) => _bastion.TryGetValue(bastion, out var cached) ? cached : _bastion[bastion] = RenderControlHost(bastion) with { Gzip = true };
+
+    private static UserDataDocument RenderControlHost(BastionSpec bastion) => CloudConfigRenderer.Render(new CloudConfig
     {
         Hostname = "bastion",
         PreserveHostname = false,
@@ -102,11 +104,8 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
             new WriteFile("/etc/k8slab/control-host.env", string.Join("\n", ControlHostEnvironment(bastion)) + "\n"),
             new WriteFile("/usr/local/sbin/k8slab-setup-control-host", Embedded("setup-control-host.sh"), "0755"),
             new WriteFile("/usr/local/sbin/k8slab-fetch-cluster-key", Embedded("fetch-cluster-key.sh"), "0755"),
-            new WriteFile("/usr/local/sbin/k8slab-converge", Embedded("converge.sh"), "0755"),
-            new WriteFile("/etc/systemd/system/k8slab-converge.service", ConvergeService),
-            new WriteFile("/etc/systemd/system/k8slab-converge.timer", ConvergeTimer),
             SshdHardening,
-        },
+        }.Concat(Convergence.ControlHost.Files).ToArray(),
         Runcmd = new[]
         {
             "/usr/local/sbin/k8slab-setup-control-host",
@@ -145,21 +144,14 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         "ANSIBLE_VENV=/opt/k8slab/ansible",
         $"KUBECTL_VERSION={ControlHostVersions.Kubectl}",
         $"AWSCLI_VERSION={ControlHostVersions.AwsCli}",
-        "AWSCLI_VENV=/opt/k8slab/awscli",
-        $"CONVERGE_PARAMETER={ConvergeParameter(bastion.Environment)}",
+        $"AWSCLI_VENV={Convergence.ControlHost.AwsCliVenv}",
+        $"CONVERGE_PARAMETER={Convergence.ControlHost.RequestParameter(bastion.Environment)}",
         $"STATE_DIR={StateDir}",
         $"LOG_DIR={LogDir}",
-    };
+    }.Concat(Convergence.ControlHost.Environment());
 
     public const string StateDir = "/var/lib/k8slab";
     public const string LogDir = "/var/log/k8slab";
-
-    /// <summary>The SSM parameter the Nodes stack writes its convergence request to.</summary>
-    public static string ConvergeParameter(string environment) => $"/k8slab/{environment}/converge-request";
-
-    // The admin user runs ansible, with the cluster key and the kubeconfig in its home.
-    private const string ConvergeService = $"[Unit]\nDescription=K8sLab: converge the cluster to the requested nodes\nAfter=network-online.target cloud-final.service\n\n[Service]\nType=oneshot\nUser={AdminUser}\nExecStart=/usr/local/sbin/k8slab-converge\n";
-    private const string ConvergeTimer = "[Unit]\nDescription=K8sLab: look for a new convergence request\n\n[Timer]\nOnBootSec=1min\nOnUnitInactiveSec=30s\n\n[Install]\nWantedBy=timers.target\n";
 
     /// <summary>
     /// An embedded script as it goes into user data: without its comment lines (they stay in the

@@ -17,8 +17,8 @@ public sealed record CloudConfig
     public IReadOnlyList<string>? Runcmd { get; init; }
 }
 
-/// <summary>A file cloud-init writes before <c>runcmd</c> runs.</summary>
-public sealed record WriteFile(string Path, string Content, string Permissions = "0644", string Owner = "root:root");
+/// <summary>A file cloud-init writes before <c>runcmd</c> runs; <c>Encoding: gz+b64</c> for compressed content.</summary>
+public sealed record WriteFile(string Path, string Content, string Permissions = "0644", string Owner = "root:root", string? Encoding = null);
 
 /// <summary><c>size: 0</c> tells cloud-init to create no swap file.</summary>
 public sealed record SwapSettings(int Size);

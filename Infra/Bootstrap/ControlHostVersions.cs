@@ -12,8 +12,14 @@ public static class ControlHostVersions
     /// <summary>The ansible-core series kubespray v2.31 asserts (&gt;= 2.18, &lt; 2.19).</summary>
     public const string AnsibleCoreSeries = "2.18";
 
-    /// <summary>kubectl matching kubespray v2.31.0's default kube_version (1.35.4).</summary>
-    public const string Kubectl = "v1.35.4";
+    /// <summary>
+    /// The cluster's Kubernetes: kubespray v2.31.0's default kube_version. The convergence request
+    /// carries it (and the kubespray version): a change runs kubespray's upgrade-cluster.yml.
+    /// </summary>
+    public const string Kubernetes = "1.35.4";
+
+    /// <summary>kubectl matching the cluster's Kubernetes.</summary>
+    public const string Kubectl = "v" + Kubernetes;
 
     /// <summary>AWS CLI v1 from PyPI, in a venv of its own (Ubuntu 24.04 has no awscli package).</summary>
     public const string AwsCli = "1.36.40";

@@ -63,7 +63,7 @@ public static class EnvironmentFiles
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException e) { throw new ConfigException($"{file}: line {e.Start.Line}: not valid YAML: {e.Message}"); }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ConfigException($"{file}: must be a mapping of keys (region, network, admin, machineImage, bastion, controlPlane, workers, tags)");
+            throw new ConfigException($"{file}: must be a mapping of keys (region, network, admin, machineImage, bastion, controlPlane, workers, convergence, kubernetes, tags)");
 
         var problems = new List<string>();
         var top = YamlSection.Root(file, root, problems);
@@ -80,13 +80,22 @@ public static class EnvironmentFiles
         var bastion = ReadType(bastionSection, "t3.small", NodeMinMemoryMb, 1);
         bastionSection.RejectUnknownKeys();
 
-        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus);
-        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1);
+        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, "cp");
+        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, "worker");
+        var convergence = ReadConvergence(top.Section("convergence"));
+        var kubernetes = ReadKubernetes(top.Section("kubernetes"), network.VpcCidr);
         var tags = ReadTags(top);
         top.RejectUnknownKeys();
 
         if (problems.Count > 0) throw new ConfigException(problems);
-        return new LabConfig(environment, file, region, network, admin, image, bastion, controlPlane, workers) { Tags = tags };
+        var config = new LabConfig(environment, file, region, network, admin, image, bastion, controlPlane, workers)
+        {
+            Tags = tags, Convergence = convergence, Kubernetes = kubernetes,
+        };
+        // What only the whole file can tell: room for the nodes in subnets, pod range, bastion, wait.
+        var limits = Convergence.ScaleLimits.Check(config);
+        if (limits.Count > 0) throw new ConfigException(limits.Select(l => $"{file}: {l}").ToList());
+        return config;
     }
 
     private static NetworkConfig ReadNetwork(YamlSection s, string region)
@@ -148,14 +157,51 @@ public static class EnvironmentFiles
         return new ImagePin(ami, name);
     }
 
-    private static NodeGroup ReadGroup(YamlSection s, int defaultCount, int min, int max, bool mustBeOdd, string defaultType, int minMemoryMb, int minVCpus)
+    private static NodeGroup ReadGroup(YamlSection s, int defaultCount, int min, int max, bool mustBeOdd, string defaultType, int minMemoryMb, int minVCpus, string prefix)
     {
         var count = s.Int("count", defaultCount, min, max);
         if (mustBeOdd && count % 2 == 0)
             s.Problem("count", $"must be odd (etcd runs on the control plane and needs a majority), got {count}");
         var type = ReadType(s, defaultType, minMemoryMb, minVCpus);
+        var generations = new Dictionary<string, int>();
+        foreach (var (node, text, _) in s.OptionalStringMap("generations", $"node names ({prefix}-1 ...) to whole numbers") ?? [])
+        {
+            var match = Regex.Match(node, $"^{prefix}-([1-9][0-9]*)$");
+            if (!match.Success || int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > count)
+                s.Problem($"generations.{node}", $"names no node of this group; allowed: {prefix}-1 to {prefix}-{count}");
+            else if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var generation) || generation > 999)
+                s.Problem($"generations.{node}", $"must be a whole number from 0 to 999, got '{text}'");
+            else generations[node] = generation;
+        }
         s.RejectUnknownKeys();
-        return new NodeGroup(count, type);
+        return new NodeGroup(count, type) { Generations = generations };
+    }
+
+    private static ConvergenceSettings ReadConvergence(YamlSection s)
+    {
+        var settings = new ConvergenceSettings(
+            MaxSurge: s.Int("maxSurge", 1, 1, 100),
+            DownloadOnce: s.Bool("downloadOnce", false),
+            DrainSeconds: s.Int("drainTimeoutSeconds", 300, 30, 3600));
+        s.RejectUnknownKeys();
+        return settings;
+    }
+
+    private static PodNetwork ReadKubernetes(YamlSection s, IPNetwork vpc)
+    {
+        var pods = ReadCidr(s, "podCidr", PodNetwork.KubesprayDefault.PodCidr.ToString()) ?? PodNetwork.KubesprayDefault.PodCidr;
+        var prefix = s.Int("nodePrefix", PodNetwork.KubesprayDefault.NodePrefix, 16, 25);
+        if (pods.PrefixLength is < 8 or > 24)
+            s.Problem("podCidr", $"must have a prefix from /8 to /24, got /{pods.PrefixLength}");
+        else if (prefix <= pods.PrefixLength)
+            s.Problem("nodePrefix", $"must be longer than the pod range's /{pods.PrefixLength} (each node gets a /{prefix} of it)");
+        if (pods.Overlaps(KubeServiceRange))
+            s.Problem("podCidr", $"{pods} overlaps kubespray's service range {KubeServiceRange}");
+        // The default range is checked against the VPC with network.vpcCidr (the key to change there).
+        if (vpc.BaseAddress is not null && !pods.Equals(PodNetwork.KubesprayDefault.PodCidr) && pods.Overlaps(vpc))
+            s.Problem("podCidr", $"{pods} overlaps the VPC {vpc}");
+        s.RejectUnknownKeys();
+        return new PodNetwork(pods, prefix);
     }
 
     private static InstanceTypeSpec ReadType(YamlSection s, string fallback, int minMemoryMb, int minVCpus, string key = "instanceType")

@@ -20,6 +20,14 @@ public sealed record LabConfig(
     /// </summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>How the bastion rolls changes into the cluster (environment file's <c>convergence:</c>).</summary>
+    public ConvergenceSettings Convergence { get; init; } = new();
+
+    /// <summary>The cluster's pod range and per-node prefix (environment file's <c>kubernetes:</c>).</summary>
+    public PodNetwork Kubernetes { get; init; } = PodNetwork.KubesprayDefault;
+
+    public int NodeCount => ControlPlane.Count + Workers.Count;
+
     /// <summary>Prefix of every stack and name tag, so environments sit side by side in one account.</summary>
     public string StackPrefix => $"K8sLab-{Environment}";
 }
@@ -49,4 +57,31 @@ public sealed record ImagePin(string? AmiId, string? Name)
     public bool IsPinned => AmiId is not null;
 }
 
-public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType);
+public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType)
+{
+    /// <summary>
+    /// Per-node generation counters (<c>workers.generations.worker-3: 1</c>): a new number gives the
+    /// node a new logical ID, so CloudFormation launches a new instance for it. The way back for a node
+    /// whose instance died outside CloudFormation (which never recreates it by itself).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> Generations { get; init; } = new Dictionary<string, int>();
+
+    public int GenerationOf(string node) => Generations.TryGetValue(node, out var g) ? g : 0;
+}
+
+/// <param name="MaxSurge">Successors that join before their predecessors drain, and so the most
+/// nodes the cluster holds beyond the requested count during a rolling replacement.</param>
+/// <param name="DownloadOnce">kubespray's download_run_once: each file and image is downloaded
+/// once, on the first control-plane node, and copied to the others through the bastion.</param>
+/// <param name="DrainSeconds">How long one node's drain may wait on PodDisruptionBudgets.</param>
+public sealed record ConvergenceSettings(int MaxSurge = 1, bool DownloadOnce = false, int DrainSeconds = 300);
+
+/// <param name="PodCidr">kubespray's kube_pods_subnet.</param>
+/// <param name="NodePrefix">kubespray's kube_network_node_prefix: each node's share of the pod range.</param>
+public sealed record PodNetwork(System.Net.IPNetwork PodCidr, int NodePrefix)
+{
+    public static readonly PodNetwork KubesprayDefault = new(System.Net.IPNetwork.Parse("10.233.64.0/18"), 24);
+
+    /// <summary>How many nodes the range can hold: one node prefix each.</summary>
+    public long NodeCapacity => 1L << (NodePrefix - PodCidr.PrefixLength);
+}

@@ -19,10 +19,10 @@ public sealed class BootstrapTemplate : Construct
 
     private BootstrapTemplate(Construct scope, string id, UserDataDocument document, string instanceName) : base(scope, id)
     {
-        if (document.Bytes > UserDataDocument.Ec2LimitBytes)
-            throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Bytes} bytes; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
+        if (document.Ec2Bytes > UserDataDocument.Ec2LimitBytes)
+            throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Ec2Bytes} bytes{(document.Gzip ? " gzipped" : "")}; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
         Document = document;
-        Template = Metadata(this, "Template", document.Text);
+        Template = Metadata(this, "Template", document);
         ReplacementHash = BootstrappedInstance.UserDataHash(document.Text);
     }
 
@@ -41,13 +41,6 @@ public sealed class BootstrapTemplate : Construct
     }
 
     /// <summary>
-    /// What the templates hold besides the user data. A change to <see cref="Metadata"/> replaces
-    /// every instance without changing a fingerprint, so it must change this text too: the
-    /// convergence request includes it.
-    /// </summary>
-    public const string Options = "IMDSv2 required, hop limit 1, instance tags in metadata";
-
-    /// <summary>
     /// IMDSv2 only with one hop, so pods cannot reach the instance's credentials; instance tags in
     /// the metadata, so an instance can read its own name.
     /// A raw resource, so that no <c>Tags.Of</c> reaches it: a tag in its tag specifications would
@@ -56,7 +49,7 @@ public sealed class BootstrapTemplate : Construct
     /// (<paramref name="id"/>/Resource) and the Name tags of CDK's LaunchTemplate it replaced, so its
     /// logical ID and data stay the same as before and no running instance is replaced by the move.
     /// </summary>
-    public static LaunchTemplateReference Metadata(Construct scope, string id, string? userData = null)
+    public static LaunchTemplateReference Metadata(Construct scope, string id, UserDataDocument? userData = null)
     {
         var container = new Construct(scope, id);
         var name = new[] { new Dictionary<string, object> { ["Key"] = "Name", ["Value"] = container.Node.Path } };
@@ -75,7 +68,8 @@ public sealed class BootstrapTemplate : Construct
                 new Dictionary<string, object> { ["ResourceType"] = "volume", ["Tags"] = name },
             },
         };
-        if (userData is not null) data["UserData"] = Fn.Base64(userData);
+        // A gzipped document goes in as base64 of its bytes; a plain one as text, for the template's readers.
+        if (userData is not null) data["UserData"] = userData.Gzip ? Convert.ToBase64String(userData.Ec2Payload) : Fn.Base64(userData.Text);
         var template = new CfnResource(container, "Resource", new CfnResourceProps
         {
             Type = "AWS::EC2::LaunchTemplate",
@@ -85,9 +79,9 @@ public sealed class BootstrapTemplate : Construct
                 ["TagSpecifications"] = new object[] { new Dictionary<string, object> { ["ResourceType"] = "launch-template", ["Tags"] = name } },
             },
         });
-        return new LaunchTemplateReference(template.Ref, Token.AsString(template.GetAtt("LatestVersionNumber")));
+        return new LaunchTemplateReference(template.Ref, Token.AsString(template.GetAtt("LatestVersionNumber")), data);
     }
 }
 
-/// <summary>A launch template as an instance names it: its ID and the version to launch.</summary>
-public sealed record LaunchTemplateReference(string Id, string Version);
+/// <summary>A launch template as an instance names it: its ID and the version to launch; and what it holds.</summary>
+public sealed record LaunchTemplateReference(string Id, string Version, IReadOnlyDictionary<string, object> Data);

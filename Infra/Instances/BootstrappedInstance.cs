@@ -34,6 +34,11 @@ public sealed class BootstrappedInstanceProps
     public required string Environment { get; init; }
     /// <summary>The user's tags, after the lab's own (an instance's tags change in place).</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// The node's generation (environment file's <c>generations:</c>): above 0 it is part of the
+    /// logical ID, so a new number launches a new instance. 0 leaves the logical ID as it was.
+    /// </summary>
+    public int Generation { get; init; }
 }
 
 /// <summary>
@@ -56,6 +61,8 @@ public sealed class BootstrappedInstance
     public string LogicalId { get; }
     public BootstrappedInstanceProps Props { get; }
     public UserDataDocument UserData => Props.Bootstrap.Document;
+    /// <summary>The resource's properties as given to CloudFormation (tokens unresolved).</summary>
+    public IReadOnlyDictionary<string, object> Properties { get; }
 
     public string PrivateIp => Token.AsString(Resource.GetAtt("PrivateIp"));
     public string PublicIp => Token.AsString(Resource.GetAtt("PublicIp"));
@@ -67,21 +74,18 @@ public sealed class BootstrappedInstance
         // A direct child of the stack keeps its construct ID as its logical ID: name + document hash.
         // The properties go over as one plain map: CfnInstance with typed props cost 11 ms a node
         // in jsii round trips, this 5 ms (scripts/benchmark.sh); the rule suite checks the result.
-        LogicalId = props.Name.Replace("-", "") + props.Bootstrap.ReplacementHash;
-        Resource = new CfnResource(stack, LogicalId, new CfnResourceProps
+        LogicalId = props.Name.Replace("-", "") + props.Bootstrap.ReplacementHash + (props.Generation > 0 ? $"G{props.Generation}" : "");
+        Properties = new Dictionary<string, object>
         {
-            Type = "AWS::EC2::Instance",
-            Properties = new Dictionary<string, object>
-            {
-                ["ImageId"] = props.ImageId,
-                ["InstanceType"] = props.InstanceType.Name,
-                ["KeyName"] = props.KeyName,
-                ["IamInstanceProfile"] = props.InstanceProfileName,
-                ["LaunchTemplate"] = new Dictionary<string, object> { ["LaunchTemplateId"] = props.Bootstrap.Template.Id, ["Version"] = props.Bootstrap.Template.Version },
-                ["NetworkInterfaces"] = new object[] { new Dictionary<string, object> { ["DeviceIndex"] = "0", ["SubnetId"] = props.SubnetId, ["GroupSet"] = new object[] { props.SecurityGroupId }, ["AssociatePublicIpAddress"] = props.Public } },
-                ["BlockDeviceMappings"] = RootVolume(props.VolumeGiB),
-                // A raw resource is not reached by Tags.Of(stack): it carries the stack's tags itself.
-                ["Tags"] = new (string Key, string Value)[]
+            ["ImageId"] = props.ImageId,
+            ["InstanceType"] = props.InstanceType.Name,
+            ["KeyName"] = props.KeyName,
+            ["IamInstanceProfile"] = props.InstanceProfileName,
+            ["LaunchTemplate"] = new Dictionary<string, object> { ["LaunchTemplateId"] = props.Bootstrap.Template.Id, ["Version"] = props.Bootstrap.Template.Version },
+            ["NetworkInterfaces"] = new object[] { new Dictionary<string, object> { ["DeviceIndex"] = "0", ["SubnetId"] = props.SubnetId, ["GroupSet"] = new object[] { props.SecurityGroupId }, ["AssociatePublicIpAddress"] = props.Public } },
+            ["BlockDeviceMappings"] = RootVolume(props.VolumeGiB),
+            // A raw resource is not reached by Tags.Of(stack): it carries the stack's tags itself.
+            ["Tags"] = new (string Key, string Value)[]
                 {
                     (LabTags.Environment, props.Environment),
                     (LabTags.ManagedBy, LabTags.ManagedByValue),
@@ -91,7 +95,11 @@ public sealed class BootstrappedInstance
                     (LabTags.Fingerprint, props.Bootstrap.Document.Fingerprint),
                 }.Concat(props.Tags.Select(t => (t.Key, t.Value)))
                     .Select(t => (object)new Dictionary<string, object> { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray(),
-            },
+        };
+        Resource = new CfnResource(stack, LogicalId, new CfnResourceProps
+        {
+            Type = "AWS::EC2::Instance",
+            Properties = (IDictionary<string, object>)Properties,
         });
         // The cdk-nag findings the lab accepts on an instance (Compliance/NagSuppressions.cs).
         NagSuppressions.Attach(Resource, props.Public ? new[] { NagTarget.Instance, NagTarget.PublicInstance } : new[] { NagTarget.Instance });
@@ -120,6 +128,8 @@ public sealed class BootstrappedInstance
     {
         if (!ValidName.IsMatch(props.Name))
             throw new ArgumentException($"BootstrappedInstanceProps.Name: '{props.Name}' must be lower-case letters, digits and dashes, starting with a letter");
+        if (props.Generation is < 0 or > 999)
+            throw new ArgumentException($"BootstrappedInstanceProps.Generation: {props.Generation} for '{props.Name}'; allowed 0 to 999");
         if (props.VolumeGiB is < 8 or > 1024)
             throw new ArgumentException($"BootstrappedInstanceProps.VolumeGiB: {props.VolumeGiB} GiB for '{props.Name}'; allowed 8 to 1024");
     }

@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.EC2;
 using Constructs;
 using K8sLab.Bootstrap;
 using K8sLab.Configuration;
+using K8sLab.Convergence;
 using K8sLab.Images;
 using K8sLab.Instances;
 using K8sLab.Security;
@@ -26,7 +27,7 @@ public sealed class NodesStackProps : StackProps
 public sealed class NodesStack : Stack
 {
     public IReadOnlyList<BootstrappedInstance> Nodes { get; }
-    public Convergence Convergence { get; }
+    public ClusterConvergence Convergence { get; }
 
     public NodesStack(Construct scope, string id, NodesStackProps props) : base(scope, id, props)
     {
@@ -59,6 +60,7 @@ public sealed class NodesStack : Stack
                     InstanceProfileName = profile,
                     KeyName = keyName,
                     VolumeGiB = 30,
+                    Generation = group.GenerationOf(node.Name),
                 });
             }).ToArray();
         }
@@ -67,11 +69,20 @@ public sealed class NodesStack : Stack
         var workers = Group(NodeRole.Worker, config.Workers, Party.Worker, "worker");
         Nodes = controlPlane.Concat(workers).ToList();
 
-        Convergence = new Convergence(this, new ConvergenceProps
+        Convergence = new ClusterConvergence(this, new ClusterConvergenceProps
         {
             Environment = config.Environment,
             Nodes = Nodes,
-            ImagePin = config.MachineImage.AmiId ?? "unpinned",
+            Timeout = ScaleLimits.WaitTimeout(config),
+            Settings = new RequestSettings(
+                Kubespray: ControlHostVersions.Kubespray,
+                Kubernetes: ControlHostVersions.Kubernetes,
+                MaxSurge: config.Convergence.MaxSurge,
+                Forks: ScaleLimits.Forks(config.NodeCount),
+                DownloadOnce: config.Convergence.DownloadOnce,
+                PodCidr: config.Kubernetes.PodCidr.ToString(),
+                NodePrefix: config.Kubernetes.NodePrefix,
+                DrainSeconds: config.Convergence.DrainSeconds),
         });
 
         FingerprintOutput("ControlPlaneUserData", controlPlane);

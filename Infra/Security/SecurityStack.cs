@@ -13,6 +13,8 @@ public sealed class SecurityStackProps : StackProps
     public required IVpc Vpc { get; init; }
     public required AdminAccess Admin { get; init; }
     public required string Environment { get; init; }
+    /// <summary>The convergence request's SSM parameters (header and node parts) the bastion reads.</summary>
+    public required IReadOnlyList<string> ConvergeRequestParameters { get; init; }
 }
 
 /// <summary>Security groups from <see cref="PortRules"/>, the instances' roles, and the cluster's SSH key.</summary>
@@ -72,13 +74,14 @@ public sealed class SecurityStack : Stack
         BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ReadConvergeRequest",
-            Actions = new[] { "ssm:GetParameter" },
-            Resources = new[] { FormatArn(new ArnComponents
+            // The header and its node parts (converge-request-1, -2, ...), each by name: no wildcard.
+            Actions = new[] { "ssm:GetParameter", "ssm:GetParameters" },
+            Resources = props.ConvergeRequestParameters.Select(name => FormatArn(new ArnComponents
             {
                 Service = "ssm",
                 Resource = "parameter",
-                ResourceName = Bootstrap.BootstrapRenderer.ConvergeParameter(props.Environment).TrimStart('/'),
-            }) },
+                ResourceName = name.TrimStart('/'),
+            })).ToArray(),
         }));
 
         (NodeRole, NodeProfile) = RoleWithProfile("Node", "Kubernetes nodes: Session Manager only");

@@ -1,0 +1,31 @@
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Convergence;
+
+/// <summary>
+/// The convergence scenarios of Infra/Convergence/ControlHost/tests/test_scenarios.py, each a
+/// sequence of deploys, against moto's EC2 and SSM on loopback: the test plays CloudFormation
+/// (instances with the lab's tags, the request, creation before deletion, rollbacks) and runs the
+/// real k8slab_converge, with stand-ins only for ansible-playbook and kubectl that model the cluster.
+/// One emulator for the class; each scenario is a lab of its own name.
+/// </summary>
+public sealed class ConvergenceScenarioTests(MotoServer moto) : IClassFixture<MotoServer>
+{
+    private void Scenario(string name)
+    {
+        var result = Python.Run(new[] { "-m", "unittest", "-v", $"test_scenarios.Scenarios.{name}" },
+            environment: moto.ClientEnvironment, timeout: TimeSpan.FromMinutes(15));
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.DoesNotContain("skipped", result.StdErr);
+    }
+
+    [Fact] public void First_deploy() => Scenario("test_first_deploy");
+    [Fact] public void Every_worker_replaced_surge_first() => Scenario("test_every_worker_replaced_surge_first");
+    [Fact] public void A_pdb_that_blocks_a_drain_fails_the_deploy_naming_it() => Scenario("test_a_pdb_that_blocks_a_drain_fails_the_deploy_naming_it");
+    [Fact] public void Rollback_after_an_image_change() => Scenario("test_rollback_after_an_image_change");
+    [Fact] public void A_node_terminated_outside_cloudformation_then_a_deploy() => Scenario("test_a_node_terminated_outside_cloudformation_then_a_deploy");
+    [Fact] public void Zero_to_two_to_zero_workers() => Scenario("test_zero_to_two_to_zero_workers");
+    [Fact] public void Bastion_replaced_adopts_the_cluster() => Scenario("test_bastion_replaced_adopts_the_cluster");
+    [Fact] public void Kubespray_version_moved_runs_the_upgrade() => Scenario("test_kubespray_version_moved_runs_the_upgrade");
+    [Fact] public void A_400_node_request() => Scenario("test_a_400_node_request");
+}

@@ -1,0 +1,66 @@
+"""The AWS side: the request from SSM, the lab's instances from EC2, the wait condition's signal.
+botocore is the AWS CLI's own library (the bastion's AWS CLI venv has it); its standard retry mode
+retries throttling and transient errors with backoff."""
+import json
+import time
+import urllib.request
+from typing import Dict, List, Optional, Tuple
+
+from .model import ROLES, Instance
+
+RETRIES = {"mode": "standard", "max_attempts": 10}
+
+
+def client(service: str, region: str):
+    import botocore.session
+    from botocore.config import Config
+
+    return botocore.session.get_session().create_client(service, region_name=region, config=Config(retries=RETRIES))
+
+
+def read_request(ssm, name: str) -> Optional[Tuple[int, str, List[str]]]:
+    """(header version, header text, part texts), or None when no Nodes stack has written one.
+    A part that is missing comes back as "" (CloudFormation may be writing it)."""
+    try:
+        header = ssm.get_parameter(Name=name)["Parameter"]
+    except ssm.exceptions.ParameterNotFound:
+        return None
+    count = int(json.loads(header["Value"]).get("parts", 0))
+    names = [f"{name}-{i}" for i in range(1, count + 1)]
+    values: Dict[str, str] = {}
+    for start in range(0, len(names), 10):  # GetParameters takes 10 names a call
+        for parameter in ssm.get_parameters(Names=names[start:start + 10])["Parameters"]:
+            values[parameter["Name"]] = parameter["Value"]
+    return header["Version"], header["Value"], [values.get(n, "") for n in names]
+
+
+def lab_instances(ec2, environment: str) -> Dict[str, Instance]:
+    """Every node instance of the environment, in any state, by instance ID."""
+    result = {}
+    pages = ec2.get_paginator("describe_instances").paginate(
+        Filters=[{"Name": "tag:k8slab:environment", "Values": [environment]}])
+    for page in pages:
+        for reservation in page["Reservations"]:
+            for i in reservation["Instances"]:
+                tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
+                if tags.get("k8slab:role") not in ROLES or "k8slab:node" not in tags:
+                    continue
+                result[i["InstanceId"]] = Instance(i["InstanceId"], tags["k8slab:node"], tags["k8slab:role"],
+                                                   i["State"]["Name"], i.get("PrivateIpAddress"))
+    return result
+
+
+def signal(url: str, status: str, reason: str, data: str, log) -> bool:
+    """Tells the wait condition. Retried: a lost signal leaves the deploy waiting for its timeout."""
+    body = json.dumps({"Status": status, "Reason": reason[:3900], "UniqueId": "converge", "Data": data}).encode()
+    for attempt in range(1, 6):
+        request = urllib.request.Request(url, data=body, method="PUT", headers={"Content-Type": ""})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+            return True
+        except OSError as e:
+            log(f"signal {status}: attempt {attempt} failed: {e}")
+            time.sleep(min(2 ** attempt, 20))
+    log(f"could not signal {status} (the deploy that asked may be gone)")
+    return False

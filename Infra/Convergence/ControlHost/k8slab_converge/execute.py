@@ -1,0 +1,259 @@
+"""Carries a plan out: ansible-playbook runs of kubespray (and of the lab's two small playbooks),
+kubectl for cordon, drain, taints and readiness. Any failure raises Failure with a reason the
+deploy shows."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from typing import Dict, List, Optional
+
+from .model import CONTROL_PLANE, CP_TAINT, WORKER, Cluster, Instance, Request, nodes_from_kubectl
+from .planner import Action, Plan
+
+RECORD = "k8slab-convergence"  # the ConfigMap in kube-system that remembers versions
+
+
+class Failure(Exception):
+    """A convergence step failed: the deploy gets FAILURE with this reason."""
+
+
+class Settings:
+    """The control host's environment (systemd's EnvironmentFile=/etc/k8slab/control-host.env)."""
+
+    def __init__(self, env=os.environ):
+        self.environment = env["LAB_ENVIRONMENT"]
+        self.region = env["AWS_REGION"]
+        self.parameter = env["CONVERGE_PARAMETER"]
+        self.kubespray_version = env["KUBESPRAY_VERSION"]
+        self.kubespray_dir = env["KUBESPRAY_DIR"]
+        self.ansible_playbook = os.path.join(env["ANSIBLE_VENV"], "bin", "ansible-playbook")
+        self.kubectl = env.get("KUBECTL", "kubectl")
+        self.playbooks = env.get("K8SLAB_PLAYBOOKS", "/usr/local/lib/k8slab/playbooks")
+        self.state = env["STATE_DIR"]
+        self.logs = env["LOG_DIR"]
+        self.home = env.get("HOME", "/home/ubuntu")
+        # Polling: how often and how many times (tests set the pause to 0).
+        self.pause = float(env.get("K8SLAB_PAUSE", "10"))
+        self.instance_attempts = int(env.get("K8SLAB_INSTANCE_ATTEMPTS", "90"))  # 15 min for nodes to run
+        self.ready_attempts = int(env.get("K8SLAB_READY_ATTEMPTS", "60"))  # 10 min for nodes to be Ready
+        self.request_attempts = int(env.get("K8SLAB_REQUEST_ATTEMPTS", "30"))  # 5 min for the request's parts
+
+    @property
+    def kubeconfig(self) -> str:
+        return os.path.join(self.state, "admin.conf")
+
+    @property
+    def inventory_dir(self) -> str:
+        return os.path.join(self.state, "inventory")
+
+    def missing_tools(self) -> List[str]:
+        """Checked before anything runs: a missing tool fails the deploy at once, by name."""
+        tools = {"ansible-playbook": self.ansible_playbook, "kubectl": self.kubectl, "ssh": "ssh"}
+        missing = [f"{name} ({path})" for name, path in tools.items() if shutil.which(path) is None]
+        if not os.path.isdir(self.kubespray_dir):
+            missing.append(f"kubespray ({self.kubespray_dir})")
+        return missing
+
+
+class Executor:
+    def __init__(self, settings: Settings, request: Request, log):
+        self.s = settings
+        self.request = request
+        self.log = log
+        os.makedirs(settings.inventory_dir, exist_ok=True)
+
+    # --- observation -------------------------------------------------------------------------
+    def find_cluster(self, instances: Dict[str, Instance]) -> Optional[Cluster]:
+        """The cluster, seen through the admin kubeconfig of a running control-plane node: the
+        requested ones first, then any other of the lab (a control plane being replaced)."""
+        wanted = [n.instance_id for n in self.request.nodes if n.role == CONTROL_PLANE]
+        others = sorted(i.id for i in instances.values() if i.role == CONTROL_PLANE and i.id not in wanted)
+        for instance_id in wanted + others:
+            instance = instances.get(instance_id)
+            if instance is None or not instance.alive:
+                continue
+            inventory = self.write_inventory({instance.host: (CONTROL_PLANE, instance.ip)}, "kubeconfig")
+            result = self.playbook(os.path.join(self.s.playbooks, "kubeconfig.yml"), inventory,
+                                   extra=[f"kubeconfig_dest={self.s.kubeconfig}"], check=False, in_kubespray=False)
+            if result != 0:
+                self.log(f"no admin kubeconfig on {instance.host}")
+                continue
+            self.install_kubeconfig(self.s.kubeconfig)
+            nodes = nodes_from_kubectl(json.loads(self.kubectl("get", "nodes", "-o", "json")))
+            record = self.read_record()
+            self.log(f"cluster seen through {instance.host}: {len(nodes)} nodes, "
+                     f"recorded kubespray {record.get('kubespray', '?')}")
+            return Cluster(via=instance.id, nodes=nodes, kubespray=record.get("kubespray"),
+                           kubernetes=record.get("kubernetes"))
+        return None
+
+    def read_record(self) -> Dict[str, str]:
+        proc = self.run([self.s.kubectl, "get", "configmap", "-n", "kube-system", RECORD, "-o", "json"], check=False)
+        if proc.returncode != 0:
+            return {}
+        return json.loads(proc.stdout).get("data", {})
+
+    # --- actions -----------------------------------------------------------------------------
+    def execute(self, plan: Plan) -> None:
+        self.plan = plan
+        self.present = {h for h, host in plan.hosts.items() if host.alive}  # hosts an inventory may list
+        for number, action in enumerate(plan.actions, 1):
+            self.log(f"step {number}/{len(plan.actions)}: {action}")
+            getattr(self, "do_" + action.kind.replace("-", "_"))(action)
+
+    def do_fail(self, action: Action) -> None:
+        raise Failure(action.detail)
+
+    def do_prepare(self, action: Action) -> None:
+        """SSH answers and the node's own cloud-init is done (apt holds its lock until then)."""
+        inventory = self.inventory()
+        if self.playbook(os.path.join(self.s.playbooks, "prepare.yml"), inventory, limit=action.hosts, check=False, in_kubespray=False):
+            raise Failure(f"nodes did not answer on SSH or their cloud-init failed: {' '.join(action.hosts)}")
+
+    def do_cluster(self, action: Action) -> None:
+        self.playbook("cluster.yml", self.inventory(), extra=["kubeconfig_localhost=true"])
+        artifact = os.path.join(self.s.inventory_dir, "artifacts", "admin.conf")
+        if os.path.exists(artifact):
+            shutil.copyfile(artifact, self.s.kubeconfig)
+            self.install_kubeconfig(self.s.kubeconfig)
+
+    def do_reset(self, action: Action) -> None:
+        self.playbook("reset.yml", self.inventory(), limit=action.hosts, extra=["reset_confirmation=yes"])
+
+    def do_facts(self, action: Action) -> None:
+        # kubespray: refresh every node's facts without --limit before a run with --limit.
+        self.playbook("facts.yml", self.inventory())
+
+    def do_scale(self, action: Action) -> None:
+        self.playbook("scale.yml", self.inventory(), limit=action.hosts)
+
+    def do_upgrade(self, action: Action) -> None:
+        self.playbook("upgrade-cluster.yml", self.inventory(), extra=[f"kube_version={self.request.kubernetes}"])
+
+    def do_remove(self, action: Action) -> None:
+        self.playbook("remove-node.yml", self.inventory(), extra=[f"node={','.join(action.hosts)}", "skip_confirmation=yes"])
+        self.present -= set(action.hosts)
+
+    def do_remove_dead(self, action: Action) -> None:
+        # kubespray's way for nodes that are not online: no reset, no drain that waits on them.
+        self.playbook("remove-node.yml", self.inventory(include=action.hosts),
+                      extra=[f"node={','.join(action.hosts)}", "skip_confirmation=yes",
+                             "reset_nodes=false", "allow_ungraceful_removal=true"])
+
+    def do_cordon(self, action: Action) -> None:
+        self.kubectl("cordon", *action.hosts)
+
+    def do_uncordon(self, action: Action) -> None:
+        self.kubectl("uncordon", *action.hosts)
+
+    def do_drain(self, action: Action) -> None:
+        """PDB-respecting eviction, bounded; the error names the pod and the budget that block."""
+        host = action.hosts[0]
+        proc = self.run([self.s.kubectl, "drain", host, "--ignore-daemonsets", "--delete-emptydir-data",
+                         "--force", f"--timeout={self.request.drain_seconds}s"], check=False)
+        if proc.returncode == 0:
+            return
+        output = proc.stdout + proc.stderr
+        blocked = re.search(r'evicting pods?/"?([\w.-]+)"? -n "?([\w.-]+)"?', output)
+        if not blocked:
+            raise Failure(f"drain of {host} failed: {output.strip()[-300:]}")
+        pod, namespace = blocked.group(1), blocked.group(2)
+        budgets = self.run([self.s.kubectl, "get", "pdb", "-n", namespace, "-o", "json"], check=False)
+        names = []
+        if budgets.returncode == 0:
+            names = [b["metadata"]["name"] for b in json.loads(budgets.stdout).get("items", [])
+                     if b.get("status", {}).get("disruptionsAllowed", 1) == 0]
+        budget = f"PodDisruptionBudget {namespace}/{','.join(names)} allows no disruption" if names else "a PodDisruptionBudget allows no disruption"
+        raise Failure(f"drain of {host} stopped after {self.request.drain_seconds} s: pod {namespace}/{pod} cannot be evicted "
+                      f"({budget}); the node stays cordoned and the old instance keeps running")
+
+    def do_taint(self, action: Action) -> None:
+        for host in action.hosts:
+            self.kubectl("taint", "nodes", host, f"{CP_TAINT}:NoSchedule", "--overwrite")
+
+    def do_untaint(self, action: Action) -> None:
+        for host in action.hosts:
+            self.kubectl("taint", "nodes", host, f"{CP_TAINT}:NoSchedule-")
+
+    def do_wait_ready(self, action: Action) -> None:
+        waiting = set(action.hosts)
+        for attempt in range(1, self.s.ready_attempts + 1):
+            proc = self.run([self.s.kubectl, "get", "nodes", "-o", "json"], check=False, quiet=True)
+            if proc.returncode == 0:
+                nodes = nodes_from_kubectl(json.loads(proc.stdout))
+                waiting = {h for h in action.hosts if not (h in nodes and nodes[h].ready)}
+                if not waiting:
+                    if not any(n.ready and not n.unschedulable and not n.tainted for n in nodes.values()):
+                        raise Failure("no Ready node takes workloads (every node is cordoned or tainted)")
+                    return
+            if attempt < self.s.ready_attempts:
+                time.sleep(self.s.pause)
+        raise Failure(f"not Ready: {' '.join(sorted(waiting))}")
+
+    def do_record(self, action: Action) -> None:
+        config_map = {"apiVersion": "v1", "kind": "ConfigMap",
+                      "metadata": {"name": RECORD, "namespace": "kube-system"},
+                      "data": {"kubespray": self.request.kubespray, "kubernetes": self.request.kubernetes,
+                               "request": self.request.id}}
+        self.run([self.s.kubectl, "apply", "-f", "-"], input=json.dumps(config_map))
+
+    # --- tools -------------------------------------------------------------------------------
+    def inventory(self, include=()) -> str:
+        hosts = {h: (host.role, host.ip) for h, host in self.plan.hosts.items() if h in self.present or h in include}
+        return self.write_inventory(hosts, "hosts")
+
+    def write_inventory(self, hosts: Dict[str, tuple], name: str) -> str:
+        """kubespray's groups, as YAML (written as JSON, a subset) so that booleans stay booleans.
+        No host named bastion: ansible runs on it. Without workers the control plane is kube_node."""
+        cps = sorted(h for h, (role, _) in hosts.items() if role == CONTROL_PLANE)
+        workers = sorted(h for h, (role, _) in hosts.items() if role == WORKER)
+        schedule_on_cp = getattr(self, "plan", None) is not None and self.plan.schedule_on_control_plane
+        r = self.request
+        inventory = {"all": {
+            "vars": {"kube_version": r.kubernetes, "kube_pods_subnet": r.pod_cidr,
+                     "kube_network_node_prefix": r.node_prefix, "download_run_once": r.download_once,
+                     "download_localhost": False},
+            "hosts": {h: {"ansible_host": ip, "ip": ip} for h, (_, ip) in sorted(hosts.items())},
+            "children": {
+                "kube_control_plane": {"hosts": {h: None for h in cps}},
+                "etcd": {"hosts": {h: None for h in cps}},
+                "kube_node": {"hosts": {h: None for h in (workers + (cps if schedule_on_cp or not workers else []))}},
+                "k8s_cluster": {"children": {"kube_control_plane": None, "kube_node": None}},
+            },
+        }}
+        path = os.path.join(self.s.inventory_dir, f"{name}.yml")
+        with open(path, "w") as f:
+            json.dump(inventory, f, indent=1)
+        return path
+
+    def playbook(self, book: str, inventory: str, limit=(), extra=(), check=True, in_kubespray=True) -> int:
+        args = [self.s.ansible_playbook, "-i", inventory, "-b", "--forks", str(self.request.forks), book]
+        if limit:
+            args += ["--limit", ",".join(limit)]
+        for e in extra:
+            args += ["-e", e]
+        self.log("ansible-playbook " + " ".join(args[3:]))
+        proc = self.run(args, check=False, cwd=self.s.kubespray_dir, quiet=True)
+        if proc.returncode != 0 and check:
+            raise Failure(f"{os.path.basename(book)} failed")
+        return proc.returncode
+
+    def kubectl(self, *args: str) -> str:
+        return self.run([self.s.kubectl, *args]).stdout
+
+    def run(self, args: List[str], check=True, cwd=None, input=None, quiet=False) -> subprocess.CompletedProcess:
+        env = dict(os.environ, KUBECONFIG=self.s.kubeconfig)
+        proc = subprocess.run(args, cwd=cwd, input=input, capture_output=True, text=True, env=env)
+        self.log(proc.stdout + proc.stderr, raw=True)
+        if check and proc.returncode != 0:
+            raise Failure(f"{os.path.basename(args[0])} {' '.join(args[1:3])} failed: {(proc.stderr or proc.stdout).strip()[-300:]}")
+        return proc
+
+    def install_kubeconfig(self, path: str) -> None:
+        """For the admin user's own kubectl on the bastion."""
+        target = os.path.join(self.s.home, ".kube", "config")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(path, target)
+        os.chmod(target, 0o600)

@@ -1,0 +1,119 @@
+"""One convergence run, from the k8slab-converge timer (every 30 s): read the request; if this
+version of it is new, observe EC2 and the cluster, plan, act, and signal the wait condition.
+Every failure, from a missing tool to a playbook, signals FAILURE at once with its reason."""
+import fcntl
+import json
+import os
+import sys
+import time
+import traceback
+
+from . import aws
+from .execute import Executor, Failure, Settings
+from .model import RequestError, parse_request
+from .planner import plan as make_plan
+
+
+def main(env=os.environ) -> int:
+    s = Settings(env)
+    os.makedirs(s.state, exist_ok=True)
+    os.makedirs(s.logs, exist_ok=True)
+    ssm = aws.client("ssm", s.region)
+    found = aws.read_request(ssm, s.parameter)
+    if found is None:
+        return 0  # no Nodes stack deployed yet
+    version, header, parts = found
+    header_id = json.loads(header)["id"]
+    handled_file = os.path.join(s.state, "handled")
+    marker = f"{version} {header_id}"
+    if os.path.exists(handled_file) and open(handled_file).read().strip() == marker:
+        return 0
+    lock = open(os.path.join(s.state, "lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0  # another run is converging
+
+    log_path = os.path.join(s.logs, f"converge-{header_id}-v{version}.log")
+    log_file = open(log_path, "w")
+
+    def log(text: str, raw: bool = False) -> None:
+        if not text:
+            return
+        line = text if raw else f"{time.strftime('%H:%M:%S', time.gmtime())} {text}\n"
+        log_file.write(line if line.endswith("\n") else line + "\n")
+        log_file.flush()
+        if not raw:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+
+    signal_url = json.loads(header)["signal"]
+    try:
+        missing = s.missing_tools()
+        if missing:
+            raise Failure(f"missing on the bastion: {', '.join(missing)} (see /var/log/cloud-init-output.log)")
+        request = None
+        for attempt in range(1, s.request_attempts + 1):
+            try:
+                request = parse_request(header, parts)
+                break
+            except RequestError as e:
+                if attempt == s.request_attempts:
+                    raise Failure(f"the request stayed incomplete: {e}")
+                log(f"request incomplete ({e}); reading it again")
+                time.sleep(s.pause)
+                found = aws.read_request(ssm, s.parameter)
+                if found is None:
+                    return 0
+                version, header, parts = found
+        assert request is not None
+        signal_url = request.signal
+        log(f"request {request.id} (version {version}): {len(request.nodes)} nodes, kubespray {request.kubespray}, "
+            f"Kubernetes {request.kubernetes}, maxSurge {request.max_surge}, forks {request.forks}")
+        if request.kubespray != s.kubespray_version:
+            raise Failure(f"the request wants kubespray {request.kubespray}, this bastion has {s.kubespray_version}: "
+                          "deploy the Bastion stack first (npx cdk deploy --all does)")
+
+        ec2 = aws.client("ec2", s.region)
+        instances = wait_for_instances(ec2, s, request, log)
+        executor = Executor(s, request, log)
+        cluster = executor.find_cluster(instances)
+        plan = make_plan(request, instances, cluster)
+        log("plan:\n" + "\n".join(f"  {a}" for a in plan.actions))
+        for note in plan.notes:
+            log(f"note: {note}")
+        executor.execute(plan)
+        ready = sum(1 for h in plan.hosts.values() if h.desired)
+        reason = f"{ready} nodes Ready" + "".join(f"; {n}" for n in plan.notes)
+        log(f"converged: {reason}")
+        aws.signal(signal_url, "SUCCESS", reason, request.id, log)
+        return_code = 0
+    except Exception as e:  # noqa: BLE001 - every failure must reach the deploy
+        if isinstance(e, Failure):
+            reason = str(e)
+        else:
+            reason = f"internal error: {type(e).__name__}: {e}"
+            log(traceback.format_exc(), raw=True)
+        log(f"FAILED: {reason}")
+        log_file.flush()
+        tail = " | ".join(line.strip()[:160] for line in open(log_path).read().splitlines()[-20:])
+        aws.signal(signal_url, "FAILURE", f"{reason}; log {log_path} ends: {tail}"[:3900], header_id, log)
+        return_code = 1
+    with open(handled_file, "w") as f:
+        f.write(marker + "\n")
+    return return_code
+
+
+def wait_for_instances(ec2, s: Settings, request, log):
+    """Until no requested instance is still pending (bounded): running ones converge, others are dead."""
+    for attempt in range(1, s.instance_attempts + 1):
+        instances = aws.lab_instances(ec2, s.environment)
+        pending = [n.name for n in request.nodes
+                   if n.instance_id in instances and instances[n.instance_id].state == "pending"]
+        if not pending:
+            return instances
+        if attempt == s.instance_attempts:
+            raise Failure(f"{len(pending)} requested nodes never left 'pending': {' '.join(pending[:10])}")
+        log(f"waiting for {len(pending)} nodes to run")
+        time.sleep(s.pause)
+    return {}

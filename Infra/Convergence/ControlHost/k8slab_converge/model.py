@@ -1,0 +1,142 @@
+"""What convergence reads: the request (SSM), the instances (EC2) and the cluster (kubectl)."""
+import json
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+CONTROL_PLANE = "control-plane"
+WORKER = "worker"
+ROLES = (CONTROL_PLANE, WORKER)
+# kubeadm's taint on a control-plane node that is not also a worker.
+CP_TAINT = "node-role.kubernetes.io/control-plane"
+
+
+class RequestError(Exception):
+    """The request is malformed, or its parts belong to different deploys (mid-update)."""
+
+
+@dataclass(frozen=True)
+class DesiredNode:
+    name: str  # worker-3: the k8slab:node tag and the node's logical name
+    role: str
+    instance_id: str  # the exact instance generation CloudFormation created for it
+
+    @property
+    def host(self) -> str:
+        return host_name(self.name, self.instance_id)
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    signal: str
+    nodes: Tuple[DesiredNode, ...]
+    kubespray: str
+    kubernetes: str
+    max_surge: int = 1
+    forks: int = 5
+    download_once: bool = False
+    pod_cidr: str = "10.233.64.0/18"
+    node_prefix: int = 24
+    drain_seconds: int = 300
+
+    def of_role(self, role: str) -> List[DesiredNode]:
+        return [n for n in self.nodes if n.role == role]
+
+
+def host_name(name: str, instance_id: str) -> str:
+    """The inventory and Kubernetes node name: worker-3-9c1b4d (the tag, then the instance ID's
+    last six hex digits). A successor and its predecessor run side by side during a surge, and
+    Kubernetes needs distinct names; the suffix also tells which instance a node is."""
+    return f"{name}-{instance_id[-6:]}"
+
+
+def parse_request(header_text: str, part_texts: List[str]) -> Request:
+    """The header (settings, signal URL, number of parts) and its node parts. Every part carries the
+    header's id: a part from another deploy means CloudFormation is still writing them."""
+    try:
+        header = json.loads(header_text)
+        parts = [json.loads(t) for t in part_texts]
+    except ValueError as e:
+        raise RequestError(f"the request is not JSON: {e}") from e
+    if len(parts) != header.get("parts"):
+        raise RequestError(f"the request has {header.get('parts')} parts, {len(parts)} were read")
+    nodes: List[DesiredNode] = []
+    for index, part in enumerate(parts, 1):
+        if part.get("id") != header["id"]:
+            raise RequestError(f"part {index} belongs to request {part.get('id')}, not {header['id']}")
+        for role in ROLES:
+            for name, instance_id in part.get(role, {}).items():
+                nodes.append(DesiredNode(name, role, instance_id))
+    settings = header.get("settings", {})
+    return Request(
+        id=header["id"],
+        signal=header["signal"],
+        nodes=tuple(nodes),
+        kubespray=settings["kubespray"],
+        kubernetes=settings["kubernetes"],
+        max_surge=int(settings.get("maxSurge", 1)),
+        forks=int(settings.get("forks", 5)),
+        download_once=bool(settings.get("downloadOnce", False)),
+        pod_cidr=settings.get("podCidr", "10.233.64.0/18"),
+        node_prefix=int(settings.get("nodePrefix", 24)),
+        drain_seconds=int(settings.get("drainSeconds", 300)),
+    )
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An EC2 instance of the lab, as describe-instances reports it."""
+    id: str
+    name: str
+    role: str
+    state: str  # pending, running, stopping, stopped, shutting-down, terminated
+    ip: Optional[str]
+
+    @property
+    def alive(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def host(self) -> str:
+        return host_name(self.name, self.id)
+
+
+@dataclass(frozen=True)
+class ClusterNode:
+    name: str
+    ip: Optional[str]
+    ready: bool
+    control_plane: bool
+    unschedulable: bool = False
+    tainted: bool = False  # carries the control-plane NoSchedule taint
+    kubelet: str = ""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The cluster as seen through one control-plane node's admin kubeconfig."""
+    via: str  # the instance ID of the control-plane node whose kubeconfig was used
+    nodes: Dict[str, ClusterNode] = field(default_factory=dict)
+    kubespray: Optional[str] = None  # recorded by the last convergence (ConfigMap), if any
+    kubernetes: Optional[str] = None
+
+
+def nodes_from_kubectl(doc: dict) -> Dict[str, ClusterNode]:
+    """`kubectl get nodes -o json` into ClusterNodes."""
+    result = {}
+    for item in doc.get("items", []):
+        meta, spec, status = item.get("metadata", {}), item.get("spec", {}), item.get("status", {})
+        labels = meta.get("labels", {})
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions", []))
+        ip = next((a["address"] for a in status.get("addresses", []) if a.get("type") == "InternalIP"), None)
+        taints = spec.get("taints") or []
+        result[meta["name"]] = ClusterNode(
+            name=meta["name"],
+            ip=ip,
+            ready=ready,
+            control_plane=CP_TAINT in labels,
+            unschedulable=bool(spec.get("unschedulable")),
+            tainted=any(t.get("key") == CP_TAINT and t.get("effect") == "NoSchedule" for t in taints),
+            kubelet=status.get("nodeInfo", {}).get("kubeletVersion", ""),
+        )
+    return result

@@ -1,0 +1,189 @@
+"""The planner: the requested node set and what EC2 and the cluster report in, ordered actions out.
+Pure: no AWS, no ansible, no kubectl. k8slab_converge.execute carries the actions out.
+
+Rules, in the order a plan applies them:
+- Nodes whose instance is gone (terminated outside CloudFormation, or stopped) leave the cluster
+  first, ungracefully, in one remove-node.yml run: they never block a deploy.
+- A changed kubespray or Kubernetes version upgrades the cluster's live members first, so that new
+  nodes never join with a kubelet newer than the control plane.
+- Workers no longer requested are drained and removed before anything joins (so that the
+  cluster never holds more than maxSurge nodes beyond the requested count).
+- Added workers join together; replaced workers roll surge-first, maxSurge at a time: successors
+  join and are Ready before each predecessor is cordoned, drained and removed; then the cluster is
+  validated before the next batch.
+- Scheduling on the control plane follows the worker count: untainted before the last worker
+  drains, tainted again once workers are Ready.
+- A changed control plane is rebuilt (reset.yml, cluster.yml): a lab does not migrate etcd.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from .model import CONTROL_PLANE, WORKER, Cluster, DesiredNode, Instance, Request
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    hosts: Tuple[str, ...] = ()
+    detail: str = ""
+
+    def __str__(self) -> str:
+        hosts = " ".join(self.hosts) if len(self.hosts) <= 6 else f"{len(self.hosts)} hosts: {' '.join(self.hosts[:3])} ..."
+        return " ".join(p for p in (self.kind, hosts, self.detail) if p)
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str  # inventory and Kubernetes node name
+    role: str
+    ip: Optional[str]
+    desired: bool
+    alive: bool = True  # False: its instance is gone, only remove-dead names it
+
+
+@dataclass
+class Plan:
+    actions: List[Action] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # what the deploy's reason should say
+    hosts: Dict[str, Host] = field(default_factory=dict)  # every host an action may name
+    schedule_on_control_plane: bool = False  # no workers: the control plane is in kube_node
+
+    def add(self, kind: str, hosts=(), detail: str = "") -> None:
+        self.actions.append(Action(kind, tuple(hosts), detail))
+
+    def __str__(self) -> str:
+        return "\n".join(str(a) for a in self.actions)
+
+
+def recovery_hint(node: DesiredNode) -> str:
+    group = "controlPlane" if node.role == CONTROL_PLANE else "workers"
+    return f"to get it back, add 1 to {group}.generations.{node.name} in the environment file and deploy"
+
+
+def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Cluster]) -> Plan:
+    """instances: every instance of the lab by ID (any state); cluster: None when no control-plane
+    node holds an admin kubeconfig (no cluster yet)."""
+    p = Plan()
+    live: List[DesiredNode] = []
+    for node in request.nodes:
+        instance = instances.get(node.instance_id)
+        if instance is not None and instance.alive:
+            live.append(node)
+            p.hosts[node.host] = Host(node.host, node.role, instance.ip, True)
+        else:
+            state = instance.state if instance else "gone"
+            p.notes.append(f"{node.name} ({node.instance_id}) is {state}; {recovery_hint(node)}")
+    live_cps = [n for n in live if n.role == CONTROL_PLANE]
+    live_workers = [n for n in live if n.role == WORKER]
+    p.schedule_on_control_plane = not request.of_role(WORKER)
+
+    dead_cps = [n for n in request.of_role(CONTROL_PLANE) if n not in live_cps]
+    if dead_cps:
+        p.add("fail", detail=f"control-plane node {dead_cps[0].name} ({dead_cps[0].instance_id}) is not running: "
+              f"the cluster cannot converge without it; {recovery_hint(dead_cps[0])}")
+        return p
+
+    desired_hosts = [n.host for n in live]
+    if cluster is None:
+        p.add("prepare", desired_hosts)
+        p.add("cluster", detail="first deploy")
+        p.add("wait-ready", desired_hosts)
+        p.add("record")
+        return p
+
+    by_host = {i.host: i for i in instances.values()}
+    cluster_cps = {name for name, n in cluster.nodes.items() if n.control_plane}
+    via_desired = cluster.via in {n.instance_id for n in live_cps}
+    if not via_desired or cluster_cps != {n.host for n in live_cps}:
+        # The control plane changed: a lab rebuilds the cluster rather than migrating etcd. Nodes
+        # still joined to the old cluster are reset first, or kubeadm would skip their join.
+        members = [h for h in desired_hosts if h in cluster.nodes]
+        p.add("prepare", desired_hosts)
+        if members:
+            p.add("reset", members, "the control plane changed: the cluster is rebuilt")
+        p.add("cluster", detail="rebuild")
+        p.add("wait-ready", desired_hosts)
+        p.add("record")
+        return p
+
+    # Cluster members that are not requested: dead ones go at once, live ones drain.
+    dead, leaving = [], []
+    for name, node in sorted(cluster.nodes.items()):
+        if name in p.hosts:
+            continue
+        instance = by_host.get(name)
+        alive = instance.alive if instance else node.ready
+        if alive:
+            leaving.append(name)
+            p.hosts[name] = Host(name, instance.role if instance else WORKER, instance.ip if instance else node.ip, False)
+        else:
+            dead.append(name)
+            p.hosts[name] = Host(name, instance.role if instance else WORKER, node.ip, False, alive=False)
+    if dead:
+        p.add("remove-dead", dead, "instance gone: ungraceful removal")
+
+    joining = [n for n in live_workers if n.host not in cluster.nodes]
+    members = [h for h in desired_hosts if h in cluster.nodes]
+    if joining:
+        p.add("prepare", [n.host for n in joining])
+
+    outdated = [n.name for h, n in cluster.nodes.items() if h in p.hosts and n.kubelet and n.kubelet.lstrip("v") != request.kubernetes]
+    if (cluster.kubespray and cluster.kubespray != request.kubespray) or outdated:
+        p.add("upgrade", detail=f"kubespray {cluster.kubespray or '?'} -> {request.kubespray}, Kubernetes {request.kubernetes}")
+
+    cordoned = [h for h in members if cluster.nodes[h].unschedulable]
+    if cordoned:
+        p.add("uncordon", cordoned, "requested again")
+
+    cps = [n.host for n in live_cps]
+    if p.schedule_on_control_plane and any(cluster.nodes[h].tainted for h in cps):
+        p.add("untaint", cps, "no workers: pods schedule on the control plane")
+
+    # Pair each live leaving worker with a joining successor of the same name (a replacement).
+    leaving_workers = [h for h in leaving if p.hosts[h].role == WORKER]
+    leaving_other = [h for h in leaving if p.hosts[h].role != WORKER]
+    successor_of: Dict[str, DesiredNode] = {}
+    free = {n.name: n for n in joining}
+    for h in leaving_workers:
+        instance = by_host.get(h)
+        if instance and instance.name in free:
+            successor_of[h] = free.pop(instance.name)
+    scale_in = [h for h in leaving_workers if h not in successor_of] + leaving_other
+    scale_out = [n.host for n in joining if n.name in free]
+
+    if scale_in:
+        for h in scale_in:
+            p.add("cordon", [h])
+            p.add("drain", [h])
+        p.add("remove", scale_in, "no longer requested")
+    facts_done = False
+    if scale_out:
+        p.add("facts")
+        facts_done = True
+        p.add("scale", scale_out, "added")
+        p.add("wait-ready", scale_out)
+
+    pairs = list(successor_of.items())
+    surge = max(1, request.max_surge)
+    for start in range(0, len(pairs), surge):
+        batch = pairs[start:start + surge]
+        if not facts_done:
+            p.add("facts")
+            facts_done = True
+        successors = [s.host for _, s in batch]
+        p.add("scale", successors, "successors join first")
+        p.add("wait-ready", successors)
+        for predecessor, _ in batch:
+            p.add("cordon", [predecessor])
+            p.add("drain", [predecessor])
+        p.add("remove", [pr for pr, _ in batch], "replaced")
+        p.add("wait-ready", [h for h in desired_hosts if h in cluster.nodes or h in {s.host for _, s in pairs[:start + surge]} or h in scale_out])
+
+    if not p.schedule_on_control_plane and live_workers and any(not cluster.nodes[h].tainted for h in cps):
+        p.add("taint", cps, "workers are Ready: the control plane runs no workloads")
+
+    p.add("wait-ready", desired_hosts)
+    changed = any(a.kind not in ("wait-ready",) for a in p.actions)
+    if changed or cluster.kubespray != request.kubespray or cluster.kubernetes != request.kubernetes:
+        p.add("record")
+    return p

@@ -1,0 +1,281 @@
+"""A lab in the AWS emulator (moto, at $AWS_ENDPOINT_URL): plays CloudFormation (instances with
+the lab's tags, the request in SSM, creation before deletion, rollbacks) and the bastion (runs the
+real k8slab_converge with stand-ins for ansible-playbook and kubectl), and records the signals."""
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONTROL_HOST = os.path.dirname(HERE)
+STANDINS = os.path.join(HERE, "standins")
+IMAGE = "ami-0123456789abcdef0"  # an example AMI ID; the emulator accepts any
+SSM_STANDARD_BYTES = 4096
+ID_BYTES = len("i-0123456789abcdef0")  # the longest instance ID a Ref resolves to
+
+DEFAULTS = {"kubespray": "v2.31.0", "kubernetes": "1.35.4", "maxSurge": 1, "forks": 5, "downloadOnce": False,
+            "podCidr": "10.233.64.0/18", "nodePrefix": 24, "drainSeconds": 300}
+
+
+def require_emulator():
+    if not os.environ.get("AWS_ENDPOINT_URL"):
+        raise unittest.SkipTest("needs an AWS emulator: AWS_ENDPOINT_URL (Infra.Tests' ConvergenceScenarioTests starts moto_server)")
+    try:
+        import boto3  # noqa: F401
+    except ImportError as e:
+        raise AssertionError("boto3 is not installed for this python3 (it ships with the test machine's Python 3.11)") from e
+
+
+def render_request(request_id, signal, nodes, settings):
+    """The request as the Nodes stack writes it (Infra/Convergence/ConvergenceRequest.cs): a header
+    and node parts of at most 4 KB each (SSM's Standard tier), sized for the longest instance ID."""
+    parts, current, size = [], {"id": request_id}, 0
+    base = len(json.dumps({"id": request_id, "control-plane": {}, "worker": {}}, separators=(",", ":")))
+    for name, (role, instance_id) in nodes.items():
+        entry = len(json.dumps(name)) + 1 + ID_BYTES + 2 + 1
+        if size and base + size + entry > SSM_STANDARD_BYTES:
+            parts.append(current)
+            current, size = {"id": request_id}, 0
+        current.setdefault(role, {})[name] = instance_id
+        size += entry
+    parts.append(current)
+    header = {"id": request_id, "signal": signal, "parts": len(parts), "settings": settings}
+    return json.dumps(header, separators=(",", ":")), [json.dumps(p, separators=(",", ":")) for p in parts]
+
+
+class SignalServer:
+    """The wait condition handles: records every PUT."""
+
+    def __init__(self):
+        signals = self.signals = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                body["path"] = self.path
+                signals.append(body)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Lab:
+    """One environment. Each lab has its own name, so labs share one emulator without seeing each other."""
+    count = 0
+
+    def __init__(self, test: unittest.TestCase, workers=2, control_planes=1, **settings):
+        import boto3
+        Lab.count += 1
+        self.env = f"s{os.getpid()}x{Lab.count}"
+        self.ec2 = boto3.client("ec2", region_name="eu-west-1")
+        self.ssm = boto3.client("ssm", region_name="eu-west-1")
+        self.parameter = f"/k8slab/{self.env}/converge-request"
+        self.root = tempfile.mkdtemp(prefix="k8slab-lab-")
+        test.addCleanup(shutil.rmtree, self.root, True)
+        self.signals = SignalServer()
+        test.addCleanup(self.signals.close)
+        self.settings = dict(DEFAULTS, **settings)
+        self.kubespray_version = self.settings["kubespray"]
+        self.ips = {}  # instance ID -> private address, of running instances
+        self.deploys = 0
+        self.plans = []  # the planner's actions, one list a run
+        self.bastion = 0
+        self.new_bastion()
+        self.nodes = {}  # name -> (role, instance id): the template's current instances
+        for i in range(1, control_planes + 1):
+            self.nodes[f"cp-{i}"] = ("control-plane", None)
+        for i in range(1, workers + 1):
+            self.nodes[f"worker-{i}"] = ("worker", None)
+
+    # --- the bastion -------------------------------------------------------------------------
+    def new_bastion(self, kubespray=None):
+        """A fresh bastion: no state, no kubeconfig; optionally another kubespray."""
+        self.bastion += 1
+        if kubespray:
+            self.kubespray_version = kubespray
+        self.home = os.path.join(self.root, f"bastion{self.bastion}", "home")
+        self.state = os.path.join(self.root, f"bastion{self.bastion}", "state")
+        venv = os.path.join(self.root, f"bastion{self.bastion}", "venv", "bin")
+        os.makedirs(venv)
+        os.makedirs(self.home)
+        os.symlink(os.path.join(STANDINS, "ansible-playbook"), os.path.join(venv, "ansible-playbook"))
+        os.makedirs(os.path.join(self.root, "kubespray"), exist_ok=True)
+
+    def converge(self):
+        """One run of the bastion's timer."""
+        env = dict(os.environ,
+                   LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
+                   KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=os.path.join(self.root, "kubespray"),
+                   ANSIBLE_VENV=os.path.dirname(self.venv_bin), KUBECTL=os.path.join(STANDINS, "kubectl"),
+                   K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
+                   LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
+                   K8SLAB_READY_ATTEMPTS="5", K8SLAB_INSTANCE_ATTEMPTS="3", K8SLAB_REQUEST_ATTEMPTS="2",
+                   STANDIN_STATE=self.model_path, STANDIN_CALLS=self.calls_path,
+                   PYTHONPATH=CONTROL_HOST)
+        proc = subprocess.run([sys.executable, "-m", "k8slab_converge"], env=env, capture_output=True, text=True, timeout=900)
+        self.last_output = proc.stdout + proc.stderr
+        plan = self.last_output.split("plan:\n", 1)
+        if len(plan) == 2:
+            self.plans.append([line.strip() for line in plan[1].splitlines() if line.startswith("  ")])
+        if os.environ.get("K8SLAB_SHOW_PLANS"):
+            sys.stderr.write(f"--- converge ({self.env} deploy {self.deploys}) ---\n{self.last_output}")
+        return proc.returncode
+
+    @property
+    def venv_bin(self):
+        return os.path.join(self.root, f"bastion{self.bastion}", "venv", "bin")
+
+    @property
+    def model_path(self):
+        return os.path.join(self.root, "model.json")
+
+    @property
+    def calls_path(self):
+        return os.path.join(self.root, "calls.jsonl")
+
+    # --- CloudFormation ----------------------------------------------------------------------
+    def launch(self, name, role):
+        tags = [{"Key": "k8slab:environment", "Value": self.env}, {"Key": "k8slab:role", "Value": role},
+                {"Key": "k8slab:node", "Value": name}, {"Key": "Name", "Value": f"k8slab-{self.env}-{name}"}]
+        response = self.ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, InstanceType="t3.medium",
+                                          TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
+        instance = response["Instances"][0]
+        self.ips[instance["InstanceId"]] = instance["PrivateIpAddress"]
+        self.set_running()
+        return instance["InstanceId"]
+
+    def terminate(self, *instance_ids):
+        if instance_ids:
+            self.ec2.terminate_instances(InstanceIds=list(instance_ids))
+            for instance_id in instance_ids:
+                self.ips.pop(instance_id, None)
+            self.set_running()
+
+    def set_running(self):
+        """Tells the stand-ins which addresses answer on SSH and which kubelets report."""
+        model = self.model()
+        model["running"] = sorted(self.ips.values())
+        self.save_model(model)
+
+    def write_request(self, nodes, settings, signal):
+        request_id = hashlib.sha256(json.dumps([sorted(nodes.items()), sorted(settings.items())]).encode()).hexdigest()[:12]
+        header, parts = render_request(request_id, signal, nodes, settings)
+        for text in [header] + parts:
+            assert len(text.encode()) <= SSM_STANDARD_BYTES, f"a request parameter of {len(text)} bytes"
+        for index, text in enumerate(parts, 1):
+            self.ssm.put_parameter(Name=f"{self.parameter}-{index}", Value=text, Type="String", Tier="Standard", Overwrite=True)
+        self.ssm.put_parameter(Name=self.parameter, Value=header, Type="String", Tier="Standard", Overwrite=True)
+        self.request_texts = [header] + parts
+        return request_id
+
+    def deploy(self, workers=None, replace=(), fail=(), **settings):
+        """A deploy of the Nodes stack: new instances for new or replaced nodes (created before the
+        old ones go), the request, a new wait that the bastion must signal. On SUCCESS the cleanup
+        terminates what the template no longer holds; on FAILURE CloudFormation rolls back (restores
+        the request, the bastion converges to it, the cleanup deletes the new instances).
+        Returns the signal ("SUCCESS" or "FAILURE")."""
+        self.deploys += 1
+        before = dict(self.nodes)
+        before_settings = dict(self.settings)
+        nodes = dict(self.nodes)
+        if workers is not None:
+            nodes = {n: v for n, v in nodes.items() if v[0] != "worker"}
+            for i in range(1, workers + 1):
+                nodes[f"worker-{i}"] = self.nodes.get(f"worker-{i}", ("worker", None))
+        created = []
+        for name, (role, instance_id) in nodes.items():
+            if instance_id is None or name in replace or "*" in replace or (role == "worker" and "workers" in replace):
+                nodes[name] = (role, self.launch(name, role))
+                created.append(nodes[name][1])
+        self.settings.update(settings)
+        self.fail_playbooks(fail)
+        signal = f"{self.signals.base}/deploy-{self.deploys}"
+        self.request_id = self.write_request(nodes, self.settings, signal)
+        seen = len(self.signals.signals)
+        self.converge()
+        outcome = [s for s in self.signals.signals[seen:] if s["path"] == f"/deploy-{self.deploys}"]
+        status = outcome[0]["Status"] if outcome else "NONE"
+        self.outcome = outcome[0] if outcome else None
+        self.fail_playbooks(())
+        if status == "SUCCESS":
+            kept = {v[1] for v in nodes.values()}
+            self.terminate(*[v[1] for v in before.values() if v[1] and v[1] not in kept])
+            self.nodes = nodes
+        else:
+            # Rollback: the old request comes back (a new parameter version), the new instances go.
+            self.settings = before_settings
+            if any(v[1] for v in before.values()):
+                self.write_request(before, before_settings, f"{self.signals.base}/deploy-{self.deploys - 1}")
+                self.rollback_status = self.converge()
+            self.terminate(*created)
+            self.nodes = before
+        return status
+
+    # --- what happened -----------------------------------------------------------------------
+    def fail_playbooks(self, books):
+        model = self.model()
+        model["fail_playbooks"] = list(books)
+        self.save_model(model)
+
+    def block_drain(self, host, pod="web-0", namespace="default", pdb="web"):
+        model = self.model()
+        model["blocked"][host] = {"pod": pod, "ns": namespace}
+        for cluster in model["clusters"].values():
+            cluster.setdefault("pdbs", {}).setdefault(namespace, []).append(pdb)
+        self.save_model(model)
+
+    def model(self):
+        if not os.path.exists(self.model_path):
+            return {"clusters": {}, "history": [], "fail_playbooks": [], "blocked": {}}
+        with open(self.model_path) as f:
+            return json.load(f)
+
+    def save_model(self, model):
+        with open(self.model_path, "w") as f:
+            json.dump(model, f)
+
+    def cluster(self):
+        """The nodes of the cluster the bastion's kubeconfig points at: name -> node."""
+        import re
+        with open(os.path.join(self.home, ".kube", "config")) as f:
+            server = re.search(r"server: https://([0-9.]+)", f.read()).group(1)
+        return self.model()["clusters"][server]["nodes"]
+
+    def calls(self):
+        if not os.path.exists(self.calls_path):
+            return []
+        with open(self.calls_path) as f:
+            return [json.loads(line) for line in f]
+
+    def playbooks(self, since=0):
+        return [c for c in self.calls()[since:] if "book" in c]
+
+    def hosts(self, role=None):
+        """The current requested hosts (name-suffix), as the cluster should name them."""
+        return sorted(f"{n}-{i[-6:]}" for n, (r, i) in self.nodes.items() if role in (None, r))
+
+    def log(self):
+        logs = os.path.join(self.root, "log")
+        if not os.path.isdir(logs):
+            return ""
+        texts = []
+        for name in sorted(os.listdir(logs)):
+            with open(os.path.join(logs, name)) as f:
+                texts.append(f.read())
+        return "\n".join(texts)

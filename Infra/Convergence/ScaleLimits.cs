@@ -1,0 +1,111 @@
+using K8sLab.Configuration;
+
+namespace K8sLab.Convergence;
+
+/// <summary>
+/// The figures that grow with the node count, checked when the environment file is read, so that a
+/// lab too large for its subnets, pod range, bastion or wait fails the synth with the setting to
+/// change rather than half-way through a deploy. Pure: no CDK.
+/// </summary>
+public static class ScaleLimits
+{
+    /// <summary>AWS keeps five addresses of every subnet.</summary>
+    public const int AwsReservedPerSubnet = 5;
+
+    /// <summary>The subnet groups the VPC splits its block into (public, nodes).</summary>
+    public const int SubnetGroups = 2;
+
+    /// <summary>kubelet's default max pods (110) needs a /25 of the pod range per node.</summary>
+    public const int LongestNodePrefix = 25;
+
+    /// <summary>ansible's default (5) up to kubespray's example for 200 nodes (50): a fork per 4 nodes.</summary>
+    public static int Forks(int nodes) => Math.Clamp((nodes + 3) / 4, 5, 50);
+
+    // Estimates of the ansible controller on the bastion (this repository has no account to measure):
+    // the controller process and the OS, each fork's Python, and each host's facts and variables.
+    public const int ControllerBaseMb = 768, MbPerFork = 48, MbPerNode = 2;
+
+    public static int BastionMemoryMb(int nodes) => ControllerBaseMb + MbPerFork * Forks(nodes) + MbPerNode * nodes;
+
+    /// <summary>
+    /// The prefix of each subnet CDK carves from the VPC block when no mask is given: the block
+    /// divided evenly among zones × groups subnets, rounded down to a power of two.
+    /// </summary>
+    public static int SubnetPrefix(System.Net.IPNetwork vpc, int zones) =>
+        32 - (int)Math.Floor(Math.Log2(Math.Pow(2, 32 - vpc.PrefixLength) / (zones * SubnetGroups)));
+
+    public static long AddressesPerSubnet(System.Net.IPNetwork vpc, int zones) => (1L << (32 - SubnetPrefix(vpc, zones))) - AwsReservedPerSubnet;
+
+    /// <summary>
+    /// The most instances one private subnet holds during a full replacement: nodes go round-robin
+    /// over the zones, and CloudFormation creates every replacement before it deletes any old instance.
+    /// </summary>
+    public static long InstancesPerSubnet(LabConfig config)
+    {
+        var zones = config.Network.ZoneCount;
+        var busiest = (config.ControlPlane.Count + zones - 1) / zones + (config.Workers.Count + zones - 1) / zones;
+        return 2L * busiest;
+    }
+
+    // The wait: boot and cluster.yml, kubespray's time per node, and the time of one surge batch of
+    // a rolling replacement (scale.yml --limit, drain, remove-node.yml, validation).
+    public static readonly TimeSpan WaitBase = TimeSpan.FromMinutes(50), WaitPerNode = TimeSpan.FromSeconds(20),
+        WaitPerBatch = TimeSpan.FromMinutes(12), WaitLimit = TimeSpan.FromHours(12);
+
+    /// <summary>Long enough for a first deploy and for replacing every worker, maxSurge at a time.</summary>
+    public static TimeSpan WaitTimeout(LabConfig config) =>
+        WaitBase + WaitPerNode * config.NodeCount + WaitPerBatch * Batches(config.Workers.Count, config.Convergence.MaxSurge);
+
+    private static int Batches(int workers, int surge) => (workers + surge - 1) / surge;
+
+    /// <summary>Every limit the configuration breaks, as "key: message".</summary>
+    public static IReadOnlyList<string> Check(LabConfig config)
+    {
+        var problems = new List<string>();
+        var nodes = config.NodeCount;
+        var surge = config.Convergence.MaxSurge;
+
+        var perSubnet = InstancesPerSubnet(config);
+        var room = AddressesPerSubnet(config.Network.VpcCidr, config.Network.ZoneCount);
+        if (perSubnet > room)
+            problems.Add($"network.vpcCidr: {config.Network.VpcCidr} over {config.Network.ZoneCount} zones gives each private subnet a " +
+                $"/{SubnetPrefix(config.Network.VpcCidr, config.Network.ZoneCount)} of {room} addresses; replacing every node needs {perSubnet} in the busiest " +
+                "(CloudFormation creates each new instance before deleting the old one): use a larger block (a shorter prefix) or more network.availabilityZones");
+
+        var pods = config.Kubernetes;
+        if (pods.NodeCapacity < nodes + surge)
+            problems.Add($"kubernetes.podCidr: {pods.PodCidr} with kubernetes.nodePrefix /{pods.NodePrefix} holds {pods.NodeCapacity} nodes; " +
+                $"the cluster has up to {nodes + surge} ({nodes} nodes + convergence.maxSurge {surge}): use a larger range such as " +
+                $"{SuggestPodRange(nodes + surge, pods.NodePrefix)} or a longer nodePrefix (up to /{LongestNodePrefix}, 110 pods a node)");
+
+        var need = BastionMemoryMb(nodes);
+        if (config.BastionType.UsableMemoryMiB < need)
+        {
+            var fits = InstanceTypes.All.Values.Where(t => t.Name.StartsWith("t3.", StringComparison.Ordinal) && t.UsableMemoryMiB >= need)
+                .OrderBy(t => t.MemoryMiB).FirstOrDefault();
+            problems.Add($"bastion.instanceType: {config.BastionType.Name} has {config.BastionType.UsableMemoryMiB} MB usable; converging {nodes} nodes " +
+                $"runs ansible with {Forks(nodes)} forks and needs about {need} MB ({ControllerBaseMb} MB + {MbPerFork} MB a fork + {MbPerNode} MB a node): " +
+                $"choose {fits?.Name ?? "a larger type"}{(fits is null ? "" : " or larger")}");
+        }
+
+        var wait = WaitTimeout(config);
+        if (wait > WaitLimit)
+        {
+            var left = WaitLimit - WaitBase - WaitPerNode * nodes;
+            var minimum = left <= TimeSpan.Zero ? (int?)null : (int)Math.Ceiling(config.Workers.Count / Math.Floor(left / WaitPerBatch));
+            problems.Add($"convergence.maxSurge: replacing {config.Workers.Count} workers {surge} at a time takes about {wait.TotalHours:0.#} hours " +
+                $"({WaitPerBatch.TotalMinutes:0} minutes a batch); a CloudFormation wait lasts at most {WaitLimit.TotalHours:0} hours: " +
+                (minimum is { } m && m <= 100 ? $"set it to at least {m}" : "use fewer workers"));
+        }
+        return problems;
+    }
+
+    private static string SuggestPodRange(int nodes, int nodePrefix)
+    {
+        var bits = (int)Math.Ceiling(Math.Log2(nodes));
+        var prefix = Math.Max(8, nodePrefix - bits);
+        // 10.128.0.0/9 and below stay clear of the service range 10.233.0.0/18 only when small enough;
+        // suggest a block aligned at 10.64.0.0 (outside the usual VPC blocks 10.0-10.63).
+        return $"10.64.0.0/{prefix}";
+    }
+}
