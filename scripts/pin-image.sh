@@ -1,6 +1,7 @@
 #!/bin/bash
 # Pins an environment's machine image: writes the AMI ID of Canonical's current Ubuntu 24.04 LTS
-# build for the environment's region into environments/ENV.yaml. Nothing else ever moves the image,
+# build for the environment's region and architecture (machineImage.architecture: x86_64, the
+# default, or arm64 for Graviton) into environments/ENV.yaml. Nothing else ever moves the image,
 # so no new build replaces instances behind your back. Needs AWS credentials (read-only calls).
 #
 #   scripts/pin-image.sh dev     then: git diff, npx cdk diff -c env=dev, commit, deploy
@@ -20,7 +21,16 @@ if [ ! -f "$file" ]; then
 fi
 
 region=$(sed -n -E 's/^region:[[:space:]]*([a-z0-9-]+).*/\1/p' "$file")
-parameter=/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id
+architecture=$(awk '
+  /^[^[:space:]#]/ { in_image = ($0 ~ /^machineImage:/) }
+  in_image && /^[[:space:]]+architecture:/ { sub(/^[[:space:]]+architecture:[[:space:]]*/, ""); sub(/[[:space:]]*(#.*)?$/, ""); print; exit }
+' "$file")
+case "${architecture:-x86_64}" in
+  x86_64) ubuntu_arch=amd64 ;;
+  arm64) ubuntu_arch=arm64 ;;
+  *) echo "pin-image: environments/$env.yaml: machineImage.architecture must be x86_64 or arm64, got '$architecture'" >&2; exit 1 ;;
+esac
+parameter=/aws/service/canonical/ubuntu/server/24.04/stable/current/$ubuntu_arch/hvm/ebs-gp3/ami-id
 ami=$(aws ssm get-parameter --region "$region" --name "$parameter" --query Parameter.Value --output text)
 name=$(aws ec2 describe-images --region "$region" --image-ids "$ami" --query 'Images[0].Name' --output text)
 if ! [[ "$ami" =~ ^ami-[0-9a-f]{8,17}$ ]]; then
@@ -42,5 +52,5 @@ awk -v ami="$ami" -v name="$name" '
   END { if (!done) exit 3 }
 ' "$file" > "$file.tmp" || { rm -f "$file.tmp"; echo "pin-image: environments/$env.yaml has no machineImage.amiId line" >&2; exit 1; }
 mv "$file.tmp" "$file"
-echo "pinned environments/$env.yaml to $ami ($name) in $region"
+echo "pinned environments/$env.yaml to $ami ($name, $ubuntu_arch) in $region"
 echo "next: npx cdk diff -c env=$env (every instance will be replaced), commit, deploy"

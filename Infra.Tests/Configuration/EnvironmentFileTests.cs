@@ -25,6 +25,7 @@ public class EnvironmentFileTests
     [InlineData("dev")]
     [InlineData("prod")]
     [InlineData("cheap")]
+    [InlineData("spot")]
     public void Every_shipped_environment_file_is_valid(string name)
     {
         var config = EnvironmentFiles.Load(Repo.EnvironmentsFolder, name);
@@ -110,10 +111,10 @@ public class EnvironmentFileTests
     }
 
     [Fact]
-    public void Arm64_types_are_refused_because_the_image_is_x86_64()
+    public void Arm64_types_are_refused_while_the_image_is_x86_64()
     {
         var problem = Single(Problems(("  instanceType: t3.small", "  instanceType: t4g.small")));
-        Assert.Contains("bastion.instanceType: t4g.small is arm64", problem);
+        Assert.Contains("bastion.instanceType: t4g.small is arm64, but machineImage.architecture is x86_64", problem);
     }
 
     [Fact]
@@ -290,7 +291,7 @@ public class EnvironmentFileTests
     public void A_missing_environment_file_lists_the_available_ones()
     {
         var e = Assert.Throws<ConfigException>(() => EnvironmentFiles.Load(Repo.EnvironmentsFolder, "staging"));
-        Assert.Equal("environments/staging.yaml: no such environment file; available: cheap, dev, prod (choose one with -c env=NAME)", Single(e));
+        Assert.Equal("environments/staging.yaml: no such environment file; available: cheap, dev, prod, spot (choose one with -c env=NAME)", Single(e));
     }
 
     [Fact]

@@ -7,13 +7,13 @@ namespace K8sLab.Tests.Scripts;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class PinImageTests
 {
-    private static (ToolResult Result, string Folder, FakeBin Aws) Pin(string environment, string amiAnswer)
+    private static (ToolResult Result, string Folder, FakeBin Aws) Pin(string environment, string amiAnswer, string copy = "dev")
     {
         var folder = Directory.CreateTempSubdirectory("k8slab-pin-").FullName;
         Directory.CreateDirectory(Path.Combine(folder, "scripts"));
         Directory.CreateDirectory(Path.Combine(folder, "environments"));
         File.Copy(Repo.PathOf("scripts", "pin-image.sh"), Path.Combine(folder, "scripts", "pin-image.sh"));
-        File.Copy(Repo.PathOf("environments", "dev.yaml"), Path.Combine(folder, "environments", "dev.yaml"));
+        File.Copy(Repo.PathOf("environments", copy + ".yaml"), Path.Combine(folder, "environments", copy + ".yaml"));
         var aws = new FakeBin().Add("aws", $$"""
             case "$*" in
               *get-parameter*) echo {{amiAnswer}} ;;
@@ -41,6 +41,17 @@ public class PinImageTests
     }
 
     [Fact]
+    public void An_arm64_environment_is_pinned_to_canonicals_arm64_image()
+    {
+        var (result, folder, aws) = Pin("spot", Environments.ExampleAmi, copy: "spot");
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains(aws.Calls, c => c.Contains("ssm get-parameter --region us-east-1 --name /aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id"));
+        var config = EnvironmentFiles.Load(Path.Combine(folder, "environments"), "spot");
+        Assert.Equal(Environments.ExampleAmi, config.MachineImage.AmiId);
+        Assert.Equal(Architectures.Arm, config.MachineImage.Architecture);
+    }
+
+    [Fact]
     public void A_strange_answer_leaves_the_file_alone()
     {
         var (result, folder, _) = Pin("dev", "None");
@@ -59,6 +70,7 @@ public class PinImageTests
 
     [Theory]
     [InlineData("scripts/pin-image.sh")]
+    [InlineData("scripts/lab.sh")]
     [InlineData("scripts/test.sh")]
     [InlineData(".ci/run")]
     public void Repository_scripts_pass_shellcheck(string script)

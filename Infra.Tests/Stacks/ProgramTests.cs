@@ -25,7 +25,7 @@ public class ProgramTests
     {
         var (result, outdir) = Run("staging");
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("error: environments/staging.yaml: no such environment file; available: cheap, dev, prod (choose one with -c env=NAME)", result.StdErr.Trim());
+        Assert.Equal("error: environments/staging.yaml: no such environment file; available: cheap, dev, prod, spot (choose one with -c env=NAME)", result.StdErr.Trim());
         Assert.DoesNotContain(" at K8sLab", result.Output);
         Assert.False(File.Exists(Path.Combine(outdir, "manifest.json")));
     }

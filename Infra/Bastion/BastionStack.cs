@@ -32,7 +32,7 @@ public sealed class BastionStack : Stack
             Role = "bastion",
             Environment = config.Environment,
             Tags = config.Tags,
-            Bootstrap = new BootstrapTemplate.Set(this).For("Bastion", props.Bootstrap.RenderBastion(new BastionSpec(config.Environment, config.Region)), "bastion"),
+            Bootstrap = new BootstrapTemplate.Set(this).For("Bastion", props.Bootstrap.RenderBastion(new BastionSpec(config.Environment, config.Region) { Architecture = config.MachineImage.Architecture }), "bastion"),
             InstanceType = config.BastionType,
             ImageId = props.Images.ImageFor(this).GetImage(this).ImageId,
             SubnetId = props.Vpc.PublicSubnets[0].SubnetId,

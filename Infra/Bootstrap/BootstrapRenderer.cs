@@ -11,7 +11,11 @@ public sealed record NodeSpec(string Environment, NodeRole Role, int Index)
 }
 
 /// <summary>The bastion: the lab's only public host and the cluster's control host.</summary>
-public sealed record BastionSpec(string Environment, string Region);
+public sealed record BastionSpec(string Environment, string Region)
+{
+    /// <summary>The image's architecture (machineImage.architecture): which kubectl the bastion installs.</summary>
+    public string Architecture { get; init; } = Configuration.Architectures.X86;
+}
 
 /// <summary>The seam between what an instance should become and the CDK wiring that boots it.</summary>
 public interface IBootstrapRenderer
@@ -86,7 +90,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
     public void Warm(Configuration.LabConfig config)
     {
         RenderNode(new NodeSpec(config.Environment, NodeRole.Worker, 1));
-        RenderBastion(new BastionSpec(config.Environment, config.Region));
+        RenderBastion(new BastionSpec(config.Environment, config.Region) { Architecture = config.MachineImage.Architecture });
     }
 
     public UserDataDocument RenderBastion(BastionSpec bastion) => _bastion.TryGetValue(bastion, out var cached) ? cached : _bastion[bastion] = RenderControlHost(bastion) with { Gzip = true };
@@ -143,6 +147,8 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         $"ANSIBLE_CORE_SERIES={ControlHostVersions.AnsibleCoreSeries}",
         "ANSIBLE_VENV=/opt/k8slab/ansible",
         $"KUBECTL_VERSION={ControlHostVersions.Kubectl}",
+        $"KUBECTL_ARCH={Configuration.Architectures.Debian(bastion.Architecture)}",
+        $"KUBECTL_SHA256={ControlHostVersions.KubectlSha256(bastion.Architecture)}",
         $"AWSCLI_VERSION={ControlHostVersions.AwsCli}",
         $"AWSCLI_VENV={Convergence.ControlHost.AwsCliVenv}",
         $"CONVERGE_PARAMETER={Convergence.ControlHost.RequestParameter(bastion.Environment)}",

@@ -21,6 +21,18 @@ public static class ControlHostVersions
     /// <summary>kubectl matching the cluster's Kubernetes.</summary>
     public const string Kubectl = "v" + Kubernetes;
 
+    /// <summary>
+    /// kubectl v1.35.4's SHA-256 per architecture, as kubespray v2.31.0 pins them
+    /// (roles/kubespray_defaults/vars/main/checksums.yml, kubectl_checksums): the bastion checks
+    /// the download against this, not against a checksum file from the same server.
+    /// </summary>
+    public static string KubectlSha256(string architecture) => Configuration.Architectures.Debian(architecture) switch
+    {
+        "amd64" => "b529430df69a688fd61b64ad2299edb5fd71cb58be2a4779dba624c7d3510efd",
+        "arm64" => "6a5a4cc4e396d7626a7a693a3044b51c75520f81db30fe6816c2554e53be336f",
+        var other => throw new ArgumentException($"no kubectl checksum for {other}"),
+    };
+
     /// <summary>AWS CLI v1 from PyPI, in a venv of its own (Ubuntu 24.04 has no awscli package).</summary>
     public const string AwsCli = "1.36.40";
 }

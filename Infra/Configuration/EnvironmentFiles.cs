@@ -72,16 +72,20 @@ public static class EnvironmentFiles
         if (region.Length > 0 && !RegionName.IsMatch(region))
             top.Problem("region", $"'{region}' is not an AWS region name such as eu-west-1");
 
-        var network = ReadNetwork(top.Section("network"), region);
-        var admin = ReadAdmin(top.Section("admin"));
+        var networkSection = top.Section("network");
+        var adminSection = top.Section("admin");
+        // The image before the types: its architecture decides which instance types fit (Architectures.cs).
         var image = ReadImage(top.Section("machineImage"));
+        var arch = image.Architecture;
+        var network = ReadNetwork(networkSection, region, arch);
+        var admin = ReadAdmin(adminSection);
 
         var bastionSection = top.Section("bastion");
-        var bastion = ReadType(bastionSection, "t3.small", NodeMinMemoryMb, 1);
+        var bastion = ReadType(bastionSection, "t3.small", NodeMinMemoryMb, 1, arch);
         bastionSection.RejectUnknownKeys();
 
-        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, "cp");
-        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, "worker");
+        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, "cp", arch);
+        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, "worker", arch);
         var convergence = ReadConvergence(top.Section("convergence"));
         var kubernetes = ReadKubernetes(top.Section("kubernetes"), network.VpcCidr);
         var tags = ReadTags(top);
@@ -98,7 +102,7 @@ public static class EnvironmentFiles
         return config;
     }
 
-    private static NetworkConfig ReadNetwork(YamlSection s, string region)
+    private static NetworkConfig ReadNetwork(YamlSection s, string region, string arch)
     {
         var vpc = ReadCidr(s, "vpcCidr", "10.0.0.0/16");
         if (vpc is { } v)
@@ -124,7 +128,7 @@ public static class EnvironmentFiles
         var zoneCount = zones?.Count ?? 2;
         var natCount = s.Int("natGateways", 1, 1, Math.Max(1, zoneCount));
         var nat = s.Choice("natProvider", "gateway", "gateway", "instance") == "instance" ? NatKind.Instance : NatKind.Gateway;
-        var natType = ReadType(s, "t3.micro", 0, 1, key: "natInstanceType");
+        var natType = ReadType(s, "t3.micro", 0, 1, arch, key: "natInstanceType");
         s.RejectUnknownKeys();
         return new NetworkConfig(vpc ?? default, zones, natCount, nat, natType);
     }
@@ -153,16 +157,18 @@ public static class EnvironmentFiles
         if (ami is not null && !AmiId.IsMatch(ami))
             s.Problem("amiId", $"'{ami}' is not an AMI ID (ami- and 8 or 17 hex digits); set it with scripts/pin-image.sh");
         var name = s.OptionalString("name", "the image's name, for the record");
+        var architecture = s.Choice("architecture", Architectures.X86, Architectures.X86, Architectures.Arm);
         s.RejectUnknownKeys();
-        return new ImagePin(ami, name);
+        return new ImagePin(ami, name) { Architecture = architecture };
     }
 
-    private static NodeGroup ReadGroup(YamlSection s, int defaultCount, int min, int max, bool mustBeOdd, string defaultType, int minMemoryMb, int minVCpus, string prefix)
+    private static NodeGroup ReadGroup(YamlSection s, int defaultCount, int min, int max, bool mustBeOdd, string defaultType, int minMemoryMb, int minVCpus, string prefix, string arch)
     {
         var count = s.Int("count", defaultCount, min, max);
         if (mustBeOdd && count % 2 == 0)
             s.Problem("count", $"must be odd (etcd runs on the control plane and needs a majority), got {count}");
-        var type = ReadType(s, defaultType, minMemoryMb, minVCpus);
+        var type = ReadType(s, defaultType, minMemoryMb, minVCpus, arch);
+        var spot = s.Bool("spot", false);
         var generations = new Dictionary<string, int>();
         foreach (var (node, text, _) in s.OptionalStringMap("generations", $"node names ({prefix}-1 ...) to whole numbers") ?? [])
         {
@@ -174,7 +180,7 @@ public static class EnvironmentFiles
             else generations[node] = generation;
         }
         s.RejectUnknownKeys();
-        return new NodeGroup(count, type) { Generations = generations };
+        return new NodeGroup(count, type) { Generations = generations, Spot = spot };
     }
 
     private static ConvergenceSettings ReadConvergence(YamlSection s)
@@ -204,16 +210,16 @@ public static class EnvironmentFiles
         return new PodNetwork(pods, prefix);
     }
 
-    private static InstanceTypeSpec ReadType(YamlSection s, string fallback, int minMemoryMb, int minVCpus, string key = "instanceType")
+    private static InstanceTypeSpec ReadType(YamlSection s, string fallback, int minMemoryMb, int minVCpus, string arch, string key = "instanceType")
     {
+        fallback = Architectures.Default(fallback, arch);
         var name = s.String(key, fallback, "an EC2 instance type such as t3.medium");
         if (!InstanceTypes.All.TryGetValue(name, out var type))
         {
             s.Problem(key, $"unknown instance type '{name}'; known families: {InstanceTypes.KnownFamilies} (sizes nano to 4xlarge)");
             return InstanceTypes.All[fallback];
         }
-        if (type.Architecture != "x86_64")
-            s.Problem(key, $"{name} is {type.Architecture}; the lab's Ubuntu image is for x86_64 (use t3, m6i, c6i, ...)");
+        if (Architectures.Mismatch(type, arch) is { } mismatch) s.Problem(key, mismatch);
         if (type.VCpus < minVCpus)
             s.Problem(key, $"{name} has {type.VCpus} vCPU; kubespray needs at least {minVCpus} here");
         if (type.UsableMemoryMiB < minMemoryMb)

@@ -10,8 +10,8 @@ public sealed record InstanceTypeSpec(string Name, int VCpus, int MemoryMiB, str
 }
 
 /// <summary>
-/// The EC2 instance types the lab accepts, as data. The image is Ubuntu for amd64, so Graviton
-/// (arm64) types are known but refused with a reason rather than as "unknown".
+/// The EC2 instance types the lab accepts, as data: x86_64 and Graviton (arm64). Which of them an
+/// environment may use follows from its image's architecture (<see cref="Architectures"/>).
 /// </summary>
 public static class InstanceTypes
 {
@@ -30,7 +30,8 @@ public static class InstanceTypes
         ("m5", 4, "x86_64"), ("m5a", 4, "x86_64"), ("m6i", 4, "x86_64"), ("m6a", 4, "x86_64"), ("m7i", 4, "x86_64"), ("m7a", 4, "x86_64"),
         ("c5", 2, "x86_64"), ("c5a", 2, "x86_64"), ("c6i", 2, "x86_64"), ("c6a", 2, "x86_64"), ("c7i", 2, "x86_64"),
         ("r5", 8, "x86_64"), ("r6i", 8, "x86_64"), ("r7i", 8, "x86_64"),
-        ("m6g", 4, "arm64"), ("m7g", 4, "arm64"), ("c6g", 2, "arm64"), ("c7g", 2, "arm64"), ("r6g", 8, "arm64"),
+        ("m6g", 4, "arm64"), ("m7g", 4, "arm64"), ("m8g", 4, "arm64"), ("c6g", 2, "arm64"), ("c7g", 2, "arm64"), ("c8g", 2, "arm64"),
+        ("r6g", 8, "arm64"), ("r7g", 8, "arm64"),
     };
 
     // t2's small sizes have a single vCPU.
@@ -48,7 +49,7 @@ public static class InstanceTypes
             .Append((Family: "t2", Architecture: "x86_64", Sizes: BurstableT2))
             .SelectMany(f => f.Sizes.Select(s =>
                 new InstanceTypeSpec($"{f.Family}.{s.Size}", s.VCpus, (int)(s.GiB * 1024), f.Architecture)))
-            .Concat(Families.SelectMany(f => Ladder.Select(s =>
+            .Concat(Families.SelectMany(f => (f.Architecture == "arm64" ? Ladder.Prepend((Size: "medium", VCpus: 1)) : Ladder).Select(s =>
                 new InstanceTypeSpec($"{f.Family}.{s.Size}", s.VCpus, (int)(s.VCpus * f.GiBPerVCpu * 1024), f.Architecture))))
             .ToDictionary(t => t.Name);
 

@@ -55,10 +55,16 @@ public sealed record AdminAccess(IPNetwork Cidr, bool AllowAnyAddress);
 public sealed record ImagePin(string? AmiId, string? Name)
 {
     public bool IsPinned => AmiId is not null;
+
+    /// <summary>The image's architecture, and so every instance's (machineImage.architecture).</summary>
+    public string Architecture { get; init; } = Architectures.X86;
 }
 
 public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType)
 {
+    /// <summary>On spot capacity: persistent requests that stop on interruption (Instances/SpotMarket.cs).</summary>
+    public bool Spot { get; init; }
+
     /// <summary>
     /// Per-node generation counters (<c>workers.generations.worker-3: 1</c>): a new number gives the
     /// node a new logical ID, so CloudFormation launches a new instance for it. The way back for a node

@@ -17,12 +17,16 @@ public sealed class BootstrapTemplate : Construct
     /// <summary>The suffix of every logical ID of an instance that boots <see cref="Document"/>.</summary>
     public string ReplacementHash { get; }
 
-    private BootstrapTemplate(Construct scope, string id, UserDataDocument document, string instanceName) : base(scope, id)
+    /// <summary>Whether the instances of this template run on spot capacity (<see cref="SpotMarket"/>).</summary>
+    public bool Spot { get; }
+
+    private BootstrapTemplate(Construct scope, string id, UserDataDocument document, string instanceName, bool spot = false) : base(scope, id)
     {
+        Spot = spot;
         if (document.Ec2Bytes > UserDataDocument.Ec2LimitBytes)
             throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Ec2Bytes} bytes{(document.Gzip ? " gzipped" : "")}; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
         Document = document;
-        Template = Metadata(this, "Template", document);
+        Template = Metadata(this, "Template", document, spot ? SpotMarket.LaunchTemplateData : null);
         ReplacementHash = BootstrappedInstance.UserDataHash(document.Text);
     }
 
@@ -31,11 +35,13 @@ public sealed class BootstrapTemplate : Construct
     {
         private readonly Dictionary<string, BootstrapTemplate> _made = new();
 
-        public BootstrapTemplate For(string role, UserDataDocument document, string instanceName)
+        /// <param name="spot">Spot capacity: a template of its own (ID ending in Spot), so turning it on
+        /// or off replaces the group's instances like a new document does.</param>
+        public BootstrapTemplate For(string role, UserDataDocument document, string instanceName, bool spot = false)
         {
-            var key = role + document.Fingerprint;
+            var key = role + document.Fingerprint + (spot ? "Spot" : "");
             if (!_made.TryGetValue(key, out var template))
-                _made[key] = template = new BootstrapTemplate(scope, $"{role}Bootstrap{document.ShortFingerprint}", document, instanceName);
+                _made[key] = template = new BootstrapTemplate(scope, $"{role}Bootstrap{document.ShortFingerprint}{(spot ? "Spot" : "")}", document, instanceName, spot);
             return template;
         }
     }
@@ -49,7 +55,7 @@ public sealed class BootstrapTemplate : Construct
     /// (<paramref name="id"/>/Resource) and the Name tags of CDK's LaunchTemplate it replaced, so its
     /// logical ID and data stay the same as before and no running instance is replaced by the move.
     /// </summary>
-    public static LaunchTemplateReference Metadata(Construct scope, string id, UserDataDocument? userData = null)
+    public static LaunchTemplateReference Metadata(Construct scope, string id, UserDataDocument? userData = null, IReadOnlyDictionary<string, object>? more = null)
     {
         var container = new Construct(scope, id);
         var name = new[] { new Dictionary<string, object> { ["Key"] = "Name", ["Value"] = container.Node.Path } };
@@ -70,6 +76,10 @@ public sealed class BootstrapTemplate : Construct
         };
         // A gzipped document goes in as base64 of its bytes; a plain one as text, for the template's readers.
         if (userData is not null) data["UserData"] = userData.Gzip ? Convert.ToBase64String(userData.Ec2Payload) : Fn.Base64(userData.Text);
+        // Only what a caller asks for (spot): templates without it stay exactly as they were.
+        foreach (var (key, value) in more ?? new Dictionary<string, object>()) data[key] = value;
+        if (data.ContainsKey("InstanceMarketOptions"))
+            data["TagSpecifications"] = ((object[])data["TagSpecifications"]).Append(new Dictionary<string, object> { ["ResourceType"] = "spot-instances-request", ["Tags"] = name }).ToArray();
         var template = new CfnResource(container, "Resource", new CfnResourceProps
         {
             Type = "AWS::EC2::LaunchTemplate",

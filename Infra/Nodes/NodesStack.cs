@@ -51,7 +51,7 @@ public sealed class NodesStack : Stack
                     Role = tag,
                     Environment = config.Environment,
                     Tags = config.Tags,
-                    Bootstrap = templates.For(party.ToString(), props.Bootstrap.RenderNode(node), node.Name),
+                    Bootstrap = templates.For(party.ToString(), props.Bootstrap.RenderNode(node), node.Name, group.Spot),
                     InstanceType = group.InstanceType,
                     ImageId = imageId,
                     SubnetId = subnetIds[(index - 1) % subnetIds.Length],

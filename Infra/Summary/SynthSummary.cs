@@ -24,7 +24,17 @@ public static class SynthSummary
         var instances = new[] { lab.Bastion.Bastion }.Concat(lab.Nodes.Nodes);
         foreach (var same in instances.GroupBy(i => (i.Props.Role, i.Props.InstanceType.Name, i.UserData.Fingerprint)))
             text.AppendLine(Line(Nodes.NodeNames.Compact(same.Select(i => i.Props.Name)), same.First()));
+        foreach (var line in Cost(c, Costs.PriceTable.Embedded())) text.AppendLine(line);
         return text.ToString().TrimEnd();
+    }
+
+    /// <summary>The estimate at the price table's list prices, with the table's sources and dates.</summary>
+    public static IEnumerable<string> Cost(Configuration.LabConfig c, Costs.PriceTable prices)
+    {
+        var estimate = new Costs.CostEstimate(c, prices);
+        var sources = string.Join(", ", estimate.Sources.Select(s => $"{s.Id} {s.Date}"));
+        yield return $"  cost    {c.Region} on-demand list prices from {Costs.PriceTable.File} ({(sources.Length == 0 ? "none for this region" : sources)}), {Costs.PriceTable.HoursPerMonth} h a month; data transfer not included";
+        foreach (var line in estimate.Describe()) yield return $"  {line}";
     }
 
     /// <summary>Choices the environment file made on purpose that weaken the lab.</summary>

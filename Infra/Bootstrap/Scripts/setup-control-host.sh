@@ -25,12 +25,11 @@ case "$core" in
 esac
 
 if [ ! -x /usr/local/bin/kubectl ]; then
-  log "kubectl $KUBECTL_VERSION"
+  log "kubectl $KUBECTL_VERSION ($KUBECTL_ARCH)"
   tmp=$(mktemp -d)
-  base="https://dl.k8s.io/release/$KUBECTL_VERSION/bin/linux/amd64"
-  curl -fsSLo "$tmp/kubectl" "$base/kubectl"
-  curl -fsSLo "$tmp/kubectl.sha256" "$base/kubectl.sha256"
-  echo "$(cat "$tmp/kubectl.sha256")  $tmp/kubectl" | sha256sum --check --quiet
+  curl -fsSLo "$tmp/kubectl" "https://dl.k8s.io/release/$KUBECTL_VERSION/bin/linux/$KUBECTL_ARCH/kubectl"
+  # The checksum kubespray pins for this version and architecture, carried in the user data.
+  echo "$KUBECTL_SHA256  $tmp/kubectl" | sha256sum --check --quiet
   install -m 0755 "$tmp/kubectl" /usr/local/bin/kubectl
   rm -rf "$tmp"
 fi

@@ -1,0 +1,201 @@
+using System.Text.Json.Nodes;
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Scripts;
+
+/// <summary>
+/// scripts/lab.sh against moto's EC2 and SSM. The one stand-in is the bastion's answer to SSM Run
+/// Command (moto runs no command): an <c>aws</c> wrapper answers <c>ssm send-command</c> and
+/// <c>get-command-invocation</c> with kubectl's node list from a file, and passes everything else to
+/// the real AWS CLI, pointed at moto.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class LabScriptTests : IDisposable
+{
+    private const string Launched = "1111111111111111111111111111111111111111111111111111111111111111";
+    private const string Wanted = "2222222222222222222222222222222222222222222222222222222222222222";
+
+    private readonly MotoServer _moto = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("k8slab-lab-").FullName;
+    private readonly FakeBin _aws;
+    private readonly string _readyFile;
+    private readonly Dictionary<string, string> _ids = new();
+
+    public LabScriptTests()
+    {
+        foreach (var (folder, file) in new[] { ("scripts", "lab.sh"), ("environments", "dev.yaml"), ("environments", "spot.yaml"), ("Infra/Costs", "prices.txt") })
+        {
+            Directory.CreateDirectory(Path.Combine(_root, folder));
+            File.Copy(Repo.PathOf(folder.Split('/').Append(file).ToArray()), Path.Combine(_root, folder, file));
+        }
+        _readyFile = Path.Combine(_root, "ready-nodes");
+        File.WriteAllText(_readyFile, "");
+        var realAws = Tool.Locate("aws");
+        _aws = new FakeBin().Add("aws", $$"""
+            case "$*" in
+              "ssm send-command "*) echo 11111111-2222-3333-4444-555555555555 ;;
+              "ssm get-command-invocation "*"--query Status "*) echo Success ;;
+              "ssm get-command-invocation "*) cat "{{_readyFile}}" ;;
+              *) exec "{{realAws}}" --endpoint-url "{{_moto.Endpoint}}" "$@" ;;
+            esac
+            """);
+    }
+
+    public void Dispose()
+    {
+        _moto.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>A lab as the stacks launch it: tags, root volume size, the NAT instance without a role.</summary>
+    private void Launch(string environment, string region, string name, string? role, string fingerprint, int gib)
+    {
+        var tags = new List<string> { $"{{Key=k8slab:environment,Value={environment}}}", $"{{Key=k8slab:userdata-sha256,Value={fingerprint}}}" };
+        if (role is null) tags.Add($"{{Key=Name,Value={name}}}");
+        else tags.AddRange(new[] { $"{{Key=k8slab:role,Value={role}}}", $"{{Key=k8slab:node,Value={name}}}" });
+        _ids[environment == "prod" ? "prod/" + name : name] = _moto.Aws("ec2", "run-instances", "--region", region, "--image-id", Environments.ExampleAmi, "--count", "1", "--instance-type", "t3.small",
+            "--block-device-mappings", $"DeviceName=/dev/sda1,Ebs={{VolumeSize={gib}}}",
+            "--tag-specifications", $"ResourceType=instance,Tags=[{string.Join(',', tags)}]",
+            "--query", "Instances[0].InstanceId");
+    }
+
+    private void LaunchDev()
+    {
+        Launch("dev", "eu-west-1", "bastion", "bastion", Wanted, 20);
+        Launch("dev", "eu-west-1", "cp-1", "control-plane", Wanted, 30);
+        Launch("dev", "eu-west-1", "worker-1", "worker", Wanted, 30);
+        Launch("dev", "eu-west-1", "worker-2", "worker", Launched, 30);
+        // Another environment's instance, which no command of dev may touch.
+        Launch("prod", "eu-west-1", "worker-1", "worker", Wanted, 30);
+    }
+
+    /// <summary>What the synth wrote for dev: every node wants <see cref="Wanted"/>.</summary>
+    private void SynthesizedDev()
+    {
+        var resources = new JsonObject();
+        foreach (var node in new[] { "cp-1", "worker-1", "worker-2" })
+            resources[node.Replace("-", "")] = new JsonObject
+            {
+                ["Type"] = "AWS::EC2::Instance",
+                ["Properties"] = new JsonObject
+                {
+                    ["Tags"] = new JsonArray(
+                        new JsonObject { ["Key"] = "k8slab:node", ["Value"] = node },
+                        new JsonObject { ["Key"] = "k8slab:userdata-sha256", ["Value"] = Wanted }),
+                },
+            };
+        Directory.CreateDirectory(Path.Combine(_root, "cdk.out"));
+        File.WriteAllText(Path.Combine(_root, "cdk.out", "K8sLab-dev-Nodes.template.json"), new JsonObject { ["Resources"] = resources }.ToJsonString());
+    }
+
+    private ToolResult Lab(params string[] args) =>
+        Tool.Run("bash", new[] { "scripts/lab.sh" }.Concat(args), _root,
+            _aws.Environment(new Dictionary<string, string>(_moto.ClientEnvironment) { ["LAB_POLL_SECONDS"] = "0", ["LAB_READY_TIMEOUT"] = "0" }));
+
+    private string State(string name) => _moto.Aws("ec2", "describe-instances", "--instance-ids", _ids[name], "--query", "Reservations[0].Instances[0].State.Name");
+
+    private int CallIndex(string fragment) => _aws.Calls.ToList().FindIndex(c => c.Contains(fragment));
+
+    [Fact]
+    public void Status_shows_per_node_the_instance_its_state_both_fingerprints_and_readiness()
+    {
+        LaunchDev();
+        SynthesizedDev();
+        File.WriteAllText(_readyFile, "cp-1       Ready      control-plane   1h   v1.35.4\nworker-1   Ready      <none>   1h   v1.35.4\nworker-2   NotReady   <none>   1h   v1.35.4\n");
+
+        var result = Lab("status", "dev");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        var lines = result.StdOut.Split('\n');
+        string Row(string node) => lines.Single(l => l.StartsWith(node + " "));
+        Assert.Matches($@"^cp-1\s+control-plane\s+{_ids["cp-1"]}\s+running\s+{Wanted[..12]}\s+{Wanted[..12]}\s+Ready$", Row("cp-1"));
+        Assert.Matches($@"^worker-2\s+worker\s+{_ids["worker-2"]}\s+running\s+{Launched[..12]}\s+{Wanted[..12]}\*\s+NotReady$", Row("worker-2"));
+        Assert.Matches(@"^bastion\s+bastion\s+\S+\s+running\s+222222222222\s+\?\s+-$", Row("bastion"));
+        Assert.Contains("1 instance(s) run another bootstrap than the templates want", result.StdOut);
+        Assert.Single(lines, l => l.StartsWith("worker-1 "));
+    }
+
+    [Fact]
+    public void Status_without_synthesized_templates_says_how_to_get_them()
+    {
+        LaunchDev();
+        var result = Lab("status", "dev");
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("no templates of dev", result.StdOut);
+        Assert.Contains("npx cdk synth --quiet -c env=dev", result.StdOut);
+    }
+
+    [Fact]
+    public void Pause_stops_workers_then_control_plane_then_bastion_and_says_what_still_costs()
+    {
+        LaunchDev();
+        var result = Lab("pause", "dev");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        foreach (var node in new[] { "bastion", "cp-1", "worker-1", "worker-2" }) Assert.Equal("stopped", State(node));
+        Assert.Equal("running", _moto.Aws("ec2", "describe-instances", "--filters", "Name=tag:k8slab:environment,Values=prod", "--query", "Reservations[0].Instances[0].State.Name"));
+        var workers = CallIndex($"stop-instances --instance-ids {_ids["worker-1"]} {_ids["worker-2"]}");
+        var controlPlane = CallIndex($"stop-instances --instance-ids {_ids["cp-1"]}");
+        var bastion = CallIndex($"stop-instances --instance-ids {_ids["bastion"]}");
+        Assert.True(workers >= 0 && workers < controlPlane && controlPlane < bastion, string.Join('\n', _aws.Calls));
+        // eu-west-1 has no gp3 price in the table: unknown, never a borrowed figure.
+        Assert.Contains("110 GB of gp3 volumes", result.StdOut);
+        Assert.Matches(@"110 GB of gp3 volumes\s+unknown \(no eu-west-1 price in the table\)", result.StdOut);
+    }
+
+    [Fact]
+    public void Pause_of_a_priced_region_stops_the_nat_instance_last_and_prices_the_volumes()
+    {
+        Launch("spot", "us-east-1", "bastion", "bastion", Wanted, 20);
+        Launch("spot", "us-east-1", "cp-1", "control-plane", Wanted, 30);
+        Launch("spot", "us-east-1", "worker-1", "worker", Wanted, 30);
+        Launch("spot", "us-east-1", "K8sLab-spot-Network/Vpc/PublicSubnet1/NatInstance", null, Wanted, 8);
+
+        var result = Lab("pause", "spot");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal("stopped", _moto.Aws("ec2", "describe-instances", "--region", "us-east-1", "--instance-ids", _ids["K8sLab-spot-Network/Vpc/PublicSubnet1/NatInstance"], "--query", "Reservations[0].Instances[0].State.Name"));
+        Assert.True(CallIndex($"stop-instances --instance-ids {_ids["bastion"]}") < CallIndex($"stop-instances --instance-ids {_ids["K8sLab-spot-Network/Vpc/PublicSubnet1/NatInstance"]}"));
+        // 88 GB at the table's us-east-1 gp3 price of 0.08 USD per GB-month.
+        Assert.Matches(@"88 GB of gp3 volumes\s+\$0\.0096/h\s+\$7\.04/month", result.StdOut);
+    }
+
+    [Fact]
+    public void Resume_starts_the_control_plane_before_the_workers_and_waits_until_every_node_is_ready()
+    {
+        LaunchDev();
+        Assert.Equal(0, Lab("pause", "dev").ExitCode);
+        File.WriteAllText(_readyFile, "cp-1 Ready control-plane 1h v1.35.4\nworker-1 Ready <none> 1h v1.35.4\nworker-2 Ready <none> 1h v1.35.4\n");
+
+        var result = Lab("resume", "dev");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("resumed: every node of dev is Ready", result.StdOut);
+        foreach (var node in new[] { "bastion", "cp-1", "worker-1", "worker-2" }) Assert.Equal("running", State(node));
+        var bastion = CallIndex($"start-instances --instance-ids {_ids["bastion"]}");
+        var controlPlane = CallIndex($"start-instances --instance-ids {_ids["cp-1"]}");
+        var workers = CallIndex($"start-instances --instance-ids {_ids["worker-1"]} {_ids["worker-2"]}");
+        Assert.True(bastion >= 0 && bastion < controlPlane && controlPlane < workers, string.Join('\n', _aws.Calls));
+        // Readiness was asked of the bastion, through SSM Run Command.
+        Assert.Contains(_aws.Calls, c => c.StartsWith($"aws ssm send-command --region eu-west-1 --instance-ids {_ids["bastion"]} --document-name AWS-RunShellScript"));
+    }
+
+    [Fact]
+    public void Resume_names_the_nodes_that_are_not_ready_in_time()
+    {
+        LaunchDev();
+        File.WriteAllText(_readyFile, "cp-1 Ready control-plane 1h v1.35.4\nworker-1 Ready <none> 1h v1.35.4\nworker-2 NotReady <none> 1h v1.35.4\n");
+        var result = Lab("resume", "dev");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not Ready after 0 s: worker-2", result.StdErr);
+    }
+
+    [Fact]
+    public void An_unknown_environment_or_command_is_refused()
+    {
+        Assert.Equal(2, Lab("restart", "dev").ExitCode);
+        var result = Lab("status", "staging");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("no environments/staging.yaml", result.StdErr);
+    }
+}
