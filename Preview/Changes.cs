@@ -1,7 +1,10 @@
 namespace K8sLab.Preview;
 
-/// <summary>What a deploy does to one resource.</summary>
-public enum Change { Replaced, Added, Removed, Updated }
+/// <summary>
+/// What a deploy does to one resource. <see cref="MetadataOnly"/>: only its template Metadata changes
+/// (cdk_nag suppressions, for example), which CloudFormation records without touching the resource.
+/// </summary>
+public enum Change { Replaced, Added, Removed, Updated, MetadataOnly }
 
 /// <summary>
 /// Why a resource is replaced or updated: a property (or "new logical ID", "Type"), and, when its
@@ -11,6 +14,7 @@ public sealed record Reason(string What, string? Because = null)
 {
     public const string NewLogicalId = "new logical ID";
     public const string TypeChanged = "Type";
+    public const string Metadata = "Metadata";
 
     public override string ToString() => Because is null ? What : $"{What} ({Because})";
 }

@@ -16,7 +16,7 @@ public static class PreviewCommand
         try
         {
             var (before, after) = (CloudAssembly.Read(args[0]), CloudAssembly.Read(args[1]));
-            var types = before.Values.Concat(after.Values).SelectMany(s => s.Resources.Select(r => TemplateDiff.TypeOf(r.Value)));
+            var types = before.Values.Concat(after.Values).SelectMany(s => s.Resources.Select(r => ResourceJson.TypeOf(r.Value)));
             Console.WriteLine(PreviewReport.Format(TemplateDiff.Compare(before, after, CfnLintSchemas.Load(types))));
             return 0;
         }

@@ -4,8 +4,8 @@ namespace K8sLab.Preview;
 
 /// <summary>
 /// The preview as text: per changed stack, one line per change, instances grouped by what happens to
-/// them (<c>replaced: worker-1..2 (user data cdfb4a → 93cdfd)</c>), then the parameters, outputs,
-/// rules and stack tags that change, then warnings. "nothing changes" when nothing does.
+/// them (<c>replaced: worker-1..2 (user data cdfb4a → 93cdfd)</c>), then, on one line, the resources
+/// whose Metadata alone changes, then the parameters, outputs, rules and stack tags that change, then warnings. "nothing changes" when nothing does.
 /// </summary>
 public static class PreviewReport
 {
@@ -26,7 +26,7 @@ public static class PreviewReport
                 StackPresence.Removed => $"{stack.Stack} (no longer in the app: cdk deploy leaves the deployed stack as it is)",
                 _ => stack.Stack,
             });
-            foreach (var kind in Enum.GetValues<Change>())
+            foreach (var kind in Enum.GetValues<Change>().Where(k => k != Change.MetadataOnly))
             {
                 var ofKind = stack.Resources.Where(r => r.Kind == kind).ToList();
                 foreach (var same in ofKind.Where(r => r.Instance is not null).GroupBy(InstanceDetail))
@@ -34,6 +34,11 @@ public static class PreviewReport
                 foreach (var r in ofKind.Where(r => r.Instance is null))
                     lines.Add($"  {Label(kind)}: {r.LogicalId} ({ResourceDetail(r)})");
             }
+            // Not an update on AWS: CloudFormation only records the new Metadata. One line, names only.
+            var metadata = stack.Resources.Where(r => r.Kind == Change.MetadataOnly).ToList();
+            if (metadata.Count > 0)
+                lines.Add($"  metadata only: {string.Join(", ", new[] { NodeNames.Compact(metadata.Where(r => r.Instance is not null).Select(r => r.Instance!.Node ?? r.LogicalId)) }
+                    .Where(n => n.Length > 0).Concat(metadata.Where(r => r.Instance is null).Select(r => r.LogicalId)))}");
             lines.AddRange(stack.Notes.Select(n => $"  {n}"));
             lines.AddRange(stack.Warnings.Select(w => $"  warning: {w}"));
         }

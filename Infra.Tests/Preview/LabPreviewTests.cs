@@ -109,4 +109,36 @@ public class LabPreviewTests
         Assert.Contains(outcome.Result["K8sLab-test-Security"].Warnings,
             w => w.Contains("Bastion") && w.Contains("Nodes") && w.EndsWith("CloudFormation refuses to update K8sLab-test-Security"));
     }
+
+    [Fact]
+    public void A_bigger_root_volume_for_the_workers_replaces_them_as_documented_though_the_schema_does_not_say_so()
+    {
+        var after = Lab((_, lab) =>
+        {
+            foreach (var worker in lab.Nodes.Node.Children.OfType<CfnResource>().Where(r => r.CfnResourceType == "AWS::EC2::Instance" && r.Node.Id.StartsWith("worker")))
+                worker.AddPropertyOverride("BlockDeviceMappings.0.Ebs.VolumeSize", 40);
+        });
+        var outcome = PreviewHarness.Compare(Baseline.Value, after);
+
+        var replaced = outcome.Instances.Where(i => i.Kind == Change.Replaced).ToList();
+        Assert.Equal(new[] { "worker-1", "worker-2" }, replaced.Select(i => i.Instance!.Node));
+        Assert.Contains($"\n  replaced: worker-1..2 (BlockDeviceMappings; user data {Short(PreviewHarness.FingerprintOf(after, "worker-1"))})\n", outcome.Report);
+    }
+
+    [Fact]
+    public void New_cdk_nag_metadata_on_the_workers_is_metadata_only_not_an_update()
+    {
+        var after = Lab((_, lab) =>
+        {
+            foreach (var worker in lab.Nodes.Node.Children.OfType<CfnResource>().Where(r => r.CfnResourceType == "AWS::EC2::Instance" && r.Node.Id.StartsWith("worker")))
+                worker.AddMetadata("k8slab:note", "reviewed");
+        });
+        var outcome = PreviewHarness.Compare(Baseline.Value, after);
+
+        Assert.Equal("""
+            K8sLab-test-Nodes
+              metadata only: worker-1..2
+            unchanged: K8sLab-test-Network, K8sLab-test-Security, K8sLab-test-Bastion
+            """, outcome.Report);
+    }
 }

@@ -15,7 +15,7 @@ public static class PreviewHarness
         public IEnumerable<ResourceChange> Instances => Result.All.Select(c => c.Change).Where(c => c.Instance is not null);
 
         /// <summary>Every replacement, addition and removal: what a tag must never cause.</summary>
-        public IReadOnlyList<string> NotInPlace => Result.All.Where(c => c.Change.Kind != Change.Updated)
+        public IReadOnlyList<string> NotInPlace => Result.All.Where(c => c.Change.Kind is not (Change.Updated or Change.MetadataOnly))
             .Select(c => $"{c.Stack}: {c.Change.Kind} {c.Change.LogicalId} ({string.Join(", ", c.Change.Reasons)})").ToList();
     }
 
@@ -23,16 +23,16 @@ public static class PreviewHarness
 
     public static Outcome Compare(IReadOnlyDictionary<string, StackTemplate> before, IReadOnlyDictionary<string, StackTemplate> after)
     {
-        var types = before.Values.Concat(after.Values).SelectMany(s => s.Resources.Select(r => TemplateDiff.TypeOf(r.Value)));
+        var types = before.Values.Concat(after.Values).SelectMany(s => s.Resources.Select(r => ResourceJson.TypeOf(r.Value)));
         var result = TemplateDiff.Compare(before, after, Schemas(types));
         return new Outcome(result, PreviewReport.Format(result));
     }
 
     public static IReadOnlyDictionary<string, StackTemplate> Stacks(Synthesized s) =>
-        s.Texts.ToDictionary(t => t.Key, t => StackTemplate.Parse(t.Value));
+        s.Texts.ToDictionary(t => t.Key, t => StackTemplate.Parse(t.Value, s.StackTags.GetValueOrDefault(t.Key)));
 
     public static string FingerprintOf(Synthesized s, string node) =>
-        TemplateDiff.Tag(s.Resources("AWS::EC2::Instance").Single(r => TemplateDiff.Tag(r.Resource, LabTags.Node) == node).Resource, LabTags.Fingerprint)!;
+        ResourceJson.Tag(s.Resources("AWS::EC2::Instance").Single(r => ResourceJson.Tag(r.Resource, LabTags.Node) == node).Resource, LabTags.Fingerprint)!;
 
     /// <summary>The schemas of the types asked so far, read from cfn-lint once per type and test run.</summary>
     private static readonly Dictionary<string, IReadOnlyList<string>?> Known = new();

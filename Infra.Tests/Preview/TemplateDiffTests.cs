@@ -13,6 +13,7 @@ public class TemplateDiffTests
         ["AWS::EC2::KeyPair"] = new[] { "/properties/KeyName", "/properties/Tags" },
         ["AWS::SSM::Parameter"] = new[] { "/properties/Name" },
         ["AWS::CloudFormation::WaitConditionHandle"] = Array.Empty<string>(),
+        ["AWS::CloudFormation::WaitCondition"] = Array.Empty<string>(),
         ["AWS::Test::Nested"] = new[] { "/properties/Config/Type", "/properties/Items/*/Id" },
         ["AWS::Test::Unknown"] = null,
     });
@@ -243,5 +244,89 @@ public class TemplateDiffTests
         var (result, _) = Diff(One(Resources(("U", """{ "Type": "AWS::Test::Unknown", "Properties": { "A": 1 } }"""))),
                                One(Resources(("U", """{ "Type": "AWS::Test::Unknown", "Properties": { "A": 2 } }"""))));
         Assert.Equal("U (AWS::Test::Unknown): cfn-lint has no schema for this type; an update may replace it", Assert.Single(result["Lab"].Warnings));
+    }
+
+    [Fact]
+    public void A_stack_tag_change_warns_of_each_resource_that_takes_tags_only_at_creation()
+    {
+        const string Key = """{ "Type": "AWS::EC2::KeyPair", "Properties": { "KeyName": "lab-key", "KeyType": "ed25519" } }""";
+        const string Group = """{ "Type": "AWS::EC2::SecurityGroup", "Properties": { "GroupDescription": "web" } }""";
+        var template = Resources(("Key", Key), ("Web", Group));
+        var (result, report) = Diff(One(template, new Dictionary<string, string> { ["owner"] = "a" }),
+                                    One(template, new Dictionary<string, string> { ["owner"] = "a", ["team"] = "x" }));
+
+        Assert.Empty(result.All);
+        Assert.Equal("""
+            Lab
+              warning: stack tag team=x added: CloudFormation copies stack tags onto the stack's resources, and Key (AWS::EC2::KeyPair) takes tags only at creation under a fixed name (KeyName): the update would fail (as CloudFormation's resource schemas have it, Tags create-only; not observed on AWS)
+            """, report);
+        // Without such a resource, the stack tag is a note.
+        Assert.Equal("stack tag team=x added", Assert.Single(Diff(One(Resources(("Web", Group))), One(Resources(("Web", Group)), new Dictionary<string, string> { ["team"] = "x" })).Result["Lab"].Notes));
+    }
+
+    [Fact]
+    public void A_documented_replacement_the_schema_omits_replaces_the_instance_except_for_what_changes_in_place()
+    {
+        static string Volume(int size, bool delete) => Resources(("Lt", LaunchTemplate()), ("worker1", Instance("worker-1", Aaa, extra: $$"""
+            "BlockDeviceMappings": [ { "DeviceName": "/dev/sda1", "Ebs": { "VolumeSize": {{size}}, "DeleteOnTermination": {{(delete ? "true" : "false")}} } } ],
+            """)));
+        var bigger = Diff(One(Volume(8, true)), One(Volume(30, true)));
+        Assert.Equal((Change.Replaced, "BlockDeviceMappings"), (Of(bigger.Result, "worker1").Kind, Assert.Single(Of(bigger.Result, "worker1").Reasons).What));
+        Assert.Contains("  replaced: worker-1 (BlockDeviceMappings; user data aaaaaa)", bigger.Report);
+
+        var kept = Diff(One(Volume(8, true)), One(Volume(8, false)));
+        Assert.Equal((Change.Updated, "BlockDeviceMappings"), (Of(kept.Result, "worker1").Kind, Assert.Single(Of(kept.Result, "worker1").Reasons).What));
+    }
+
+    [Fact]
+    public void A_property_change_on_an_existing_wait_condition_is_a_warning_that_the_update_fails()
+    {
+        static string Wait(string id, string timeout) => Resources(("Signal", """{ "Type": "AWS::CloudFormation::WaitConditionHandle" }"""),
+            (id, $$"""{ "Type": "AWS::CloudFormation::WaitCondition", "Properties": { "Handle": { "Ref": "Signal" }, "Timeout": "{{timeout}}" } }"""));
+        var (result, report) = Diff(One(Wait("Converged1ee72d603a00", "1800")), One(Wait("Converged1ee72d603a00", "3600")));
+
+        Assert.Empty(result.All);
+        Assert.Equal("""
+            Lab
+              warning: Converged1ee72d603a00 (AWS::CloudFormation::WaitCondition): Timeout changes, but CloudFormation does not support updates of this type (its documentation): the update would fail; only a new logical ID makes a new one
+            """, report);
+        // Under a new logical ID it is a new wait condition, as the lab makes one for every convergence.
+        var renewed = Diff(One(Wait("Converged1ee72d603a00", "1800")), One(Wait("Converged0d6b1eefd2fd", "3600"))).Result;
+        Assert.Equal(Change.Replaced, Of(renewed, "Converged0d6b1eefd2fd").Kind);
+        Assert.Empty(renewed["Lab"].Warnings);
+    }
+
+    [Fact]
+    public void An_instance_stopped_and_started_by_its_update_gets_a_new_public_address()
+    {
+        static string Web(string type, bool monitoring) => Resources(
+            ("Web", $$"""{ "Type": "AWS::EC2::Instance", "Properties": { "ImageId": "ami-1", "InstanceType": "{{type}}", "Monitoring": {{(monitoring ? "true" : "false")}} } }"""),
+            ("Address", """{ "Type": "AWS::SSM::Parameter", "Properties": { "Name": "/lab/address", "Value": { "Fn::GetAtt": ["Web", "PublicIp"] } } }"""),
+            ("Private", """{ "Type": "AWS::SSM::Parameter", "Properties": { "Name": "/lab/private", "Value": { "Fn::GetAtt": ["Web", "PrivateIp"] } } }"""));
+
+        var (resized, _) = Diff(One(Web("t3.small", false)), One(Web("t3.medium", false)));
+        Assert.Equal((Change.Updated, new Reason("Value", "Web is stopped and started for its InstanceType: new PublicIp")),
+            (Of(resized, "Address").Kind, Assert.Single(Of(resized, "Address").Reasons)));
+        Assert.DoesNotContain(resized.All, c => c.Change.LogicalId == "Private");
+
+        var (monitored, _) = Diff(One(Web("t3.small", false)), One(Web("t3.small", true)));
+        Assert.Equal("Web", Assert.Single(monitored.All).Change.LogicalId);
+    }
+
+    [Fact]
+    public void A_change_only_in_metadata_is_its_own_line_and_not_an_update()
+    {
+        static string WithMetadata(string reason) => Resources(
+            ("Lt", LaunchTemplate()),
+            ("worker1", Instance("worker-1", Aaa).TrimEnd().TrimEnd('}') + $$""", "Metadata": { "cdk_nag": { "reason": "{{reason}}" } } }"""),
+            ("worker2", Instance("worker-2", Aaa).TrimEnd().TrimEnd('}') + $$""", "Metadata": { "cdk_nag": { "reason": "{{reason}}" } } }"""),
+            ("Web", $$"""{ "Type": "AWS::EC2::SecurityGroup", "Properties": { "GroupDescription": "web" }, "Metadata": { "cdk_nag": "{{reason}}" } }"""));
+        var (result, report) = Diff(One(WithMetadata("old")), One(WithMetadata("new")));
+
+        Assert.All(result.All, c => Assert.Equal(Change.MetadataOnly, c.Change.Kind));
+        Assert.Equal("""
+            Lab
+              metadata only: worker-1..2, Web
+            """, report);
     }
 }

@@ -6,12 +6,16 @@ using K8sLab.Images;
 
 namespace K8sLab.Tests.Support;
 
-/// <summary>Synthesized templates of one app, by stack name, as text (for byte comparisons) and JSON.</summary>
+/// <summary>Synthesized templates of one app, by stack name, as text (for byte comparisons) and JSON, and the stacks' tags.</summary>
 public sealed class Synthesized
 {
-    public Synthesized(IReadOnlyDictionary<string, string> templates) => Texts = templates;
+    public Synthesized(IReadOnlyDictionary<string, string> templates, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? stackTags = null) =>
+        (Texts, StackTags) = (templates, stackTags ?? new Dictionary<string, IReadOnlyDictionary<string, string>>());
 
     public IReadOnlyDictionary<string, string> Texts { get; }
+
+    /// <summary>The tags CDK deploys each stack with (the cloud assembly's stack tags), by stack name.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> StackTags { get; }
 
     public JsonObject Template(string stackName) => JsonNode.Parse(Texts[stackName])!.AsObject();
 
@@ -42,7 +46,8 @@ public static class Synth
             var app = new App(new AppProps { Outdir = outdir, Context = CdkJson.AppContext() });
             build(app);
             var assembly = app.Synth();
-            return new Synthesized(assembly.Stacks.ToDictionary(s => s.StackName, s => File.ReadAllText(Path.Combine(outdir, s.TemplateFile))));
+            return new Synthesized(assembly.Stacks.ToDictionary(s => s.StackName, s => File.ReadAllText(Path.Combine(outdir, s.TemplateFile))),
+                assembly.Stacks.ToDictionary(s => s.StackName, s => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(s.Tags)));
         }
         finally
         {
