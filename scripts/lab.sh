@@ -26,6 +26,20 @@ usage() {
 
 command=${1:-}
 env=${2:-}
+# in_order VERB STATE ROLE...: stop or start each role's instances, one role at a time, in the order
+# given, waiting for STATE before the next role.
+in_order() {
+  local verb=$1 state=$2 role
+  shift 2
+  for role in "$@"; do
+    mapfile -t ids < <(ids_of_role "$role")
+    [ "${#ids[@]}" -gt 0 ] || continue
+    echo "$verb $role: ${ids[*]}"
+    ec2 "$verb-instances" --instance-ids "${ids[@]}" >/dev/null
+    wait_for "$state" "${ids[@]}"
+  done
+}
+
 case "$command" in status | pause | resume) ;; *) usage ;; esac
 [ -n "$env" ] || usage
 file="$root/environments/$env.yaml"
@@ -182,26 +196,14 @@ case "$command" in
 
   pause)
     # Workers first, so nothing is rescheduled onto a node about to stop; the NAT instance last.
-    for role in worker control-plane bastion nat; do
-      mapfile -t ids < <(ids_of_role "$role")
-      [ "${#ids[@]}" -gt 0 ] || continue
-      echo "stopping $role: ${ids[*]}"
-      ec2 stop-instances --instance-ids "${ids[@]}" >/dev/null
-      wait_for stopped "${ids[@]}"
-    done
+    in_order stop stopped worker control-plane bastion nat
     echo "paused: every instance of $env is stopped; scripts/lab.sh resume $env starts them again"
     paused_cost
     ;;
 
   resume)
     # The NAT instance first (the nodes' way out), the bastion, then the control plane before the workers.
-    for role in nat bastion control-plane worker; do
-      mapfile -t ids < <(ids_of_role "$role")
-      [ "${#ids[@]}" -gt 0 ] || continue
-      echo "starting $role: ${ids[*]}"
-      ec2 start-instances --instance-ids "${ids[@]}" >/dev/null
-      wait_for running "${ids[@]}"
-    done
+    in_order start running nat bastion control-plane worker
     mapfile -t nodes < <(awk -F '\t' '$3 == "control-plane" || $3 == "worker" { print $4 }' <<<"$all")
     echo "waiting for ${#nodes[@]} node(s) to be Ready (asking the bastion's kubectl through SSM, up to ${timeout} s)"
     deadline=$((SECONDS + timeout))
