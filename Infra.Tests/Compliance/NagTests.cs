@@ -13,7 +13,7 @@ namespace K8sLab.Tests.Compliance;
 /// </summary>
 public sealed class NagRuns
 {
-    public const string Large = "large";
+    public const string Large = Synth.LargeLabName;
 
     public IReadOnlyDictionary<string, Synthesized> Labs { get; }
     public NagRun Clean { get; }
@@ -23,10 +23,7 @@ public sealed class NagRuns
     {
         Nag.RequireInstalled();
         var labs = EnvironmentFiles.Available(Repo.EnvironmentsFolder).ToDictionary(name => name, Synth.RepositoryEnvironment);
-        // A 400-node lab within the scale limits: a bastion for 50 forks, a surge that fits the wait, a pod range for 400 nodes.
-        labs[Large] = Synth.Lab(Environments.With(Large, ("count: 1", "count: 3"),
-            ("count: 2\n  instanceType: t3.medium", "count: 397\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14"),
-            ("instanceType: t3.small", "instanceType: t3.large")));
+        labs[Large] = Synth.LargeLab;
         Labs = labs;
         var clean = Directory.CreateTempSubdirectory("k8slab-nag-").FullName;
         Clean = Nag.Run(labs.Values.SelectMany(lab => Nag.Write(lab, clean)).ToList());

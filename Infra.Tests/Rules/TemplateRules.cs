@@ -172,6 +172,5 @@ public static class Json
         return JsonValue.Create(new StreamReader(gzip).ReadToEnd());
     }
 
-    public static string? Tag(JsonObject resource, string key) =>
-        resource["Properties"]?["Tags"]?.AsArray().FirstOrDefault(t => t!["Key"]!.GetValue<string>() == key)?["Value"]?.GetValue<string>();
+    public static string? Tag(JsonObject resource, string key) => K8sLab.Preview.ResourceJson.Tag(resource, key);
 }

@@ -31,7 +31,7 @@ public sealed class Synthesized
     /// <summary>Instance logical IDs keyed by their k8slab:node tag.</summary>
     public IReadOnlyDictionary<string, string> InstanceIdsByNode() =>
         Resources("AWS::EC2::Instance").ToDictionary(
-            r => r.Resource["Properties"]!["Tags"]!.AsArray().First(t => t!["Key"]!.GetValue<string>() == "k8slab:node")!["Value"]!.GetValue<string>(),
+            r => K8sLab.Preview.ResourceJson.Tag(r.Resource, K8sLab.Tagging.LabTags.Node)!,
             r => r.LogicalId);
 }
 
@@ -68,6 +68,17 @@ public static class Synth
             images ?? new PinnedImageSource(config.MachineImage, config.Environment)));
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Synthesized> Repository = new();
+
+    /// <summary>
+    /// A 400-node lab (3 control-plane nodes, 397 workers) within the scale limits: a bastion for 50
+    /// forks, a surge that fits the wait, a pod range for 400 nodes. Synthesized once per test run,
+    /// for every validator that checks a large lab.
+    /// </summary>
+    public static Synthesized LargeLab => Repository.GetOrAdd("(400-node lab)", _ => Lab(Environments.With(LargeLabName, ("count: 1", "count: 3"),
+        ("count: 2\n  instanceType: t3.medium", "count: 397\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14"),
+        ("instanceType: t3.small", "instanceType: t3.large"))));
+
+    public const string LargeLabName = "large";
 
     /// <summary>
     /// An environment file of the repository, as a user would synthesize it: once per test run, since

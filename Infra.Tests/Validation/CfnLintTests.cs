@@ -27,8 +27,7 @@ public sealed class CfnLintTests
     public void Every_shipped_environment_spot_and_arm64_included_and_a_400_node_lab_lint_without_errors_or_unexplained_warnings()
     {
         var templates = new[] { "dev", "prod", "cheap", "spot" }.Select(Synth.RepositoryEnvironment)
-            .Append(Synth.Lab(Environments.With("large", ("  count: 2\n  instanceType: t3.medium", "  count: 400\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14"),
-                ("instanceType: t3.small", "instanceType: t3.large"))))
+            .Append(Synth.LargeLab)
             .SelectMany(s => s.Texts).ToDictionary();
         Assert.Equal(20, templates.Count);
 

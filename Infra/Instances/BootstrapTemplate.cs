@@ -17,12 +17,8 @@ public sealed class BootstrapTemplate : Construct
     /// <summary>The suffix of every logical ID of an instance that boots <see cref="Document"/>.</summary>
     public string ReplacementHash { get; }
 
-    /// <summary>Whether the instances of this template run on spot capacity (<see cref="SpotMarket"/>).</summary>
-    public bool Spot { get; }
-
     private BootstrapTemplate(Construct scope, string id, UserDataDocument document, string instanceName, bool spot = false) : base(scope, id)
     {
-        Spot = spot;
         if (document.Ec2Bytes > UserDataDocument.Ec2LimitBytes)
             throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Ec2Bytes} bytes{(document.Gzip ? " gzipped" : "")}; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
         Document = document;
