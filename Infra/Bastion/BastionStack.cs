@@ -37,7 +37,7 @@ public sealed class BastionStack : Stack
             ImageId = props.Images.ImageFor(this).GetImage(this).ImageId,
             SubnetId = props.Vpc.PublicSubnets[0].SubnetId,
             Public = true,
-            SecurityGroupId = props.Security.Groups[Party.Bastion].SecurityGroupId,
+            SecurityGroupId = props.Security.Groups[SecurityGroupRole.Bastion].SecurityGroupId,
             InstanceProfileName = props.Security.BastionProfile.Ref,
             KeyName = props.Security.ClusterKeyName,
             VolumeGiB = 20,

@@ -39,9 +39,9 @@ public sealed class NodesStack : Stack
         var profile = props.Security.NodeProfile.Ref;
         var subnetIds = props.Vpc.PrivateSubnets.Select(s => s.SubnetId).ToArray();
 
-        BootstrappedInstance[] Group(NodeRole role, NodeGroup group, Party party, string tag)
+        BootstrappedInstance[] Group(NodeRole role, NodeGroup group, SecurityGroupRole groupRole, string tag)
         {
-            var groupId = props.Security.Groups[party].SecurityGroupId;
+            var groupId = props.Security.Groups[groupRole].SecurityGroupId;
             return Enumerable.Range(1, group.Count).Select(index =>
             {
                 var node = new NodeSpec(config.Environment, role, index);
@@ -51,7 +51,7 @@ public sealed class NodesStack : Stack
                     Role = tag,
                     Environment = config.Environment,
                     Tags = config.Tags,
-                    Bootstrap = templates.For(party.ToString(), props.Bootstrap.RenderNode(node), node.Name, group.Spot),
+                    Bootstrap = templates.For(groupRole.ToString(), props.Bootstrap.RenderNode(node), node.Name, group.Spot),
                     InstanceType = group.InstanceType,
                     ImageId = imageId,
                     SubnetId = subnetIds[(index - 1) % subnetIds.Length],
@@ -65,8 +65,8 @@ public sealed class NodesStack : Stack
             }).ToArray();
         }
 
-        var controlPlane = Group(NodeRole.ControlPlane, config.ControlPlane, Party.ControlPlane, "control-plane");
-        var workers = Group(NodeRole.Worker, config.Workers, Party.Worker, "worker");
+        var controlPlane = Group(NodeRole.ControlPlane, config.ControlPlane, SecurityGroupRole.ControlPlane, "control-plane");
+        var workers = Group(NodeRole.Worker, config.Workers, SecurityGroupRole.Worker, "worker");
         Nodes = controlPlane.Concat(workers).ToList();
 
         Convergence = new ClusterConvergence(this, new ClusterConvergenceProps

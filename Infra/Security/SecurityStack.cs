@@ -20,7 +20,7 @@ public sealed class SecurityStackProps : StackProps
 /// <summary>Security groups from <see cref="PortRules"/>, the instances' roles, and the cluster's SSH key.</summary>
 public sealed class SecurityStack : Stack
 {
-    public IReadOnlyDictionary<Party, SecurityGroup> Groups { get; }
+    public IReadOnlyDictionary<SecurityGroupRole, SecurityGroup> Groups { get; }
     public Role BastionRole { get; }
     public CfnInstanceProfile BastionProfile { get; }
     public Role NodeRole { get; }
@@ -31,11 +31,11 @@ public sealed class SecurityStack : Stack
 
     public SecurityStack(Construct scope, string id, SecurityStackProps props) : base(scope, id, props)
     {
-        Groups = new[] { Party.Bastion, Party.ControlPlane, Party.Worker }.ToDictionary(peer => peer, peer =>
-            new SecurityGroup(this, $"{peer}Group", new SecurityGroupProps
+        Groups = new[] { SecurityGroupRole.Bastion, SecurityGroupRole.ControlPlane, SecurityGroupRole.Worker }.ToDictionary(role => role, role =>
+            new SecurityGroup(this, $"{role}Group", new SecurityGroupProps
             {
                 Vpc = props.Vpc,
-                Description = $"K8sLab {props.Environment} {peer}",
+                Description = $"K8sLab {props.Environment} {role}",
                 AllowAllOutbound = true,
             }));
 
@@ -45,7 +45,7 @@ public sealed class SecurityStack : Stack
             var port = rule.Transport == Transport.Tcp
                 ? Port.TcpRange(rule.FromPort, rule.ToPort)
                 : Port.UdpRange(rule.FromPort, rule.ToPort);
-            IPeer from = rule.From == Party.Admin ? admin : Groups[rule.From];
+            IPeer from = rule.From == SecurityGroupRole.Admin ? admin : Groups[rule.From];
             Groups[rule.To].AddIngressRule(from, port, rule.Description);
         }
 
