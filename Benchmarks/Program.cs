@@ -99,7 +99,7 @@ static string Templates(string outdir)
 }
 
 // A large lab needs what the scale limits ask for: a bastion for the forks, a surge that fits the
-// wait, a pod range for the nodes (Infra/Convergence/ScaleLimits.cs).
+// wait, a pod range for the nodes (Infra/Configuration/ScaleLimits.cs).
 static string Scaled(string devYaml, int nodes) => devYaml
     .Replace("  count: 1                       # odd: 1, 3, 5 or 7", "  count: 3")
     .Replace("  count: 2\n", $"  count: {nodes - 3}\n")

@@ -1,3 +1,4 @@
+using K8sLab.Configuration;
 using K8sLab.Convergence;
 using K8sLab.Tests.Support;
 

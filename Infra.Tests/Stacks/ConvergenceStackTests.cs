@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using K8sLab.Configuration;
 using K8sLab.Convergence;
 using K8sLab.Tests.Rules;
 using K8sLab.Tests.Support;

@@ -97,7 +97,7 @@ public static class EnvironmentFiles
             Tags = tags, Convergence = convergence, Kubernetes = kubernetes,
         };
         // What only the whole file can tell: room for the nodes in subnets, pod range, bastion, wait.
-        var limits = Convergence.ScaleLimits.Check(config);
+        var limits = ScaleLimits.Check(config);
         if (limits.Count > 0) throw new ConfigException(limits.Select(l => $"{file}: {l}").ToList());
         return config;
     }

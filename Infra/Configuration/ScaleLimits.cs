@@ -1,6 +1,4 @@
-using K8sLab.Configuration;
-
-namespace K8sLab.Convergence;
+namespace K8sLab.Configuration;
 
 /// <summary>
 /// The figures that grow with the node count, checked when the environment file is read, so that a
