@@ -63,10 +63,10 @@ public class CloudInitTests
     public void Scripts_are_carried_verbatim_in_the_bastion_document()
     {
         var files = WriteFiles(Documents.All["bastion"].Text);
-        Assert.Equal(BootstrapRenderer.Embedded("setup-control-host.sh"), files["/usr/local/sbin/k8slab-setup-control-host"]);
-        Assert.Equal(BootstrapRenderer.Embedded("fetch-cluster-key.sh"), files["/usr/local/sbin/k8slab-fetch-cluster-key"]);
+        Assert.Equal(EmbeddedFiles.ScriptWithoutComments("setup-control-host.sh"), files["/usr/local/sbin/k8slab-setup-control-host"]);
+        Assert.Equal(EmbeddedFiles.ScriptWithoutComments("fetch-cluster-key.sh"), files["/usr/local/sbin/k8slab-fetch-cluster-key"]);
         // The convergence program and its playbooks, exactly as in the repository.
-        var program = K8sLab.Convergence.ControlHost.Resources("k8slab_converge/").Concat(K8sLab.Convergence.ControlHost.Resources("playbooks/")).ToList();
+        var program = EmbeddedFiles.Under("k8slab_converge/").Concat(EmbeddedFiles.Under("playbooks/")).ToList();
         Assert.Contains(program, r => r.Name == "k8slab_converge/planner.py");
         Assert.All(program, r => Assert.Equal(File.ReadAllText(Repo.PathOf("Infra", "Convergence", "ControlHost", r.Name)), files[$"/usr/local/lib/k8slab/{r.Name}"]));
         Assert.Contains("ExecStart=/opt/k8slab/awscli/bin/python3 -m k8slab_converge", files["/etc/systemd/system/k8slab-converge.service"]);
@@ -95,7 +95,7 @@ public class CloudInitTests
         Assert.Contains("swap:\n  size: 0\n", text);
         Assert.Contains("- swapoff -a\n", text);
         Assert.Contains("preserve_hostname: true\n", text);
-        Assert.Equal(BootstrapRenderer.Embedded("name-node.sh"), files["/usr/local/sbin/k8slab-name-node"]);
+        Assert.Equal(EmbeddedFiles.ScriptWithoutComments("name-node.sh"), files["/usr/local/sbin/k8slab-name-node"]);
         Assert.Contains("- /usr/local/sbin/k8slab-name-node\n", text);
         Assert.Contains("ssh_pwauth: false\n", text);
         Assert.DoesNotContain("ssh_authorized_keys", text);

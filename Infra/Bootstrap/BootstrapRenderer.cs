@@ -1,29 +1,4 @@
-using System.Reflection;
-
 namespace K8sLab.Bootstrap;
-
-public enum NodeRole { ControlPlane, Worker }
-
-/// <summary>One Kubernetes node: its name is its k8slab:node tag, its host name and its inventory name.</summary>
-public sealed record NodeSpec(string Environment, NodeRole Role, int Index)
-{
-    public string Name => $"{(Role == NodeRole.ControlPlane ? "cp" : "worker")}-{Index}";
-}
-
-/// <summary>The bastion: the lab's only public host and the cluster's control host.</summary>
-public sealed record BastionSpec(string Environment, string Region)
-{
-    /// <summary>The image's architecture (machineImage.architecture): which kubectl the bastion installs.</summary>
-    public string Architecture { get; init; } = Configuration.Architectures.X86;
-}
-
-/// <summary>The seam between what an instance should become and the CDK wiring that boots it.</summary>
-public interface IBootstrapRenderer
-{
-    UserDataDocument RenderNode(NodeSpec node);
-    UserDataDocument RenderBastion(BastionSpec bastion);
-    UserDataDocument RenderNatInstance();
-}
 
 /// <summary>Renders the lab's cloud-init documents. Pure: no CDK, no I/O beyond its embedded scripts.</summary>
 public sealed class BootstrapRenderer : IBootstrapRenderer
@@ -67,7 +42,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
             new WriteFile("/etc/sysctl.d/99-kubernetes.conf",
                 "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n"),
             SshdHardening,
-            new WriteFile("/usr/local/sbin/k8slab-name-node", Embedded("name-node.sh"), "0755"),
+            new WriteFile("/usr/local/sbin/k8slab-name-node", EmbeddedFiles.ScriptWithoutComments("name-node.sh"), "0755"),
             new WriteFile("/etc/k8slab/node-role", role == NodeRole.ControlPlane ? "control-plane\n" : "worker\n"),
         },
         Runcmd = new[]
@@ -106,8 +81,8 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         WriteFiles = new[]
         {
             new WriteFile("/etc/k8slab/control-host.env", string.Join("\n", ControlHostEnvironment(bastion)) + "\n"),
-            new WriteFile("/usr/local/sbin/k8slab-setup-control-host", Embedded("setup-control-host.sh"), "0755"),
-            new WriteFile("/usr/local/sbin/k8slab-fetch-cluster-key", Embedded("fetch-cluster-key.sh"), "0755"),
+            new WriteFile("/usr/local/sbin/k8slab-setup-control-host", EmbeddedFiles.ScriptWithoutComments("setup-control-host.sh"), "0755"),
+            new WriteFile("/usr/local/sbin/k8slab-fetch-cluster-key", EmbeddedFiles.ScriptWithoutComments("fetch-cluster-key.sh"), "0755"),
             SshdHardening,
         }.Concat(Convergence.ControlHost.Files).ToArray(),
         Runcmd = new[]
@@ -158,20 +133,4 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
 
     public const string StateDir = "/var/lib/k8slab";
     public const string LogDir = "/var/log/k8slab";
-
-    /// <summary>
-    /// An embedded script as it goes into user data: without its comment lines (they stay in the
-    /// repository), keeping the shebang and shellcheck directives. User data is limited to 16 KB.
-    /// </summary>
-    public static string Embedded(string name) => string.Concat(Script(name).Split('\n')
-        .Where(line => !line.TrimStart().StartsWith('#') || line.StartsWith("#!") || line.TrimStart().StartsWith("# shellcheck"))
-        .Select(line => line + "\n")).TrimEnd('\n') + "\n";
-
-    /// <summary>The scripts ship inside the assembly, so a synth never depends on the working directory.</summary>
-    public static string Script(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"embedded script {name} is missing from the build");
-        return new StreamReader(stream).ReadToEnd();
-    }
 }

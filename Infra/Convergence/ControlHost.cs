@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text;
 using K8sLab.Bootstrap;
 
 namespace K8sLab.Convergence;
@@ -35,8 +33,8 @@ public static class ControlHost
     public static IReadOnlyList<WriteFile> Files => _files.Value;
 
     private static readonly Lazy<IReadOnlyList<WriteFile>> _files = new(() =>
-        Resources("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text))
-            .Concat(Resources("playbooks/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text)))
+        EmbeddedFiles.Under("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text))
+            .Concat(EmbeddedFiles.Under("playbooks/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text)))
             .Append(new WriteFile("/etc/systemd/system/k8slab-converge.service", Service))
             .Append(new WriteFile("/etc/systemd/system/k8slab-converge.timer", Timer))
             .ToList());
@@ -47,16 +45,4 @@ public static class ControlHost
         $"ExecStart={AwsCliVenv}/bin/python3 -m k8slab_converge\n";
 
     public const string Timer = "[Unit]\nDescription=K8sLab: look for a new convergence request\n\n[Timer]\nOnBootSec=1min\nOnUnitInactiveSec=30s\n\n[Install]\nWantedBy=timers.target\n";
-
-    /// <summary>The embedded files under <paramref name="prefix"/>, by name, in a stable order.</summary>
-    public static IReadOnlyList<(string Name, string Text)> Resources(string prefix)
-    {
-        var assembly = Assembly.GetExecutingAssembly();
-        return assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
-            .Select(n =>
-            {
-                using var stream = assembly.GetManifestResourceStream(n)!;
-                return (n, new StreamReader(stream).ReadToEnd());
-            }).ToList();
-    }
 }
