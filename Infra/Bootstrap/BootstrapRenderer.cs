@@ -84,14 +84,14 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
             new WriteFile("/usr/local/sbin/k8slab-setup-control-host", EmbeddedFiles.ScriptWithoutComments("setup-control-host.sh"), "0755"),
             new WriteFile("/usr/local/sbin/k8slab-fetch-cluster-key", EmbeddedFiles.ScriptWithoutComments("fetch-cluster-key.sh"), "0755"),
             SshdHardening,
-        }.Concat(Convergence.ControlHost.Files).ToArray(),
+        }.Concat(ControlHost.Files).ToArray(),
         Runcmd = new[]
         {
             "/usr/local/sbin/k8slab-setup-control-host",
             "/usr/local/sbin/k8slab-fetch-cluster-key",
             $"install -d -o {AdminUser} -g {AdminUser} {StateDir} {LogDir}",
             "systemctl daemon-reload",
-            "systemctl enable --now k8slab-converge.timer",
+            $"systemctl enable --now {ConvergeUnits.Timer}",
             "systemctl try-reload-or-restart ssh",
         },
     });
@@ -125,11 +125,11 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         $"KUBECTL_ARCH={Configuration.Architectures.Debian(bastion.Architecture)}",
         $"KUBECTL_SHA256={ControlHostVersions.KubectlSha256(bastion.Architecture)}",
         $"AWSCLI_VERSION={ControlHostVersions.AwsCli}",
-        $"AWSCLI_VENV={Convergence.ControlHost.AwsCliVenv}",
-        $"CONVERGE_PARAMETER={Convergence.ControlHost.RequestParameter(bastion.Environment)}",
+        $"AWSCLI_VENV={ControlHost.AwsCliVenv}",
+        $"CONVERGE_PARAMETER={ControlHost.RequestParameter(bastion.Environment)}",
         $"STATE_DIR={StateDir}",
         $"LOG_DIR={LogDir}",
-    }.Concat(Convergence.ControlHost.Environment());
+    }.Concat(ControlHost.Environment());
 
     public const string StateDir = "/var/lib/k8slab";
     public const string LogDir = "/var/log/k8slab";

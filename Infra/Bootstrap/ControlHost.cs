@@ -1,11 +1,10 @@
-using K8sLab.Bootstrap;
-
-namespace K8sLab.Convergence;
+namespace K8sLab.Bootstrap;
 
 /// <summary>
 /// What the bastion needs to converge the cluster: the k8slab_converge program (Python: the control
-/// host's language, run by the AWS CLI's own interpreter, whose botocore it uses), the lab's two
-/// playbooks, the systemd timer that runs it, and the names it reads.
+/// host's language, run by the AWS CLI's own interpreter, whose botocore it uses; its source and tests
+/// are in Convergence/ControlHost), the lab's two playbooks, the systemd units that run it
+/// (<see cref="ConvergeUnits"/>), and the names it reads.
 /// </summary>
 public static class ControlHost
 {
@@ -35,14 +34,6 @@ public static class ControlHost
     private static readonly Lazy<IReadOnlyList<WriteFile>> _files = new(() =>
         EmbeddedFiles.Under("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text))
             .Concat(EmbeddedFiles.Under("playbooks/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text)))
-            .Append(new WriteFile("/etc/systemd/system/k8slab-converge.service", Service))
-            .Append(new WriteFile("/etc/systemd/system/k8slab-converge.timer", Timer))
+            .Concat(ConvergeUnits.Files)
             .ToList());
-
-    // The admin user runs ansible, with the cluster key and the kubeconfig in its home.
-    public const string Service = $"[Unit]\nDescription=K8sLab: converge the cluster to the requested nodes\nAfter=network-online.target cloud-final.service\n\n" +
-        $"[Service]\nType=oneshot\nUser={BootstrapRenderer.AdminUser}\nEnvironmentFile=/etc/k8slab/control-host.env\nEnvironment=PYTHONPATH={LibraryDir}\n" +
-        $"ExecStart={AwsCliVenv}/bin/python3 -m k8slab_converge\n";
-
-    public const string Timer = "[Unit]\nDescription=K8sLab: look for a new convergence request\n\n[Timer]\nOnBootSec=1min\nOnUnitInactiveSec=30s\n\n[Install]\nWantedBy=timers.target\n";
 }
