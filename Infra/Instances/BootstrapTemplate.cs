@@ -22,7 +22,7 @@ public sealed class BootstrapTemplate : Construct
         if (document.Ec2Bytes > UserDataDocument.Ec2LimitBytes)
             throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Ec2Bytes} bytes{(document.Gzip ? " gzipped" : "")}; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
         Document = document;
-        Template = Metadata(this, "Template", document, spot ? SpotMarket.LaunchTemplateData : null);
+        Template = LaunchTemplate(this, "Template", document, spot ? SpotMarket.LaunchTemplateData : null);
         ReplacementHash = BootstrappedInstance.UserDataHash(document.Text);
     }
 
@@ -43,15 +43,16 @@ public sealed class BootstrapTemplate : Construct
     }
 
     /// <summary>
-    /// IMDSv2 only with one hop, so pods cannot reach the instance's credentials; instance tags in
-    /// the metadata, so an instance can read its own name.
+    /// Makes a launch template with the lab's metadata options, and <paramref name="userData"/> and
+    /// <paramref name="more"/> data when given: IMDSv2 only with one hop, so pods cannot reach the
+    /// instance's credentials; instance tags in the metadata, so an instance can read its own name.
     /// A raw resource, so that no <c>Tags.Of</c> reaches it: a tag in its tag specifications would
     /// make a new template version, and an instance's LaunchTemplate (version included) is
     /// create-only, so one tag would replace every instance. The resource keeps the construct path
     /// (<paramref name="id"/>/Resource) and the Name tags of CDK's LaunchTemplate it replaced, so its
     /// logical ID and data stay the same as before and no running instance is replaced by the move.
     /// </summary>
-    public static LaunchTemplateReference Metadata(Construct scope, string id, UserDataDocument? userData = null, IReadOnlyDictionary<string, object>? more = null)
+    public static LaunchTemplateReference LaunchTemplate(Construct scope, string id, UserDataDocument? userData = null, IReadOnlyDictionary<string, object>? more = null)
     {
         var container = new Construct(scope, id);
         var name = new[] { new Dictionary<string, object> { ["Key"] = "Name", ["Value"] = container.Node.Path } };

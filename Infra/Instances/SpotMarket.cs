@@ -15,9 +15,6 @@ public static class SpotMarket
     /// </summary>
     public const string ValidUntil = "2099-12-31T23:59:59Z";
 
-    /// <summary>In the convergence request's options: turning spot on or off replaces the group's nodes.</summary>
-    public const string Description = "spot: persistent request, stop on interruption";
-
     /// <summary>The launch-template data a spot group adds.</summary>
     public static IReadOnlyDictionary<string, object> LaunchTemplateData => new Dictionary<string, object>
     {

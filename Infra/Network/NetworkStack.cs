@@ -72,11 +72,11 @@ public sealed class NetworkStack : Stack
             // The provider builds a plain instance: give it the lab's IMDSv2 template, an encrypted
             // root volume and the same replace-on-user-data-change rule as every other instance, its
             // public address at launch, and the cdk-nag findings accepted on a public instance.
-            var metadata = BootstrapTemplate.Metadata(this, "NatLaunchTemplate");
+            var launchTemplate = BootstrapTemplate.LaunchTemplate(this, "NatLaunchTemplate");
             foreach (var instance in natInstance.GatewayInstances)
             {
                 var resource = (CfnInstance)instance.Node.DefaultChild!;
-                Harden(resource, metadata, natUserData);
+                Harden(resource, launchTemplate, natUserData);
                 PublicAddressAtLaunch(resource);
                 NagSuppressions.Attach(resource, NagTarget.Instance, NagTarget.PublicInstance);
             }
@@ -102,9 +102,9 @@ public sealed class NetworkStack : Stack
     /// encrypted root volume, and a logical ID that carries the hash of the user data it keeps on the
     /// instance, so that a changed NAT document replaces the NAT instance as it does every other.
     /// </summary>
-    private void Harden(CfnInstance instance, LaunchTemplateReference metadata, string userData)
+    private void Harden(CfnInstance instance, LaunchTemplateReference launchTemplate, string userData)
     {
-        instance.LaunchTemplate = new CfnInstance.LaunchTemplateSpecificationProperty { LaunchTemplateId = metadata.Id, Version = metadata.Version };
+        instance.LaunchTemplate = new CfnInstance.LaunchTemplateSpecificationProperty { LaunchTemplateId = launchTemplate.Id, Version = launchTemplate.Version };
         instance.AddPropertyOverride("BlockDeviceMappings", BootstrappedInstance.RootVolume(8));
         instance.OverrideLogicalId(GetLogicalId(instance) + BootstrappedInstance.UserDataHash(userData));
         Amazon.CDK.Tags.Of(instance).Add(LabTags.Fingerprint, new UserDataDocument(userData).Fingerprint);
