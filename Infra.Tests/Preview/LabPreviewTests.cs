@@ -115,7 +115,7 @@ public class LabPreviewTests
     {
         var after = Lab((_, lab) =>
         {
-            foreach (var worker in lab.Nodes.Node.Children.OfType<CfnResource>().Where(r => r.CfnResourceType == "AWS::EC2::Instance" && r.Node.Id.StartsWith("worker")))
+            foreach (var worker in lab.Nodes.Nodes.Where(n => n.Props.Role == "worker").Select(n => n.Resource))
                 worker.AddPropertyOverride("BlockDeviceMappings.0.Ebs.VolumeSize", 40);
         });
         var outcome = PreviewHarness.Compare(Baseline.Value, after);
@@ -130,7 +130,7 @@ public class LabPreviewTests
     {
         var after = Lab((_, lab) =>
         {
-            foreach (var worker in lab.Nodes.Node.Children.OfType<CfnResource>().Where(r => r.CfnResourceType == "AWS::EC2::Instance" && r.Node.Id.StartsWith("worker")))
+            foreach (var worker in lab.Nodes.Nodes.Where(n => n.Props.Role == "worker").Select(n => n.Resource))
                 worker.AddMetadata("k8slab:note", "reviewed");
         });
         var outcome = PreviewHarness.Compare(Baseline.Value, after);

@@ -26,7 +26,7 @@ public sealed class BastionStack : Stack
     public BastionStack(Construct scope, string id, BastionStackProps props) : base(scope, id, props)
     {
         var config = props.Config;
-        Bastion = new BootstrappedInstance(this, new BootstrappedInstanceProps
+        Bastion = new BootstrappedInstance(this, "Bastion", new BootstrappedInstanceProps
         {
             Name = "bastion",
             Role = "bastion",

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Amazon.CDK;
+using Constructs;
 using K8sLab.Bootstrap;
 using K8sLab.Configuration;
 using K8sLab.Instances;
@@ -10,8 +11,11 @@ namespace K8sLab.Convergence;
 
 public sealed class ClusterConvergenceProps
 {
+    /// <summary>The environment: it names the request's SSM parameters (<see cref="ControlHost.RequestParameter"/>).</summary>
     public required string Environment { get; init; }
+    /// <summary>Every node of the cluster, control plane first: the request names each one's instance.</summary>
     public required IReadOnlyList<BootstrappedInstance> Nodes { get; init; }
+    /// <summary>What the bastion needs besides the node set (versions, surge, forks, pod range, drain).</summary>
     public required RequestSettings Settings { get; init; }
     /// <summary>How long the deploy waits for the cluster (<see cref="ScaleLimits.WaitTimeout"/>).</summary>
     public required TimeSpan Timeout { get; init; }
@@ -26,29 +30,30 @@ public sealed class ClusterConvergenceProps
 /// timeout. So the wait is new exactly when something that replaces or changes a node changes (a wait
 /// condition cannot be updated, only created anew), and unchanged otherwise: no wait, no run.
 /// Instance tags are left out: they change in place and change nothing a node runs.
+/// Its resources keep the logical IDs they had as the stack's direct children.
 /// </summary>
-public sealed class ClusterConvergence
+public sealed class ClusterConvergence : Construct
 {
     public string RequestId { get; }
     public ConvergenceRequest Request { get; }
 
-    public ClusterConvergence(Stack stack, ClusterConvergenceProps props)
+    public ClusterConvergence(Construct scope, string id, ClusterConvergenceProps props) : base(scope, id)
     {
         if (props.Nodes.Count == 0) throw new ArgumentException("ClusterConvergenceProps.Nodes: a cluster needs at least one node");
         if (props.Timeout <= TimeSpan.Zero || props.Timeout > ScaleLimits.WaitLimit)
             throw new ArgumentException($"ClusterConvergenceProps.Timeout: {props.Timeout} is outside what a wait condition takes (up to 12 hours)");
         var timeout = ((int)props.Timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        RequestId = Identity(stack, props, timeout);
+        RequestId = Identity(Stack.Of(this), props, timeout);
         var handleId = $"ConvergeSignal{RequestId}";
-        _ = new CfnResource(stack, handleId, new CfnResourceProps { Type = "AWS::CloudFormation::WaitConditionHandle" });
+        Resource(handleId, new CfnResourceProps { Type = "AWS::CloudFormation::WaitConditionHandle" });
 
         Request = new ConvergenceRequest(RequestId, handleId,
             props.Nodes.Select(n => new RequestedNode(n.Props.Name, n.Props.Role, n.LogicalId)).ToList(), props.Settings);
         var parameters = Request.Parameters.Select((p, index) =>
         {
             var name = ControlHost.RequestParameter(props.Environment) + (index == 0 ? "" : $"-{index}");
-            var parameter = new CfnResource(stack, index == 0 ? "ConvergeRequest" : $"ConvergeRequestPart{index}", new CfnResourceProps
+            var parameter = Resource(index == 0 ? "ConvergeRequest" : $"ConvergeRequestPart{index}", new CfnResourceProps
             {
                 Type = "AWS::SSM::Parameter",
                 Properties = new Dictionary<string, object>
@@ -67,7 +72,7 @@ public sealed class ClusterConvergence
         // bastion reads first, after every part.
         parameters[0].AddOverride("DependsOn", parameters.Skip(1).Select(p => p.LogicalId).ToArray());
 
-        var wait = new CfnResource(stack, $"Converged{RequestId}", new CfnResourceProps
+        var wait = Resource($"Converged{RequestId}", new CfnResourceProps
         {
             Type = "AWS::CloudFormation::WaitCondition",
             Properties = new Dictionary<string, object>
@@ -78,6 +83,14 @@ public sealed class ClusterConvergence
             },
         });
         wait.AddOverride("DependsOn", new[] { parameters[0].LogicalId });
+    }
+
+    /// <summary>A resource of this construct whose logical ID is <paramref name="logicalId"/>, not one derived from its path.</summary>
+    private CfnResource Resource(string logicalId, CfnResourceProps props)
+    {
+        var resource = new CfnResource(this, logicalId, props);
+        resource.OverrideLogicalId(logicalId);
+        return resource;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
+using Constructs;
 using K8sLab.Bootstrap;
 using K8sLab.Compliance;
 using K8sLab.Configuration;
@@ -21,14 +22,21 @@ public sealed class BootstrappedInstanceProps
     public required string Role { get; init; }
     /// <summary>The launch template that carries this instance's user data and metadata options.</summary>
     public required BootstrapTemplate Bootstrap { get; init; }
+    /// <summary>The instance type, from the table of types the lab knows (Configuration/InstanceTypes.cs).</summary>
     public required InstanceTypeSpec InstanceType { get; init; }
+    /// <summary>The pinned machine image's ID (a token until deploy time when the image is not pinned).</summary>
     public required string ImageId { get; init; }
+    /// <summary>The subnet of the instance's one network interface.</summary>
     public required string SubnetId { get; init; }
+    /// <summary>Whether the interface asks for a public IPv4 address at launch (the bastion only).</summary>
     public required bool Public { get; init; }
+    /// <summary>The security group of the instance's role.</summary>
     public required string SecurityGroupId { get; init; }
     /// <summary>The role's shared instance profile (by name), instead of one profile per instance.</summary>
     public required string InstanceProfileName { get; init; }
+    /// <summary>The cluster key pair's name: the EC2 key pair the instance trusts for SSH.</summary>
     public required string KeyName { get; init; }
+    /// <summary>Size of the encrypted gp3 root volume, 8 to 1024 GiB.</summary>
     public required int VolumeGiB { get; init; }
     /// <summary>The environment, for the k8slab:environment tag and the Name tag's prefix.</summary>
     public required string Environment { get; init; }
@@ -47,17 +55,17 @@ public sealed class BootstrappedInstanceProps
 /// ID ends in the same hash of that document that CDK's UserDataCausesReplacement would append:
 /// a changed document gives a new logical ID, so CloudFormation creates a new instance, lets it boot
 /// with the new document and deletes the old one only after the update succeeded.
-/// The instance is a direct child of its stack, one resource and no wrapper, so its logical ID is
-/// readable (worker12 + hash) and a 400-node lab fits in one template.
+/// The construct holds one resource and nothing else, so a 400-node lab fits in one template; the
+/// resource's logical ID is set to the readable name + hash (worker12 + hash), not derived from its path.
 /// </summary>
-public sealed class BootstrappedInstance
+public sealed class BootstrappedInstance : Construct
 {
     private static readonly Regex ValidName = new("^[a-z][a-z0-9-]{0,40}$");
 
     /// <summary>The AWS::EC2::Instance resource.</summary>
     public CfnResource Resource { get; }
 
-    /// <summary>Its logical ID, known here without asking jsii: a stack's direct child keeps its construct ID.</summary>
+    /// <summary>Its logical ID: set here, so known without asking jsii.</summary>
     public string LogicalId { get; }
     public BootstrappedInstanceProps Props { get; }
     public UserDataDocument UserData => Props.Bootstrap.Document;
@@ -67,11 +75,11 @@ public sealed class BootstrappedInstance
     public string PrivateIp => Token.AsString(Resource.GetAtt("PrivateIp"));
     public string PublicIp => Token.AsString(Resource.GetAtt("PublicIp"));
 
-    public BootstrappedInstance(Stack stack, BootstrappedInstanceProps props)
+    public BootstrappedInstance(Construct scope, string id, BootstrappedInstanceProps props) : base(scope, id)
     {
         Validate(props);
         Props = props;
-        // A direct child of the stack keeps its construct ID as its logical ID: name + document hash.
+        // The logical ID is the name and the document hash (and the generation): what replaces the instance.
         // The properties go over as one plain map: CfnInstance with typed props cost 11 ms a node
         // in jsii round trips, this 5 ms (scripts/benchmark.sh); the rule suite checks the result.
         LogicalId = props.Name.Replace("-", "") + props.Bootstrap.ReplacementHash + (props.Generation > 0 ? $"G{props.Generation}" : "");
@@ -96,11 +104,12 @@ public sealed class BootstrappedInstance
                 }.Concat(props.Tags.Select(t => (t.Key, t.Value)))
                     .Select(t => (object)new Dictionary<string, object> { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray(),
         };
-        Resource = new CfnResource(stack, LogicalId, new CfnResourceProps
+        Resource = new CfnResource(this, "Resource", new CfnResourceProps
         {
             Type = "AWS::EC2::Instance",
             Properties = (IDictionary<string, object>)Properties,
         });
+        Resource.OverrideLogicalId(LogicalId);
         // The cdk-nag findings the lab accepts on an instance (Compliance/NagSuppressions.cs).
         NagSuppressions.Attach(Resource, props.Public ? new[] { NagTarget.Instance, NagTarget.PublicInstance } : new[] { NagTarget.Instance });
     }

@@ -45,7 +45,7 @@ public sealed class NodesStack : Stack
             return Enumerable.Range(1, group.Count).Select(index =>
             {
                 var node = new NodeSpec(config.Environment, role, index);
-                return new BootstrappedInstance(this, new BootstrappedInstanceProps
+                return new BootstrappedInstance(this, node.Name, new BootstrappedInstanceProps
                 {
                     Name = node.Name,
                     Role = tag,
@@ -69,7 +69,7 @@ public sealed class NodesStack : Stack
         var workers = Group(NodeRole.Worker, config.Workers, SecurityGroupRole.Worker, "worker");
         Nodes = controlPlane.Concat(workers).ToList();
 
-        Convergence = new ClusterConvergence(this, new ClusterConvergenceProps
+        Convergence = new ClusterConvergence(this, "Convergence", new ClusterConvergenceProps
         {
             Environment = config.Environment,
             Nodes = Nodes,
