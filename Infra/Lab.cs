@@ -38,12 +38,21 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         var bastion = new BastionStack(app, $"{prefix}-Bastion", new BastionStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: bastion and control host",
-            Config = config, Vpc = network.Vpc, Security = security, Images = images, Bootstrap = bootstrap,
+            Environment = config.Environment, UserTags = config.Tags, Region = config.Region,
+            Architecture = config.MachineImage.Architecture, InstanceType = config.BastionType,
+            Vpc = network.Vpc, SecurityGroup = security.Groups[SecurityGroupRole.Bastion],
+            InstanceProfileName = security.BastionProfile.Ref, KeyName = security.ClusterKeyName,
+            Images = images, Bootstrap = bootstrap,
         });
         var nodes = new NodesStack(app, $"{prefix}-Nodes", new NodesStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: control-plane and worker nodes",
-            Config = config, Vpc = network.Vpc, Security = security, Images = images, Bootstrap = bootstrap,
+            Environment = config.Environment, UserTags = config.Tags,
+            ControlPlane = config.ControlPlane, Workers = config.Workers,
+            Convergence = config.Convergence, Kubernetes = config.Kubernetes, ConvergenceTimeout = ScaleLimits.WaitTimeout(config),
+            Vpc = network.Vpc, ControlPlaneGroup = security.Groups[SecurityGroupRole.ControlPlane], WorkerGroup = security.Groups[SecurityGroupRole.Worker],
+            InstanceProfileName = security.NodeProfile.Ref, KeyName = security.ClusterKeyName,
+            Images = images, Bootstrap = bootstrap,
         });
         // The bastion converges the nodes, so it goes first even where no reference says so.
         nodes.AddDependency(bastion);

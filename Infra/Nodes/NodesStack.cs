@@ -4,19 +4,26 @@ using Constructs;
 using K8sLab.Bootstrap;
 using K8sLab.Configuration;
 using K8sLab.Convergence;
-using K8sLab.Images;
 using K8sLab.Instances;
-using K8sLab.Security;
 
 namespace K8sLab.Nodes;
 
-public sealed class NodesStackProps : StackProps
+public sealed class NodesStackProps : InstanceStackProps
 {
-    public required LabConfig Config { get; init; }
-    public required IVpc Vpc { get; init; }
-    public required SecurityStack Security { get; init; }
-    public required IMachineImageSource Images { get; init; }
-    public required IBootstrapRenderer Bootstrap { get; init; }
+    /// <summary>The control-plane group (controlPlane:): count, type, spot, generations.</summary>
+    public required NodeGroup ControlPlane { get; init; }
+    /// <summary>The worker group (workers:).</summary>
+    public required NodeGroup Workers { get; init; }
+    /// <summary>The control-plane nodes' security group (Security/PortRules.cs).</summary>
+    public required ISecurityGroup ControlPlaneGroup { get; init; }
+    /// <summary>The workers' security group.</summary>
+    public required ISecurityGroup WorkerGroup { get; init; }
+    /// <summary>How the bastion rolls changes into the cluster (convergence:).</summary>
+    public required ConvergenceSettings Convergence { get; init; }
+    /// <summary>The cluster's pod range and per-node prefix (kubernetes:).</summary>
+    public required PodNetwork Kubernetes { get; init; }
+    /// <summary>How long the deploy waits for a converged cluster (<see cref="ScaleLimits.WaitTimeout"/>).</summary>
+    public required TimeSpan ConvergenceTimeout { get; init; }
 }
 
 /// <summary>
@@ -31,27 +38,26 @@ public sealed class NodesStack : Stack
 
     public NodesStack(Construct scope, string id, NodesStackProps props) : base(scope, id, props)
     {
-        var config = props.Config;
         var templates = new BootstrapTemplate.Set(this);
         // Read once: every read from a CDK object is a round trip to jsii.
         var imageId = props.Images.ImageFor(this).GetImage(this).ImageId;
-        var keyName = props.Security.ClusterKeyName;
-        var profile = props.Security.NodeProfile.Ref;
+        var keyName = props.KeyName;
+        var profile = props.InstanceProfileName;
         var subnetIds = props.Vpc.PrivateSubnets.Select(s => s.SubnetId).ToArray();
 
-        BootstrappedInstance[] Group(NodeRole role, NodeGroup group, SecurityGroupRole groupRole, string tag)
+        BootstrappedInstance[] Group(NodeRole role, NodeGroup group, ISecurityGroup securityGroup, string tag)
         {
-            var groupId = props.Security.Groups[groupRole].SecurityGroupId;
+            var groupId = securityGroup.SecurityGroupId;
             return Enumerable.Range(1, group.Count).Select(index =>
             {
-                var node = new NodeSpec(config.Environment, role, index);
+                var node = new NodeSpec(props.Environment, role, index);
                 return new BootstrappedInstance(this, node.Name, new BootstrappedInstanceProps
                 {
                     Name = node.Name,
                     Role = tag,
-                    Environment = config.Environment,
-                    Tags = config.Tags,
-                    Bootstrap = templates.For(groupRole.ToString(), props.Bootstrap.RenderNode(node), node.Name, group.Spot),
+                    Environment = props.Environment,
+                    Tags = props.UserTags,
+                    Bootstrap = templates.For(role.ToString(), props.Bootstrap.RenderNode(node), node.Name, group.Spot),
                     InstanceType = group.InstanceType,
                     ImageId = imageId,
                     SubnetId = subnetIds[(index - 1) % subnetIds.Length],
@@ -65,24 +71,24 @@ public sealed class NodesStack : Stack
             }).ToArray();
         }
 
-        var controlPlane = Group(NodeRole.ControlPlane, config.ControlPlane, SecurityGroupRole.ControlPlane, "control-plane");
-        var workers = Group(NodeRole.Worker, config.Workers, SecurityGroupRole.Worker, "worker");
+        var controlPlane = Group(NodeRole.ControlPlane, props.ControlPlane, props.ControlPlaneGroup, "control-plane");
+        var workers = Group(NodeRole.Worker, props.Workers, props.WorkerGroup, "worker");
         Nodes = controlPlane.Concat(workers).ToList();
 
         Convergence = new ClusterConvergence(this, "Convergence", new ClusterConvergenceProps
         {
-            Environment = config.Environment,
+            Environment = props.Environment,
             Nodes = Nodes,
-            Timeout = ScaleLimits.WaitTimeout(config),
+            Timeout = props.ConvergenceTimeout,
             Settings = new RequestSettings(
                 Kubespray: ControlHostVersions.Kubespray,
                 Kubernetes: ControlHostVersions.Kubernetes,
-                MaxSurge: config.Convergence.MaxSurge,
-                Forks: ScaleLimits.Forks(config.NodeCount),
-                DownloadOnce: config.Convergence.DownloadOnce,
-                PodCidr: config.Kubernetes.PodCidr.ToString(),
-                NodePrefix: config.Kubernetes.NodePrefix,
-                DrainSeconds: config.Convergence.DrainSeconds),
+                MaxSurge: props.Convergence.MaxSurge,
+                Forks: ScaleLimits.Forks(props.ControlPlane.Count + props.Workers.Count),
+                DownloadOnce: props.Convergence.DownloadOnce,
+                PodCidr: props.Kubernetes.PodCidr.ToString(),
+                NodePrefix: props.Kubernetes.NodePrefix,
+                DrainSeconds: props.Convergence.DrainSeconds),
         });
 
         FingerprintOutput("ControlPlaneUserData", controlPlane);
