@@ -18,6 +18,9 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
 {
     public IReadOnlyList<Stack> Stacks => new Stack[] { Network, Security, Bastion, Nodes };
 
+    /// <summary>Every bootstrapped instance: the bastion, then the nodes.</summary>
+    public IEnumerable<Instances.BootstrappedInstance> Instances => Nodes.Nodes.Prepend(Bastion.Bastion);
+
     public static Lab Create(App app, LabConfig config, IBootstrapRenderer bootstrap, IMachineImageSource images)
     {
         // Region from the file, account from the credentials at deploy time: a synth needs neither.

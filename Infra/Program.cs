@@ -22,9 +22,10 @@ try
     warm.Wait();
     var lab = Lab.Create(app, config, bootstrap, new PinnedImageSource(config.MachineImage, config.Environment));
     var assembly = app.Synth();
-    var tooLarge = assembly.Stacks.SelectMany(s => TemplateLimits.Check(s.StackName, Path.Combine(assembly.Directory, s.TemplateFile), config.SourceFile)).ToList();
+    var tooLarge = TemplateLimits.Check(assembly, config.SourceFile);
     if (tooLarge.Count > 0) throw new ConfigException(tooLarge);
-    Console.WriteLine(SynthSummary.Format(lab, started.Elapsed, Path.GetRelativePath(Directory.GetCurrentDirectory(), assembly.Directory)));
+    Console.WriteLine(SynthSummary.Format(config, lab.Stacks.Select(s => s.StackName).ToList(), lab.Images.Describe(), lab.Instances,
+        started.Elapsed, Path.GetRelativePath(Directory.GetCurrentDirectory(), assembly.Directory)));
     return 0;
 }
 catch (ConfigException e)

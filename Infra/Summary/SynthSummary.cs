@@ -7,21 +7,23 @@ namespace K8sLab.Summary;
 /// <summary>What a synth produced, in a few lines: stacks, image, and every instance's bootstrap.</summary>
 public static class SynthSummary
 {
-    public static string Format(Lab lab, TimeSpan elapsed, string outputFolder)
+    /// <param name="c">The environment as read from its file.</param>
+    /// <param name="stacks">The synthesized stacks' names, in deploy order.</param>
+    /// <param name="image">A one-line account of the machine image (<c>IMachineImageSource.Describe</c>).</param>
+    /// <param name="instances">Every bootstrapped instance: the bastion, then the nodes.</param>
+    public static string Format(Configuration.LabConfig c, IReadOnlyList<string> stacks, string image, IEnumerable<BootstrappedInstance> instances, TimeSpan elapsed, string outputFolder)
     {
-        var c = lab.Config;
         var text = new StringBuilder();
         var nodes = c.ControlPlane.Count + c.Workers.Count;
-        text.AppendLine(Inv($"K8sLab {c.Environment} ({c.Region}): {lab.Stacks.Count} stacks, {nodes} nodes, synthesized to {outputFolder} in {elapsed.TotalSeconds:0.0} s"));
-        text.AppendLine($"  stacks  {string.Join(", ", lab.Stacks.Select(s => s.StackName))}");
+        text.AppendLine(Inv($"K8sLab {c.Environment} ({c.Region}): {stacks.Count} stacks, {nodes} nodes, synthesized to {outputFolder} in {elapsed.TotalSeconds:0.0} s"));
+        text.AppendLine($"  stacks  {string.Join(", ", stacks)}");
         text.AppendLine($"  network {c.Network.VpcCidr} over {c.Network.ZoneCount} zones, {c.Network.NatCount} NAT {c.Network.Nat.ToString().ToLowerInvariant()}(s)");
         text.AppendLine($"  admin   SSH to the bastion from {c.Admin.Cidr}");
         foreach (var warning in Warnings(c)) text.AppendLine($"  WARNING {warning}");
-        text.AppendLine($"  image   {lab.Images.Describe()}");
+        text.AppendLine($"  image   {image}");
         text.AppendLine($"  {"instances",-16} {"role",-14} {"type",-10} {"user data",10}  fingerprint");
 
         // Instances that boot the same document on the same type share a line.
-        var instances = new[] { lab.Bastion.Bastion }.Concat(lab.Nodes.Nodes);
         foreach (var same in instances.GroupBy(i => (i.Props.Role, i.Props.InstanceType.Name, i.UserData.Fingerprint)))
             text.AppendLine(Line(Nodes.NodeNames.Compact(same.Select(i => i.Props.Name)), same.First()));
         foreach (var line in Cost(c, Costs.PriceTable.Embedded())) text.AppendLine(line);

@@ -12,6 +12,10 @@ public static class TemplateLimits
     public const int MaxOutputs = 200;
     public const int MaxBytes = 1024 * 1024;
 
+    /// <summary>Every stack of <paramref name="assembly"/>, as <see cref="Check(string, string, string)"/> does one.</summary>
+    public static IReadOnlyList<string> Check(Amazon.CDK.CXAPI.CloudAssembly assembly, string environmentFile) =>
+        assembly.Stacks.SelectMany(s => Check(s.StackName, Path.Combine(assembly.Directory, s.TemplateFile), environmentFile)).ToList();
+
     /// <returns>One problem per exceeded quota, naming the stack, the quota and what to change.</returns>
     public static IEnumerable<string> Check(string stackName, string templateFile, string environmentFile)
     {
