@@ -2,7 +2,7 @@ namespace K8sLab.Tagging;
 
 /// <summary>
 /// The tags the lab itself sets. The scripts on the instances find things by these keys: keep them
-/// stable. What a user's own tags must obey is <see cref="K8sLab.Configuration.TagRules"/>.
+/// stable. What a user's own tags must obey is Configuration/TagRules.cs (which uses these).
 /// </summary>
 public static class LabTags
 {
