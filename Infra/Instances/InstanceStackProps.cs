@@ -18,6 +18,7 @@ public abstract class InstanceStackProps : StackProps
     /// <see cref="StackProps.Tags"/>: stack tags would reach resources a tag replaces.
     /// </summary>
     public IReadOnlyDictionary<string, string> UserTags { get; init; } = new Dictionary<string, string>();
+    /// <summary>The lab's VPC (Network stack): the bastion goes in a public subnet, the nodes in the private ones.</summary>
     public required IVpc Vpc { get; init; }
     /// <summary>The pinned machine image every instance boots.</summary>
     public required IMachineImageSource Images { get; init; }

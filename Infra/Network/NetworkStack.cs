@@ -13,8 +13,11 @@ namespace K8sLab.Network;
 
 public sealed class NetworkStackProps : StackProps
 {
+    /// <summary>The environment file's network: section (VPC block, zones, NAT kind and count).</summary>
     public required NetworkConfig Network { get; init; }
+    /// <summary>The pinned image, for a NAT instance.</summary>
     public required IMachineImageSource Images { get; init; }
+    /// <summary>Renders a NAT instance's user data.</summary>
     public required IBootstrapRenderer Bootstrap { get; init; }
 }
 
