@@ -54,7 +54,8 @@ public static partial class EnvironmentFiles
         return Parse(shown, environment, File.ReadAllText(file));
     }
 
-    public static LabConfig Parse(string file, string environment, string yaml)
+    /// <param name="kubespray">The kubespray release whose versions kubernetes.version may name (default: the pinned one, embedded).</param>
+    public static LabConfig Parse(string file, string environment, string yaml, KubesprayRelease? kubespray = null)
     {
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
@@ -84,7 +85,7 @@ public static partial class EnvironmentFiles
         var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, "cp", arch);
         var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, "worker", arch);
         var convergence = ReadConvergence(top.Section("convergence"));
-        var kubernetes = ReadKubernetes(top.Section("kubernetes"), networkSection, vpc, arch, KubesprayRelease.Embedded);
+        var kubernetes = ReadKubernetes(top.Section("kubernetes"), networkSection, vpc, arch, kubespray ?? KubesprayRelease.Embedded);
         var tags = ReadTags(top);
         top.RejectUnknownKeys();
 
