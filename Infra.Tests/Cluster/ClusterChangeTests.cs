@@ -39,9 +39,11 @@ public class ClusterChangeTests
         var refused = ClusterChange.Between(Default, after);
         Assert.True(refused.Rebuild);
         Assert.Contains("kubernetes.allowRebuild is not true", Assert.Single(refused.Refusals));
+        Assert.Equal(key == "networkPlugin", refused.Hazards.Count == 1);
         var allowed = ClusterChange.Between(Default, after with { AllowRebuild = true });
         Assert.True(allowed.Rebuild);
         Assert.Empty(allowed.Refusals);
+        Assert.Empty(allowed.Hazards);
     }
 
     [Fact]

@@ -58,6 +58,10 @@ public class ClusterPreviewTests
         Assert.Contains("\n  kubernetes: networkPlugin calico → cilium: refused by the convergence (see the warnings)\n", refused.Report);
         Assert.Contains("\n  warning: kubernetes: networkPlugin calico → cilium rebuilds the running cluster (reset, then cluster.yml: workloads are lost), " +
                         "and kubernetes.allowRebuild is not true: the convergence refuses it and leaves the cluster as it was", refused.Report);
+        // The Security stack does not roll back with the convergence: the preview says what the refusal leaves behind.
+        Assert.Contains("\n  warning: kubernetes: the Security stack deploys before the convergence refuses, and stays deployed: it opens cilium's ports " +
+                        "between nodes instead of calico's, so the running calico cluster's pods cannot reach other nodes until you deploy networkPlugin: calico again " +
+                        "(or allow the rebuild)", refused.Report);
         // The security groups' rules change, and nothing else there: calico's 4 VXLAN rules go (paired with cilium's
         // VXLAN rules, as replaced), cilium's 12 come.
         var security = refused.Result["K8sLab-test-Security"].Resources;
