@@ -35,7 +35,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         var security = new SecurityStack(app, $"{prefix}-Security", new SecurityStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
-            Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
+            Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment, NetworkPlugin = config.Kubernetes.NetworkPlugin,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
         });
         var bastion = new BastionStack(app, $"{prefix}-Bastion", new BastionStackProps
@@ -52,7 +52,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             Env = env, Description = $"K8sLab {config.Environment}: control-plane and worker nodes",
             Environment = config.Environment, UserTags = config.Tags,
             ControlPlane = config.ControlPlane, Workers = config.Workers,
-            Convergence = config.Convergence, Kubernetes = config.Kubernetes, ConvergenceTimeout = ScaleLimits.WaitTimeout(config),
+            Request = Convergence.RequestSettings.For(config), ConvergenceTimeout = ScaleLimits.WaitTimeout(config),
             Vpc = network.Vpc, ControlPlaneGroup = security.Groups[SecurityGroupRole.ControlPlane], WorkerGroup = security.Groups[SecurityGroupRole.Worker],
             InstanceProfileName = security.NodeProfile.Ref, KeyName = security.ClusterKeyName,
             Images = images, Bootstrap = bootstrap,

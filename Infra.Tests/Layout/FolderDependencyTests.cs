@@ -21,7 +21,7 @@ public class FolderDependencyTests
         new[] { "Bootstrap" },
         new[] { "Images", "Costs" },
         new[] { "Configuration" },
-        new[] { "Tagging", "Compliance" },
+        new[] { "Cluster", "Tagging", "Compliance" },
     };
 
     private sealed record Source(string Folder, string File, string Text);
@@ -51,10 +51,13 @@ public class FolderDependencyTests
             new Source("Bootstrap", "Bootstrap/B.cs", "var host = Convergence.ClusterConvergence.ParameterNames(config);"),
             new Source("Tagging", "Tagging/C.cs", "// see Lab and ClusterConvergence\nvar cidr = admin.Cidr; var tags = LabTags.Name;"),
             new Source("Security", "Security/D.cs", "public Role NodeRole { get; }\n(NodeRole, NodeProfile) = RoleWithProfile();"),
+            new Source("Cluster", "Cluster/E.cs", "IReadOnlyList<(string Version, IReadOnlyList<string> Architectures)> Versions;"),
+            new Source("Images", "Images/F.cs", "public static LabConfig Config() => x is null ? new LabConfig() : Fallback(LabConfig.Default);"),
         }).ToList();
 
-        Assert.Equal(new[] { ("Bootstrap/A.cs", "Convergence"), ("Bootstrap/B.cs", "Convergence") }, uses.Select(u => (u.File, u.To)));
-        Assert.All(uses, u => Assert.True(Layer(u.To) <= Layer(u.From)));
+        Assert.Equal(new[] { ("Bootstrap/A.cs", "Convergence"), ("Bootstrap/B.cs", "Convergence"), ("Images/F.cs", "Configuration") },
+            uses.Select(u => (u.File, u.To)));
+        Assert.All(uses.Take(2), u => Assert.True(Layer(u.To) <= Layer(u.From)));
         // And on the real sources it sees the uses the layers allow.
         Assert.Contains(Uses(Sources()), u => u.From == "Nodes" && u.To == "Convergence" && u.Type == "ClusterConvergence");
         Assert.Contains(Uses(Sources()), u => u.From == "Bastion" && u.To == "Bootstrap" && u.Type == "BootstrapRenderer");
@@ -79,6 +82,24 @@ public class FolderDependencyTests
             .Where(t => t is { IsPublic: true, Namespace: not null } && (t.Namespace == "K8sLab" || t.Namespace.StartsWith("K8sLab.", StringComparison.Ordinal)))
             .ToDictionary(t => t.Name.Split('`')[0], t => t.Namespace == "K8sLab" ? "" : t.Namespace!["K8sLab.".Length..]));
 
+    /// <summary>
+    /// Whether a name after <paramref name="before"/> is one being declared (<c>IReadOnlyList&lt;string&gt; Architectures</c>,
+    /// <c>Role NodeRole</c>): after a type, not after a keyword such as <c>new</c> or <c>return</c>.
+    /// </summary>
+    private static bool DeclaredName(string before)
+    {
+        var previous = Regex.Match(before, @"(\w+|[\w\]?]>|\]|\w\?)\s+$");
+        return previous.Success && !Keywords.Contains(previous.Groups[1].Value);
+    }
+
+    private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
+    {
+        "new", "return", "is", "as", "in", "out", "ref", "case", "throw", "await", "static", "using", "params",
+        "readonly", "const", "public", "private", "protected", "internal", "sealed", "abstract", "record", "class",
+        "struct", "interface", "enum", "else", "yield", "where", "select", "from", "let", "on", "equals", "by", "into",
+        "not", "and", "or", "when", "with", "override", "virtual", "async", "partial", "required", "init", "event",
+    };
+
     private static IEnumerable<Use> Uses(IEnumerable<Source> sources)
     {
         foreach (var source in sources)
@@ -91,7 +112,8 @@ public class FolderDependencyTests
                 // A property of this file named like the type (SecurityStack.NodeRole, an IAM role) is not a use.
                 if (Regex.IsMatch(code, $@"(public|private|protected|internal)[\w\s<>,\[\]?]*\s{type}\s*\{{")) continue;
                 var qualified = folder.Length == 0 ? "K8sLab" : folder;
-                if (Regex.IsMatch(code, $@"(?<![\w.]){type}\b|\b{qualified}\.{type}\b"))
+                if (Regex.Matches(code, $@"(?<![\w.]){type}\b").Any(m => !DeclaredName(code[..m.Index])) ||
+                    Regex.IsMatch(code, $@"\b{qualified}\.{type}\b"))
                     yield return new Use(source.File, source.Folder, folder, type);
             }
         }

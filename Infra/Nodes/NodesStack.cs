@@ -18,10 +18,8 @@ public sealed class NodesStackProps : InstanceStackProps
     public required ISecurityGroup ControlPlaneGroup { get; init; }
     /// <summary>The workers' security group.</summary>
     public required ISecurityGroup WorkerGroup { get; init; }
-    /// <summary>How the bastion rolls changes into the cluster (convergence:).</summary>
-    public required ConvergenceSettings Convergence { get; init; }
-    /// <summary>The cluster's pod range and per-node prefix (kubernetes:).</summary>
-    public required PodNetwork Kubernetes { get; init; }
+    /// <summary>What the convergence request carries besides the nodes (<see cref="RequestSettings.For"/>).</summary>
+    public required RequestSettings Request { get; init; }
     /// <summary>How long the deploy waits for a converged cluster (<see cref="ScaleLimits.WaitTimeout"/>).</summary>
     public required TimeSpan ConvergenceTimeout { get; init; }
 }
@@ -80,15 +78,7 @@ public sealed class NodesStack : Stack
             Environment = props.Environment,
             Nodes = Nodes,
             Timeout = props.ConvergenceTimeout,
-            Settings = new RequestSettings(
-                Kubespray: ControlHostVersions.Kubespray,
-                Kubernetes: ControlHostVersions.Kubernetes,
-                MaxSurge: props.Convergence.MaxSurge,
-                Forks: ScaleLimits.Forks(props.ControlPlane.Count + props.Workers.Count),
-                DownloadOnce: props.Convergence.DownloadOnce,
-                PodCidr: props.Kubernetes.PodCidr.ToString(),
-                NodePrefix: props.Kubernetes.NodePrefix,
-                DrainSeconds: props.Convergence.DrainSeconds),
+            Settings = props.Request,
         });
 
         FingerprintOutput("ControlPlaneUserData", controlPlane);
