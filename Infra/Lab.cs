@@ -23,6 +23,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         // Region from the file, account from the credentials at deploy time: a synth needs neither.
         var env = new Amazon.CDK.Environment { Region = config.Region };
         var prefix = config.StackPrefix;
+        var nodesStackName = $"{prefix}-Nodes";
 
         var network = new NetworkStack(app, $"{prefix}-Network", new NetworkStackProps
         {
@@ -34,13 +35,16 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
             Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
+            KubeconfigParameter = Convergence.ControlHost.KubeconfigParameter(config.Environment),
+            // The spot requests carry their launch template's construct path as Name (BootstrapTemplate).
+            SpotRequestNames = $"{nodesStackName}/*",
         });
         var bastion = new BastionStack(app, $"{prefix}-Bastion", new BastionStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: bastion and control host",
             Config = config, Vpc = network.Vpc, Security = security, Images = images, Bootstrap = bootstrap,
         });
-        var nodes = new NodesStack(app, $"{prefix}-Nodes", new NodesStackProps
+        var nodes = new NodesStack(app, nodesStackName, new NodesStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: control-plane and worker nodes",
             Config = config, Vpc = network.Vpc, Security = security, Images = images, Bootstrap = bootstrap,

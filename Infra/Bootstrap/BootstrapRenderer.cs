@@ -152,6 +152,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         $"AWSCLI_VERSION={ControlHostVersions.AwsCli}",
         $"AWSCLI_VENV={Convergence.ControlHost.AwsCliVenv}",
         $"CONVERGE_PARAMETER={Convergence.ControlHost.RequestParameter(bastion.Environment)}",
+        $"KUBECONFIG_PARAMETER={Convergence.ControlHost.KubeconfigParameter(bastion.Environment)}",
         $"STATE_DIR={StateDir}",
         $"LOG_DIR={LogDir}",
     }.Concat(Convergence.ControlHost.Environment());
