@@ -27,5 +27,6 @@ public sealed class ConvergenceScenarioTests(MotoServer moto) : IClassFixture<Mo
     [Fact] public void Zero_to_two_to_zero_workers() => Scenario("test_zero_to_two_to_zero_workers");
     [Fact] public void Bastion_replaced_adopts_the_cluster() => Scenario("test_bastion_replaced_adopts_the_cluster");
     [Fact] public void Kubespray_version_moved_runs_the_upgrade() => Scenario("test_kubespray_version_moved_runs_the_upgrade");
+    [Fact] public void Spot_requests_of_replaced_and_removed_nodes_are_cancelled() => Scenario("test_spot_requests_of_replaced_and_removed_nodes_are_cancelled");
     [Fact] public void A_400_node_request() => Scenario("test_a_400_node_request");
 }

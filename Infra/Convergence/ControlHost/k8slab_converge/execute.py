@@ -26,6 +26,8 @@ class Settings:
         self.environment = env["LAB_ENVIRONMENT"]
         self.region = env["AWS_REGION"]
         self.parameter = env["CONVERGE_PARAMETER"]
+        # Where the admin kubeconfig goes for the user's kubectl (empty: not stored).
+        self.kubeconfig_parameter = env.get("KUBECONFIG_PARAMETER", "")
         self.kubespray_version = env["KUBESPRAY_VERSION"]
         self.kubespray_dir = env["KUBESPRAY_DIR"]
         self.ansible_playbook = os.path.join(env["ANSIBLE_VENV"], "bin", "ansible-playbook")

@@ -79,13 +79,15 @@ class Lab:
     """One environment. Each lab has its own name, so labs share one emulator without seeing each other."""
     count = 0
 
-    def __init__(self, test: unittest.TestCase, workers=2, control_planes=1, **settings):
+    def __init__(self, test: unittest.TestCase, workers=2, control_planes=1, spot=False, **settings):
         import boto3
         Lab.count += 1
         self.env = f"s{os.getpid()}x{Lab.count}"
         self.ec2 = boto3.client("ec2", region_name="eu-west-1")
         self.ssm = boto3.client("ssm", region_name="eu-west-1")
         self.parameter = f"/k8slab/{self.env}/converge-request"
+        self.kubeconfig_parameter = f"/k8slab/{self.env}/kubeconfig"
+        self.spot = spot  # nodes on persistent spot requests, as the lab's spot launch templates ask
         self.root = tempfile.mkdtemp(prefix="k8slab-lab-")
         test.addCleanup(shutil.rmtree, self.root, True)
         self.signals = SignalServer()
@@ -121,6 +123,7 @@ class Lab:
         """One run of the bastion's timer."""
         env = dict(os.environ,
                    LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
+                   KUBECONFIG_PARAMETER=self.kubeconfig_parameter,
                    KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=os.path.join(self.root, "kubespray"),
                    ANSIBLE_VENV=os.path.dirname(self.venv_bin), KUBECTL=os.path.join(STANDINS, "kubectl"),
                    K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
@@ -153,12 +156,37 @@ class Lab:
     def launch(self, name, role):
         tags = [{"Key": "k8slab:environment", "Value": self.env}, {"Key": "k8slab:role", "Value": role},
                 {"Key": "k8slab:node", "Value": name}, {"Key": "Name", "Value": f"k8slab-{self.env}-{name}"}]
-        response = self.ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, InstanceType="t3.medium",
-                                          TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
-        instance = response["Instances"][0]
+        if self.spot:
+            # EC2 makes a persistent request from the launch template's market options and tags it
+            # with the template's Name; moto does not model that for RunInstances, so the request is
+            # made directly, and the instance it launches gets the tags CloudFormation gives a node.
+            template = f"K8sLab-{self.env}-Nodes/{'ControlPlane' if role == 'control-plane' else 'Worker'}Bootstrap0a1b2cSpot/Template"
+            response = self.ec2.request_spot_instances(
+                InstanceCount=1, Type="persistent", InstanceInterruptionBehavior="stop",
+                LaunchSpecification={"ImageId": IMAGE, "InstanceType": "t3.medium"},
+                TagSpecifications=[{"ResourceType": "spot-instances-request", "Tags": [{"Key": "Name", "Value": template}]}])
+            instance_id = response["SpotInstanceRequests"][0]["InstanceId"]
+            self.ec2.create_tags(Resources=[instance_id], Tags=tags)
+            instance = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+        else:
+            response = self.ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, InstanceType="t3.medium",
+                                              TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
+            instance = response["Instances"][0]
         self.ips[instance["InstanceId"]] = instance["PrivateIpAddress"]
         self.set_running()
         return instance["InstanceId"]
+
+    def live_spot_requests(self):
+        """Instance ID -> request ID, of this lab's spot requests that can still launch instances."""
+        pages = self.ec2.get_paginator("describe_spot_instance_requests").paginate(
+            Filters=[{"Name": "tag:Name", "Values": [f"K8sLab-{self.env}-Nodes/*"]},
+                     {"Name": "state", "Values": ["open", "active", "disabled"]}])
+        return {r["InstanceId"]: r["SpotInstanceRequestId"] for page in pages for r in page["SpotInstanceRequests"]}
+
+    def stored_kubeconfig(self):
+        """The compact admin kubeconfig the bastion stored (decrypted), with its type and version."""
+        parameter = self.ssm.get_parameter(Name=self.kubeconfig_parameter, WithDecryption=True)["Parameter"]
+        return parameter["Value"], parameter["Type"], parameter["Version"]
 
     def terminate(self, *instance_ids):
         if instance_ids:

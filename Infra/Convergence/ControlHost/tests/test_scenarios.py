@@ -1,9 +1,16 @@
 """Convergence scenarios, each a sequence of deploys, against the AWS emulator (moto) with the real
 k8slab_converge and stand-ins for ansible-playbook and kubectl that model the cluster."""
+import base64
+import os
 import re
+import sys
+import time
 import unittest
 
-from lab import Lab, require_emulator
+from lab import STANDINS, Lab, require_emulator
+
+sys.path.insert(0, STANDINS)
+import cluster_model  # noqa: E402
 
 
 def logical(host):
@@ -17,6 +24,24 @@ class Scenarios(unittest.TestCase):
     def assertSignal(self, lab, status, deploy_status):
         self.assertEqual(status, deploy_status, lab.last_output + lab.log()[-3000:])
 
+    def assertStoredKubeconfig(self, lab, cluster_ip):
+        """SSM holds, as a SecureString within the Standard tier, the admin credentials of the cluster
+        whose first control-plane node has this address, pointed at it."""
+        value, kind, version = lab.stored_kubeconfig()
+        self.assertEqual("SecureString", kind)
+        self.assertLessEqual(len(value.encode()), 4096, "SSM's Standard tier")
+        lines = value.splitlines()
+        self.assertEqual(["k8slab-kubeconfig 1", f"server https://{cluster_ip}:6443"], lines[:2])
+        stored = {}
+        for line in lines[2:]:
+            name, rest = line.split(" ", 1)
+            label, der = rest.rsplit(" ", 1)
+            stored[name] = (label, base64.b64decode(der))
+        expected = {name: (label, cluster_model.der(cluster_ip, what, size))
+                    for name, (_, label, size, what) in zip(("ca", "cert", "key"), cluster_model.CREDENTIALS)}
+        self.assertEqual(expected, stored)
+        return version
+
     def test_first_deploy(self):
         lab = Lab(self, workers=2)
         self.assertSignal(lab, "SUCCESS", lab.deploy())
@@ -29,10 +54,13 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(lab.hosts(), sorted(lab.cluster()))
         self.assertTrue(all(n["tainted"] for n in lab.cluster().values() if n["cp"]), "workers exist: the control plane is tainted")
         self.assertEqual("3 nodes Ready", lab.outcome["Reason"])
+        cp_ip = lab.ips[lab.nodes["cp-1"][1]]
+        self.assertEqual(1, self.assertStoredKubeconfig(lab, cp_ip))
         # The same request again (the timer's next tick) runs nothing.
         calls = len(lab.calls())
         self.assertEqual(0, lab.converge())
         self.assertEqual(calls, len(lab.calls()))
+        self.assertEqual(1, lab.stored_kubeconfig()[2], "a run that does nothing stores nothing")
 
     def test_every_worker_replaced_surge_first(self):
         for surge in (1, 2):
@@ -88,6 +116,8 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(old, sorted(lab.cluster()))
         self.assertEqual({n: v["ip"] for n, v in old_server.items()}, {n: v["ip"] for n, v in lab.cluster().items()})
         self.assertEqual(["wait-ready " + " ".join(old)], lab.plans[-1])
+        # The failed run stored nothing; the rollback's stored the old cluster's credentials again.
+        self.assertEqual(2, self.assertStoredKubeconfig(lab, lab.ips[lab.nodes["cp-1"][1]]))
         # And the next deploy finds the same healthy cluster.
         self.assertSignal(lab, "SUCCESS", lab.deploy(workers=3))
         self.assertEqual(lab.hosts(), sorted(lab.cluster()))
@@ -136,6 +166,8 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(["kubeconfig.yml"], books, "a new bastion reads the cluster; it does not run cluster.yml")
         self.assertEqual(["wait-ready " + " ".join(lab.hosts())], lab.plans[-1])
         self.assertEqual(lab.hosts(), sorted(lab.cluster()))  # its own kubeconfig works
+        # It stores the kubeconfig it fetched from the control plane (a new version, same cluster).
+        self.assertEqual(2, self.assertStoredKubeconfig(lab, lab.ips[lab.nodes["cp-1"][1]]))
         self.assertSignal(lab, "SUCCESS", lab.deploy(workers=3))
 
     def test_kubespray_version_moved_runs_the_upgrade(self):
@@ -151,6 +183,34 @@ class Scenarios(unittest.TestCase):
         self.assertEqual({"kube_version": "1.35.5"}, upgrade[0]["extra"])
         self.assertEqual({"v1.35.5"}, {n["kubelet"] for n in lab.cluster().values()})
         self.assertNotIn("cluster.yml", [c["book"] for c in lab.playbooks()[1:]][2:])
+
+    def test_spot_requests_of_replaced_and_removed_nodes_are_cancelled(self):
+        lab = Lab(self, workers=3, spot=True)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        self.assertEqual(sorted(i for _, i in lab.nodes.values()), sorted(lab.live_spot_requests()))
+        before = dict(lab.nodes)
+        # worker-1 replaced (a new document), worker-3 removed (count 3 -> 2).
+        self.assertSignal(lab, "SUCCESS", lab.deploy(workers=2, replace=("worker-1",)))
+        live = lab.live_spot_requests()
+        self.assertEqual(sorted(i for _, i in lab.nodes.values()), sorted(live), lab.log()[-2000:])
+        for gone in (before["worker-1"][1], before["worker-3"][1]):
+            self.assertNotIn(gone, live)
+            self.assertIn(f"({gone}): its instance leaves the stack", lab.log())
+        self.assertEqual("3 nodes Ready", lab.outcome["Reason"], "nothing went wrong, nothing to note")
+        # A failed replacement rolls back: the rollback's convergence cancels the successor's request,
+        # the predecessor keeps its own.
+        kept = lab.nodes["worker-2"][1]
+        self.assertSignal(lab, "FAILURE", lab.deploy(replace=("worker-2",), fail=("scale.yml",)))
+        self.assertEqual(0, lab.rollback_status, lab.last_output)
+        self.assertEqual(kept, lab.nodes["worker-2"][1])
+        self.assertEqual(sorted(i for _, i in lab.nodes.values()), sorted(lab.live_spot_requests()))
+        # A node instance launched after the request was written belongs to a deploy still writing
+        # its own request: a run started by hand meanwhile leaves its request alone.
+        time.sleep(1.1)  # EC2 reports launch times in whole seconds
+        newer = lab.launch("worker-3", "worker")
+        os.remove(os.path.join(lab.state, "handled"))
+        self.assertEqual(0, lab.converge(), lab.last_output)
+        self.assertIn(newer, lab.live_spot_requests())
 
     def test_a_400_node_request(self):
         lab = Lab(self, workers=399, forks=50)
