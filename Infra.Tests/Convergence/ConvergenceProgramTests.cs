@@ -4,7 +4,8 @@ namespace K8sLab.Tests.Convergence;
 
 /// <summary>
 /// The bastion's convergence program: its planner on tables of scenarios (Python's unittest, pure,
-/// no AWS), and its Python staying importable by the bastion's interpreter.
+/// no AWS), the inventory and group variables it writes as ansible reads them, and its Python
+/// staying importable by the bastion's interpreter.
 /// </summary>
 public class ConvergenceProgramTests
 {
@@ -12,6 +13,14 @@ public class ConvergenceProgramTests
     public void The_planner_passes_its_scenario_tables()
     {
         var result = Python.Run(new[] { "-m", "unittest", "-v", "test_planner" });
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("OK", result.StdErr);
+    }
+
+    [Fact]
+    public void Ansible_reads_the_group_variables_for_every_cluster_host()
+    {
+        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_inventory" });
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("OK", result.StdErr);
     }
