@@ -29,13 +29,14 @@ public static class ControlHost
     };
 
     /// <summary>
-    /// The program and playbooks, as text: the bastion's whole document is gzipped for EC2
-    /// (<see cref="UserDataDocument.Gzip"/>), which compresses them better than file by file.
+    /// The program (without its comments and docstrings: <see cref="PythonSource"/>) and playbooks, as
+    /// text: the bastion's whole document is gzipped for EC2 (<see cref="UserDataDocument.Gzip"/>),
+    /// which compresses them better than file by file.
     /// </summary>
     public static IReadOnlyList<WriteFile> Files => _files.Value;
 
     private static readonly Lazy<IReadOnlyList<WriteFile>> _files = new(() =>
-        Resources("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text))
+        Resources("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", PythonSource.Compact(r.Text)))
             .Concat(Resources("playbooks/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text)))
             .Append(new WriteFile("/etc/systemd/system/k8slab-converge.service", Service))
             .Append(new WriteFile("/etc/systemd/system/k8slab-converge.timer", Timer))
