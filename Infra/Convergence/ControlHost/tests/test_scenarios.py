@@ -175,6 +175,8 @@ class Scenarios(unittest.TestCase):
                 self.assertEqual([["kube_control_plane:etcd"]] + [workers[i:i + surge] for i in range(0, 3, surge)],
                                  [c["limit"] for c in upgrades])
                 self.assertTrue(all(c["groupVars"]["kube_version"] == "1.35.4" for c in upgrades))
+                self.assertEqual({"kubectl_localhost": "true", "drain_timeout": "300s"}, upgrades[0]["extra"])
+                self.assertTrue(all(c["extra"] == {"serial": str(len(c["limit"]))} for c in upgrades[1:]))
 
                 # Control plane first (kubespray drains it itself); then each worker cordoned and drained
                 # by the convergence, upgraded, uncordoned; never more than maxSurge out at once.
