@@ -207,7 +207,30 @@ class Scenarios(unittest.TestCase):
                 self.assertEqual({"v1.35.4"}, after)
                 self.assertTrue(kubectls)
 
-    def test_a_downgrade_or_a_skipped_minor_is_refused_before_anything_runs(self):
+    def test_an_upgrade_stopped_by_a_drain_is_finished_by_the_next_deploy(self):
+        lab = Lab(self, workers=3, kubernetes="1.34.6")
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        cp, workers = lab.hosts("control-plane")[0], lab.hosts("worker")
+        lab.block_drain(workers[1])
+        self.assertSignal(lab, "FAILURE", lab.deploy(kubernetes="1.35.4"))
+        self.assertIn(f"drain of {workers[1]} stopped", lab.outcome["Reason"])
+        # The rollback asks for 1.34.6 again: nothing is downgraded, the stopped worker takes workloads again.
+        self.assertEqual(0, lab.rollback_status, lab.last_output)
+        self.assertEqual({cp: "v1.35.4", workers[0]: "v1.35.4", workers[1]: "v1.34.6", workers[2]: "v1.34.6"},
+                         {h: n["kubelet"] for h, n in lab.cluster().items()})
+        self.assertFalse(any(n["unschedulable"] for n in lab.cluster().values()))
+        self.assertIn(f"{cp} runs Kubernetes 1.35.4, newer than the requested 1.34.6", lab.signals.signals[-1]["Reason"])
+        # The budget fixed, the same deploy again finishes the upgrade.
+        model = lab.model()
+        model["blocked"] = {}
+        lab.save_model(model)
+        calls = len(lab.calls())
+        self.assertSignal(lab, "SUCCESS", lab.deploy(kubernetes="1.35.4"))
+        self.assertEqual([["kube_control_plane:etcd"], [workers[1]], [workers[2]]],
+                         [c["limit"] for c in lab.calls()[calls:] if c.get("book") == "upgrade-cluster.yml"])
+        self.assertEqual({"v1.35.4"}, {n["kubelet"] for n in lab.cluster().values()})
+
+    def test_a_downgrade_or_a_jump_of_two_minors_is_refused_before_anything_runs(self):
         lab = Lab(self, workers=2, kubernetes="1.34.6")
         self.assertSignal(lab, "SUCCESS", lab.deploy())
         for version, reason in (("1.33.11", "kubernetes.version: the cluster runs Kubernetes 1.34.6; 1.33.11 would be a downgrade"),
