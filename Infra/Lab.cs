@@ -32,7 +32,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         var security = new SecurityStack(app, $"{prefix}-Security", new SecurityStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
-            Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
+            Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment, NetworkPlugin = config.Kubernetes.NetworkPlugin,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
         });
         var bastion = new BastionStack(app, $"{prefix}-Bastion", new BastionStackProps

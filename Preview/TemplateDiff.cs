@@ -13,7 +13,8 @@ namespace K8sLab.Preview;
 /// <item><b>added</b> or <b>removed</b> otherwise.</item>
 /// </list>
 /// An update of a type CloudFormation cannot update (a wait condition) is a warning, not an update.
-/// Then, per stack, the notes (<see cref="StackNotes"/>) and warnings (<see cref="StackWarnings"/>).
+/// Then, per stack, the notes (<see cref="StackNotes"/>) and warnings (<see cref="StackWarnings"/>), and
+/// what a change of the cluster's settings does to the running cluster (<see cref="ClusterNotes"/>).
 /// </summary>
 public static class TemplateDiff
 {
@@ -23,7 +24,15 @@ public static class TemplateDiff
         var settled = new Settlement(before, after, createOnly);
         settled.Settle();
         var names = after.Keys.Concat(before.Keys.Where(k => !after.ContainsKey(k)));
-        return new DiffResult(names.Select(stack => StackChanges(stack, settled)).ToList());
+        var stacks = names.Select(stack => StackChanges(stack, settled)).ToList();
+        // What a change of the cluster's settings does, beside the resources (ClusterNotes).
+        var instancesReplaced = stacks.SelectMany(s => s.Resources).Any(r => r.Instance is not null && r.Kind == Change.Replaced);
+        return new DiffResult(stacks.Select(s =>
+        {
+            if (s.Presence != StackPresence.Both) return s;
+            var (notes, warnings) = ClusterNotes.Of(before[s.Stack], after[s.Stack], instancesReplaced);
+            return s with { Notes = s.Notes.Concat(notes).ToList(), Warnings = s.Warnings.Concat(warnings).ToList() };
+        }).ToList());
     }
 
     private static StackChanges StackChanges(string stack, Settlement settled)

@@ -26,6 +26,7 @@ public class EnvironmentFileTests
     [InlineData("prod")]
     [InlineData("cheap")]
     [InlineData("spot")]
+    [InlineData("cilium")]
     public void Every_shipped_environment_file_is_valid(string name)
     {
         var config = EnvironmentFiles.Load(Repo.EnvironmentsFolder, name);
@@ -291,7 +292,7 @@ public class EnvironmentFileTests
     public void A_missing_environment_file_lists_the_available_ones()
     {
         var e = Assert.Throws<ConfigException>(() => EnvironmentFiles.Load(Repo.EnvironmentsFolder, "staging"));
-        Assert.Equal("environments/staging.yaml: no such environment file; available: cheap, dev, prod, spot (choose one with -c env=NAME)", Single(e));
+        Assert.Equal("environments/staging.yaml: no such environment file; available: cheap, cilium, dev, prod, spot (choose one with -c env=NAME)", Single(e));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public class ScaleLimitTests
     {
         Assert.Contains("kubernetes.podCidr: 10.20.0.0/16 overlaps the VPC 10.20.0.0/16",
             Problem(("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nkubernetes:\n  podCidr: 10.20.0.0/16")));
-        Assert.Contains("kubernetes.podCidr: 10.233.0.0/16 overlaps kubespray's service range 10.233.0.0/18",
+        Assert.Contains("kubernetes.podCidr: 10.233.0.0/16 overlaps the service range 10.233.0.0/18 (kubespray's default; kubernetes.serviceCidr)",
             Problem(("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nkubernetes:\n  podCidr: 10.233.0.0/16")));
     }
 
@@ -97,10 +97,18 @@ public class ScaleLimitTests
         // 7 control-plane nodes and 1000 workers, with the longest logical IDs a node can have.
         var nodes = Enumerable.Range(1, 7).Select(i => new RequestedNode($"cp-{i}", "control-plane", $"cp{i}0123456789abcdefG999"))
             .Concat(Enumerable.Range(1, 1000).Select(i => new RequestedNode($"worker-{i}", "worker", $"worker{i}0123456789abcdefG999"))).ToList();
-        var request = new ConvergenceRequest("0123456789ab", "ConvergeSignal0123456789ab", nodes,
-            new RequestSettings("v2.31.0", "1.35.4", 100, 50, true, "10.64.0.0/13", 24, 3600));
-        Assert.All(request.Parameters, p => Assert.True(p.MaxBytes <= ConvergenceRequest.StandardTierBytes, $"{p.MaxBytes} bytes"));
-        Assert.Equal(10, request.Parameters.Count); // the header and 9 parts
-        Assert.True(request.Parameters.Skip(1).Max(p => p.MaxBytes) > 4000, "parts are filled");
+        // The longest settings: every add-on, each plugin's variables, the longest values the file allows.
+        foreach (var plugin in K8sLab.Cluster.NetworkPlugins.All)
+        {
+            var config = Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nkubernetes:\n" +
+                $"  networkPlugin: {K8sLab.Cluster.NetworkPlugins.Name(plugin)}\n  version: 1.33.11\n  podCidr: 172.100.128.0/17\n  serviceCidr: 172.101.128.0/17\n  nodePrefix: 25\n  allowRebuild: true\n  addons:\n" +
+                string.Join("", K8sLab.Cluster.Addons.All.Select(a => $"    {a.Key}: true\n"))));
+            var settings = RequestSettings.For(config) with { MaxSurge = 100, Forks = 50, DownloadOnce = true, DrainSeconds = 3600 };
+            var request = new ConvergenceRequest("0123456789ab", "ConvergeSignal0123456789ab", nodes, settings);
+            Assert.All(request.Parameters, p => Assert.True(p.MaxBytes <= ConvergenceRequest.StandardTierBytes, $"{p.MaxBytes} bytes"));
+            Assert.Equal(10, request.Parameters.Count); // the header and 9 parts
+            Assert.True(request.Parameters.Skip(1).Max(p => p.MaxBytes) > 4000, "parts are filled");
+            Assert.True(request.Parameters[0].MaxBytes < 3200, $"the header takes {request.Parameters[0].MaxBytes} bytes with the signal URL's allowance");
+        }
     }
 }

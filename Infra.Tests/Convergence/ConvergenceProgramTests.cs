@@ -1,3 +1,5 @@
+using System.Text.Json;
+using K8sLab.Cluster;
 using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Convergence;
@@ -24,6 +26,29 @@ public class ConvergenceProgramTests
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("OK", result.StdErr);
     }
+
+    [Fact]
+    public void The_python_tests_request_the_group_variables_the_nodes_stack_renders()
+    {
+        // tests/lab.py writes requests as the Nodes stack would: its copy of GroupVars must not drift.
+        var cases = new[]
+        {
+            new ClusterSpec(),
+            new ClusterSpec { Version = "1.34.6", NetworkPlugin = NetworkPlugin.Cilium, Addons = new[] { Addons.Find("helm")!, Addons.Find("metricsServer")! } },
+            new ClusterSpec { NetworkPlugin = NetworkPlugin.Flannel, PodCidr = System.Net.IPNetwork.Parse("10.100.0.0/16"),
+                ServiceCidr = System.Net.IPNetwork.Parse("10.96.0.0/16"), NodePrefix = 25, Addons = Addons.All },
+        };
+        foreach (var spec in cases)
+        {
+            var call = $"import json, lab; print(json.dumps(lab.group_vars({Py(spec.Version)}, {Py(spec.NetworkPlugin.Name())}, " +
+                $"[{string.Join(", ", spec.Addons.Select(a => Py(a.Key)))}], {Py(spec.PodCidr.ToString())}, {Py(spec.ServiceCidr.ToString())}, {spec.NodePrefix})))";
+            var result = Python.Run("-c", call);
+            Assert.True(result.ExitCode == 0, result.Output);
+            Assert.Equal(JsonSerializer.Serialize(GroupVars.Render(spec)), JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(result.StdOut)));
+        }
+    }
+
+    private static string Py(string text) => JsonSerializer.Serialize(text);
 
     [Fact]
     public void The_stand_ins_and_the_program_compile()

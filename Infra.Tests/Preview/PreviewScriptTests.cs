@@ -17,9 +17,9 @@ public class PreviewScriptTests
     }
 
     [Theory]
-    [InlineData(new string[0], 2, "usage: scripts/preview.sh ENVIRONMENT [GIT_REF]   (environments: cheap dev prod spot; GIT_REF defaults to HEAD)")]
-    [InlineData(new[] { "staging" }, 1, "preview: no environments/staging.yaml (environments: cheap dev prod spot)")]
-    [InlineData(new[] { "../dev" }, 1, "preview: no environments/../dev.yaml (environments: cheap dev prod spot)")]
+    [InlineData(new string[0], 2, "usage: scripts/preview.sh ENVIRONMENT [GIT_REF]   (environments: cheap cilium dev prod spot; GIT_REF defaults to HEAD)")]
+    [InlineData(new[] { "staging" }, 1, "preview: no environments/staging.yaml (environments: cheap cilium dev prod spot)")]
+    [InlineData(new[] { "../dev" }, 1, "preview: no environments/../dev.yaml (environments: cheap cilium dev prod spot)")]
     [InlineData(new[] { "dev", "no-such-ref" }, 1, "preview: 'no-such-ref' is not a commit of this repository")]
     public void Mistakes_are_named_before_anything_is_built(string[] args, int exitCode, string message)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using K8sLab.Cluster;
 using K8sLab.Configuration;
 using K8sLab.Tests.Support;
 
@@ -151,6 +152,35 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
         var fromWorkers = Broken(Dev, "K8sLab-dev-Security", t =>
             First(t, "AWS::EC2::SecurityGroupIngress", r => r["Properties"]!["FromPort"]!.GetValue<int>() == 2379)["Properties"]!["SourceSecurityGroupId"] = Ref(t, "WorkerGroup"));
         Assert.Single(SecurityRules.EtcdOnlyAmongControlPlane(fromWorkers));
+    }
+
+    [Fact]
+    public void Each_network_plugins_ports_are_open_between_nodes_and_none_of_the_other_plugins()
+    {
+        foreach (var (name, app) in environments.ByName)
+            Assert.Empty(SecurityRules.NetworkPluginPortsOnly(app, EnvironmentFiles.Load(Repo.EnvironmentsFolder, name).Kubernetes.NetworkPlugin.Name()));
+
+        var labs = NetworkPlugins.All.ToDictionary(p => p, p => Synth.Lab(Environments.With("test",
+            ("count: 2\n  instanceType: t3.medium", $"count: 2\n  instanceType: t3.medium\nkubernetes:\n  networkPlugin: {p.Name()}"))));
+        foreach (var (plugin, lab) in labs)
+            Assert.Empty(SecurityRules.NetworkPluginPortsOnly(lab, plugin.Name()));
+
+        // A calico lab read as cilium's: cilium's three ports are missing between the 4 pairs of groups, and calico's VXLAN is open.
+        var asCilium = SecurityRules.NetworkPluginPortsOnly(labs[NetworkPlugin.Calico], "cilium").ToList();
+        Assert.Equal(12, asCilium.Count(v => v.Contains("is not open from")));
+        Assert.Equal(4, asCilium.Count(v => v.Contains("udp 4789-4789") && v.EndsWith("another network plugin's port, not cilium's")));
+        // flannel shares cilium's VXLAN port, nothing else.
+        Assert.Equal(8, SecurityRules.NetworkPluginPortsOnly(labs[NetworkPlugin.Flannel], "cilium").Count());
+
+        var withCalicoVxlan = Broken(labs[NetworkPlugin.Cilium], "K8sLab-test-Security", t => Add(t, "CalicoVxlan", new JsonObject
+        {
+            ["Type"] = "AWS::EC2::SecurityGroupIngress",
+            ["Properties"] = new JsonObject { ["IpProtocol"] = "udp", ["FromPort"] = 4789, ["ToPort"] = 4789, ["SourceSecurityGroupId"] = Ref(t, "WorkerGroup"), ["GroupId"] = Ref(t, "WorkerGroup"), ["Description"] = "x" },
+        }));
+        Assert.Contains("another network plugin's port, not cilium's", Assert.Single(SecurityRules.NetworkPluginPortsOnly(withCalicoVxlan, "cilium")));
+        var withoutOnePair = Broken(labs[NetworkPlugin.Flannel], "K8sLab-test-Security", t => t["Resources"]!.AsObject().Remove(
+            t["Resources"]!.AsObject().First(r => r.Value!["Properties"]?["FromPort"]?.GetValue<int>() == 8472).Key));
+        Assert.Contains("is not open from", Assert.Single(SecurityRules.NetworkPluginPortsOnly(withoutOnePair, "flannel")));
     }
 
     [Fact]

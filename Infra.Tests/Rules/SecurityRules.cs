@@ -83,6 +83,39 @@ public static class SecurityRules
         where !(i.Target.Contains("ControlPlaneGroup") && SourceIs(i.Rule, "ControlPlaneGroup"))
         select $"{i.Stack}: etcd port to {i.Target} from {Source(i.Rule)}";
 
+    /// <summary>
+    /// Each network plugin's ports between nodes, as kubespray's port-requirements document lists them
+    /// for the mode the lab runs it in (VXLAN; cilium's health checks on TCP 4240 and ICMP echo), written
+    /// here apart from the lab's own table (Security/PortRules.cs) so that the two check each other.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, (string Protocol, int From, int To)[]> PluginPorts = new Dictionary<string, (string, int, int)[]>
+    {
+        ["calico"] = new[] { ("udp", 4789, 4789) },
+        ["cilium"] = new[] { ("udp", 8472, 8472), ("tcp", 4240, 4240), ("icmp", 8, -1) },
+        ["flannel"] = new[] { ("udp", 8472, 8472) },
+    };
+
+    /// <summary>
+    /// The plugin's ports open from every node group to every node group, and no port that only
+    /// other plugins need open to a node (least privilege: a port nothing listens on is closed).
+    /// </summary>
+    public static IEnumerable<string> NetworkPluginPortsOnly(Synthesized app, string plugin)
+    {
+        var own = PluginPorts[plugin];
+        var nodeIngress = NodeIngress(app).ToList();
+        foreach (var port in own)
+            foreach (var from in new[] { "ControlPlaneGroup", "WorkerGroup" })
+                foreach (var to in new[] { "ControlPlaneGroup", "WorkerGroup" })
+                    if (!nodeIngress.Any(i => i.Target.Contains(to) && SourceIs(i.Rule, from) && Is(i.Rule, port)))
+                        yield return $"{plugin}: {port.Protocol} {port.From}-{port.To} is not open from {from} to {to}";
+        foreach (var port in PluginPorts.Where(p => p.Key != plugin).SelectMany(p => p.Value).Except(own).Distinct())
+            foreach (var i in nodeIngress.Where(i => Is(i.Rule, port)))
+                yield return $"{i.Stack}: {port.Protocol} {port.From}-{port.To} to {i.Target} from {Source(i.Rule)}: another network plugin's port, not {plugin}'s";
+    }
+
+    private static bool Is(JsonNode rule, (string Protocol, int From, int To) port) =>
+        rule["IpProtocol"]?.ToString() == port.Protocol && Port(rule, "FromPort") == port.From && Port(rule, "ToPort") == port.To;
+
     /// <summary>Flow logs on every VPC (EC2.6; cdk-nag VPC7).</summary>
     public static IEnumerable<string> FlowLogsOn(Synthesized app) =>
         from vpc in app.Resources("AWS::EC2::VPC")

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using K8sLab.Convergence;
 using K8sLab.Tests.Rules;
@@ -104,6 +105,47 @@ public class ConvergenceStackTests
             ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 2"),   // how it rolls
         })
             Assert.NotEqual(same, WaitId(Synth.Lab(Environments.With("test", change))));
+    }
+
+    [Fact]
+    public void A_change_of_the_kubernetes_section_changes_the_request_and_the_wait_and_no_instance()
+    {
+        var before = Synth.Lab(Environments.With());
+        foreach (var section in new[]
+        {
+            "version: 1.34.7", "networkPlugin: cilium", "networkPlugin: flannel\n  allowRebuild: true", "serviceCidr: 10.96.0.0/16",
+            "podCidr: 10.100.0.0/16\n  nodePrefix: 25", "addons:\n    metricsServer: true", "allowRebuild: true",
+        })
+        {
+            var config = Environments.With("test", ("count: 2\n  instanceType: t3.medium", $"count: 2\n  instanceType: t3.medium\nkubernetes:\n  {section}"));
+            var after = Synth.Lab(config);
+            // The request carries the new settings and their group variables; the wait is new, so the bastion converges.
+            var header = Resources(after)["ConvergeRequest"]!["Properties"]!["Value"]!.ToJsonString();
+            Assert.NotEqual(Resources(before)["ConvergeRequest"]!["Properties"]!["Value"]!.ToJsonString(), header);
+            var settings = JsonNode.Parse(Resolve(Resources(after)["ConvergeRequest"]!["Properties"]!["Value"]!, _ => "x"))!["settings"]!;
+            Assert.Equal(JsonSerializer.Serialize(K8sLab.Cluster.GroupVars.Render(config.Kubernetes)), settings["groupVars"]!.ToJsonString());
+            Assert.NotEqual(WaitId(before), WaitId(after));
+            // No instance anywhere changes: same logical IDs, same properties, same launch templates (user data).
+            foreach (var type in new[] { "AWS::EC2::Instance", "AWS::EC2::LaunchTemplate" })
+                Assert.Equal(before.Resources(type).Select(r => $"{r.Stack}/{r.LogicalId} {r.Resource.ToJsonString()}"),
+                             after.Resources(type).Select(r => $"{r.Stack}/{r.LogicalId} {r.Resource.ToJsonString()}"));
+            Assert.Equal(before.Texts["K8sLab-test-Bastion"], after.Texts["K8sLab-test-Bastion"]);
+        }
+    }
+
+    [Fact]
+    public void The_request_header_carries_the_cluster_settings_the_bastion_reads()
+    {
+        var config = Environments.With("test", ("count: 2\n  instanceType: t3.medium",
+            "count: 2\n  instanceType: t3.medium\nkubernetes:\n  networkPlugin: cilium\n  serviceCidr: 10.96.0.0/16\n  addons:\n    metricsServer: true\n    helm: true\n  allowRebuild: true"));
+        var settings = JsonNode.Parse(Resolve(Resources(Synth.Lab(config))["ConvergeRequest"]!["Properties"]!["Value"]!, _ => "x"))!["settings"]!;
+        // The JSON with ' for ", to keep it readable here.
+        Assert.Equal(("{'kubespray':'v2.31.0','kubernetes':'1.35.4','maxSurge':1,'forks':5,'downloadOnce':false,'podCidr':'10.233.64.0/18','nodePrefix':24,'drainSeconds':300," +
+            "'networkPlugin':'cilium','serviceCidr':'10.96.0.0/16','addons':['helm','metricsServer'],'allowRebuild':true,'groupVars':{'kube_version':'1.35.4'," +
+            "'kube_network_plugin':'cilium','kube_pods_subnet':'10.233.64.0/18','kube_service_addresses':'10.96.0.0/16','kube_network_node_prefix':24," +
+            "'cilium_tunnel_mode':'vxlan','cilium_enable_hubble':false,'cilium_enable_prometheus':false,'cilium_encryption_enabled':false," +
+            "'metrics_server_enabled':true,'local_path_provisioner_enabled':false,'helm_enabled':true,'cert_manager_enabled':false}}").Replace('\'', '"'),
+            settings.ToJsonString());
     }
 
     [Fact]

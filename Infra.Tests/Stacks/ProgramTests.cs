@@ -25,7 +25,7 @@ public class ProgramTests
     {
         var (result, outdir) = Run("staging");
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("error: environments/staging.yaml: no such environment file; available: cheap, dev, prod, spot (choose one with -c env=NAME)", result.StdErr.Trim());
+        Assert.Equal("error: environments/staging.yaml: no such environment file; available: cheap, cilium, dev, prod, spot (choose one with -c env=NAME)", result.StdErr.Trim());
         Assert.DoesNotContain(" at K8sLab", result.Output);
         Assert.False(File.Exists(Path.Combine(outdir, "manifest.json")));
     }
@@ -48,6 +48,8 @@ public class ProgramTests
         Assert.Matches(@"bastion\s+bastion\s+t3\.small\s+[\d,]+ B\s+[0-9a-f]{12}", result.StdOut);
         Assert.Matches(@"worker-1\.\.2\s+worker\s+t3\.medium\s+[\d,]+ B\s+[0-9a-f]{12}", result.StdOut);
         Assert.Contains("NOT PINNED", result.StdOut);
+        Assert.Contains("\n  cluster Kubernetes 1.35.4 (kubespray v2.31.0), calico (VXLAN UDP 4789), add-ons: none\n" +
+                        "          pods 10.233.64.0/18 (/24 a node), services 10.233.0.0/18\n", result.StdOut);
         Assert.Equal("", result.StdErr);
         Assert.True(File.Exists(Path.Combine(outdir, "K8sLab-dev-Nodes.template.json")));
     }

@@ -26,10 +26,10 @@ public sealed class CfnLintTests
     [Fact]
     public void Every_shipped_environment_spot_and_arm64_included_and_a_400_node_lab_lint_without_errors_or_unexplained_warnings()
     {
-        var templates = new[] { "dev", "prod", "cheap", "spot" }.Select(Synth.RepositoryEnvironment)
+        var templates = new[] { "dev", "prod", "cheap", "spot", "cilium" }.Select(Synth.RepositoryEnvironment)
             .Append(Synth.LargeLab)
             .SelectMany(s => s.Texts).ToDictionary();
-        Assert.Equal(20, templates.Count);
+        Assert.Equal(24, templates.Count);
 
         var findings = Lint(templates);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using K8sLab.Cluster;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -9,13 +10,9 @@ namespace K8sLab.Configuration;
 /// Reads <c>environments/NAME.yaml</c> into a <see cref="LabConfig"/>, refusing anything a deploy
 /// would trip over later. Every problem names the file and the key and says what is allowed.
 /// </summary>
-public static class EnvironmentFiles
+public static partial class EnvironmentFiles
 {
     public const string Folder = "environments";
-
-    // kubespray's default service and pod ranges: the VPC must not overlap them.
-    public static readonly IPNetwork KubeServiceRange = IPNetwork.Parse("10.233.0.0/18");
-    public static readonly IPNetwork KubePodRange = IPNetwork.Parse("10.233.64.0/18");
 
     private static readonly IPNetwork[] PrivateRanges =
         { IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16") };
@@ -57,7 +54,8 @@ public static class EnvironmentFiles
         return Parse(shown, environment, File.ReadAllText(file));
     }
 
-    public static LabConfig Parse(string file, string environment, string yaml)
+    /// <param name="kubespray">The kubespray release whose versions kubernetes.version may name (default: the pinned one, embedded).</param>
+    public static LabConfig Parse(string file, string environment, string yaml, KubesprayRelease? kubespray = null)
     {
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
@@ -77,7 +75,7 @@ public static class EnvironmentFiles
         // The image before the types: its architecture decides which instance types fit (Architectures.cs).
         var image = ReadImage(top.Section("machineImage"));
         var arch = image.Architecture;
-        var network = ReadNetwork(networkSection, region, arch);
+        var network = ReadNetwork(networkSection, region, arch, out var vpc);
         var admin = ReadAdmin(adminSection);
 
         var bastionSection = top.Section("bastion");
@@ -87,7 +85,7 @@ public static class EnvironmentFiles
         var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, "cp", arch);
         var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, "worker", arch);
         var convergence = ReadConvergence(top.Section("convergence"));
-        var kubernetes = ReadKubernetes(top.Section("kubernetes"), network.VpcCidr);
+        var kubernetes = ReadKubernetes(top.Section("kubernetes"), networkSection, vpc, arch, kubespray ?? KubesprayRelease.Embedded);
         var tags = ReadTags(top);
         top.RejectUnknownKeys();
 
@@ -102,18 +100,17 @@ public static class EnvironmentFiles
         return config;
     }
 
-    private static NetworkConfig ReadNetwork(YamlSection s, string region, string arch)
+    /// <param name="vpc">The VPC block, or null when it does not parse (reported here).</param>
+    private static NetworkConfig ReadNetwork(YamlSection s, string region, string arch, out IPNetwork? vpc)
     {
-        var vpc = ReadCidr(s, "vpcCidr", "10.0.0.0/16");
+        vpc = ReadCidr(s, "vpcCidr", "10.0.0.0/16");
         if (vpc is { } v)
         {
             if (v.PrefixLength is < 16 or > 22)
                 s.Problem("vpcCidr", $"must have a prefix from /16 to /22 (room for subnets in every zone), got /{v.PrefixLength}");
             if (!PrivateRanges.Any(r => v.Within(r)))
                 s.Problem("vpcCidr", $"must lie in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), got {v}");
-            foreach (var (range, what) in new[] { (KubeServiceRange, "service"), (KubePodRange, "pod") })
-                if (v.Overlaps(range))
-                    s.Problem("vpcCidr", $"{v} overlaps kubespray's default {what} range {range}; choose a block outside 10.233.0.0/17, such as 10.0.0.0/16");
+            // The pod and service ranges are checked against it with the kubernetes section (ReadKubernetes).
         }
 
         var zones = s.OptionalStringList("availabilityZones", "zone names of the region, such as eu-west-1a");
@@ -191,23 +188,6 @@ public static class EnvironmentFiles
             DrainSeconds: s.Int("drainTimeoutSeconds", 300, 30, 3600));
         s.RejectUnknownKeys();
         return settings;
-    }
-
-    private static PodNetwork ReadKubernetes(YamlSection s, IPNetwork vpc)
-    {
-        var pods = ReadCidr(s, "podCidr", PodNetwork.KubesprayDefault.PodCidr.ToString()) ?? PodNetwork.KubesprayDefault.PodCidr;
-        var prefix = s.Int("nodePrefix", PodNetwork.KubesprayDefault.NodePrefix, 16, 25);
-        if (pods.PrefixLength is < 8 or > 24)
-            s.Problem("podCidr", $"must have a prefix from /8 to /24, got /{pods.PrefixLength}");
-        else if (prefix <= pods.PrefixLength)
-            s.Problem("nodePrefix", $"must be longer than the pod range's /{pods.PrefixLength} (each node gets a /{prefix} of it)");
-        if (pods.Overlaps(KubeServiceRange))
-            s.Problem("podCidr", $"{pods} overlaps kubespray's service range {KubeServiceRange}");
-        // The default range is checked against the VPC with network.vpcCidr (the key to change there).
-        if (vpc.BaseAddress is not null && !pods.Equals(PodNetwork.KubesprayDefault.PodCidr) && pods.Overlaps(vpc))
-            s.Problem("podCidr", $"{pods} overlaps the VPC {vpc}");
-        s.RejectUnknownKeys();
-        return new PodNetwork(pods, prefix);
     }
 
     private static InstanceTypeSpec ReadType(YamlSection s, string fallback, int minMemoryMb, int minVCpus, string arch, string key = "instanceType")

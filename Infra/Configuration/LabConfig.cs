@@ -23,8 +23,8 @@ public sealed record LabConfig(
     /// <summary>How the bastion rolls changes into the cluster (environment file's <c>convergence:</c>).</summary>
     public ConvergenceSettings Convergence { get; init; } = new();
 
-    /// <summary>The cluster's pod range and per-node prefix (environment file's <c>kubernetes:</c>).</summary>
-    public PodNetwork Kubernetes { get; init; } = PodNetwork.KubesprayDefault;
+    /// <summary>The cluster's shape: version, network plugin, ranges, add-ons (environment file's <c>kubernetes:</c>).</summary>
+    public Cluster.ClusterSpec Kubernetes { get; init; } = Cluster.ClusterSpec.KubesprayDefault;
 
     public int NodeCount => ControlPlane.Count + Workers.Count;
 
@@ -81,13 +81,3 @@ public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType)
 /// once, on the first control-plane node, and copied to the others through the bastion.</param>
 /// <param name="DrainSeconds">How long one node's drain may wait on PodDisruptionBudgets.</param>
 public sealed record ConvergenceSettings(int MaxSurge = 1, bool DownloadOnce = false, int DrainSeconds = 300);
-
-/// <param name="PodCidr">kubespray's kube_pods_subnet.</param>
-/// <param name="NodePrefix">kubespray's kube_network_node_prefix: each node's share of the pod range.</param>
-public sealed record PodNetwork(System.Net.IPNetwork PodCidr, int NodePrefix)
-{
-    public static readonly PodNetwork KubesprayDefault = new(System.Net.IPNetwork.Parse("10.233.64.0/18"), 24);
-
-    /// <summary>How many nodes the range can hold: one node prefix each.</summary>
-    public long NodeCapacity => 1L << (NodePrefix - PodCidr.PrefixLength);
-}

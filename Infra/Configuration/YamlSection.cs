@@ -130,15 +130,23 @@ public sealed class YamlSection
         return entries;
     }
 
-    /// <summary>Reports every key of this mapping that no reader asked for.</summary>
-    public void RejectUnknownKeys()
+    /// <summary>
+    /// Reports every key of this mapping that no reader asked for; a key of <paramref name="unavailable"/>
+    /// (one a user may expect that the lab does not offer) with its reason instead of a suggestion.
+    /// </summary>
+    public void RejectUnknownKeys(IReadOnlyDictionary<string, string>? unavailable = null)
     {
         foreach (var entry in _node.Children)
         {
             var key = (entry.Key as YamlScalarNode)?.Value ?? entry.Key.ToString();
             if (_known.Contains(key)) continue;
-            var hint = Closest(key, _known);
             var allowed = _known.Count == 0 ? "none" : string.Join(", ", _known);
+            if (unavailable is not null && unavailable.TryGetValue(key, out var reason))
+            {
+                Problem(key, $"{reason} (line {entry.Key.Start.Line}). Allowed here: {allowed}");
+                continue;
+            }
+            var hint = Closest(key, _known);
             Problem(key, $"unknown key (line {entry.Key.Start.Line}){(hint is null ? "" : $"; did you mean '{hint}'?")} Allowed here: {allowed}");
         }
     }

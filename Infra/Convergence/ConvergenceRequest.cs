@@ -6,9 +6,36 @@ namespace K8sLab.Convergence;
 /// <summary>One requested node: its name, role and the logical ID of the instance CloudFormation made for it.</summary>
 public sealed record RequestedNode(string Name, string Role, string InstanceLogicalId);
 
-/// <summary>What the bastion needs besides the node set; part of the wait's identity.</summary>
+/// <summary>
+/// What the bastion needs besides the node set; part of the wait's identity, so a change of any of
+/// them (the cluster's shape included) makes a new wait and a new convergence run.
+/// </summary>
+/// <param name="Addons">The enabled add-ons' keys (kubernetes.addons), sorted.</param>
+/// <param name="GroupVars">kubespray group variables (Cluster/GroupVars.cs) that the bastion writes verbatim.</param>
 public sealed record RequestSettings(string Kubespray, string Kubernetes, int MaxSurge, int Forks, bool DownloadOnce,
-    string PodCidr, int NodePrefix, int DrainSeconds);
+    string PodCidr, int NodePrefix, int DrainSeconds, string NetworkPlugin, string ServiceCidr,
+    IReadOnlyList<string> Addons, bool AllowRebuild, IReadOnlyDictionary<string, object> GroupVars)
+{
+    /// <summary>The settings of an environment: the file's choices, the pinned kubespray, forks for its size.</summary>
+    public static RequestSettings For(Configuration.LabConfig config)
+    {
+        var cluster = config.Kubernetes;
+        return new RequestSettings(
+            Kubespray: Bootstrap.ControlHostVersions.Kubespray,
+            Kubernetes: cluster.Version,
+            MaxSurge: config.Convergence.MaxSurge,
+            Forks: ScaleLimits.Forks(config.NodeCount),
+            DownloadOnce: config.Convergence.DownloadOnce,
+            PodCidr: cluster.PodCidr.ToString(),
+            NodePrefix: cluster.NodePrefix,
+            DrainSeconds: config.Convergence.DrainSeconds,
+            NetworkPlugin: Cluster.NetworkPlugins.Name(cluster.NetworkPlugin),
+            ServiceCidr: cluster.ServiceCidr.ToString(),
+            Addons: cluster.Addons.Select(a => a.Key).Order(StringComparer.Ordinal).ToList(),
+            AllowRebuild: cluster.AllowRebuild,
+            GroupVars: Cluster.GroupVars.Render(cluster));
+    }
+}
 
 /// <summary>
 /// The convergence request as SSM parameters: a header (id, the wait's signal URL, settings, the
@@ -54,6 +81,8 @@ public sealed class ConvergenceRequest
                 ["kubespray"] = settings.Kubespray, ["kubernetes"] = settings.Kubernetes, ["maxSurge"] = settings.MaxSurge,
                 ["forks"] = settings.Forks, ["downloadOnce"] = settings.DownloadOnce, ["podCidr"] = settings.PodCidr,
                 ["nodePrefix"] = settings.NodePrefix, ["drainSeconds"] = settings.DrainSeconds,
+                ["networkPlugin"] = settings.NetworkPlugin, ["serviceCidr"] = settings.ServiceCidr, ["addons"] = settings.Addons,
+                ["allowRebuild"] = settings.AllowRebuild, ["groupVars"] = settings.GroupVars,
             },
         });
         var all = new List<(object, int)> { (Join(header), Bytes(header, SignalUrlBytes)) };

@@ -74,15 +74,7 @@ public sealed class NodesStack : Stack
             Environment = config.Environment,
             Nodes = Nodes,
             Timeout = ScaleLimits.WaitTimeout(config),
-            Settings = new RequestSettings(
-                Kubespray: ControlHostVersions.Kubespray,
-                Kubernetes: ControlHostVersions.Kubernetes,
-                MaxSurge: config.Convergence.MaxSurge,
-                Forks: ScaleLimits.Forks(config.NodeCount),
-                DownloadOnce: config.Convergence.DownloadOnce,
-                PodCidr: config.Kubernetes.PodCidr.ToString(),
-                NodePrefix: config.Kubernetes.NodePrefix,
-                DrainSeconds: config.Convergence.DrainSeconds),
+            Settings = RequestSettings.For(config),
         });
 
         FingerprintOutput("ControlPlaneUserData", controlPlane);

@@ -1,9 +1,15 @@
+using K8sLab.Cluster;
+
 namespace K8sLab.Security;
 
 /// <summary>Who a port rule admits or protects: one of the lab's security groups, or <see cref="Admin"/>, the configured admin CIDR.</summary>
 public enum SecurityGroupRole { Admin, Bastion, ControlPlane, Worker }
 
-public enum Transport { Tcp, Udp }
+/// <summary>
+/// <see cref="Icmp"/> rules carry the ICMP type in FromPort and the code in ToPort (-1: any code),
+/// as CloudFormation writes them.
+/// </summary>
+public enum Transport { Tcp, Udp, Icmp }
 
 /// <summary>One ingress rule: traffic from <see cref="From"/> to <see cref="To"/> on a port range.</summary>
 public sealed record PortRule(SecurityGroupRole From, SecurityGroupRole To, Transport Transport, int FromPort, int ToPort, string Description)
@@ -13,15 +19,45 @@ public sealed record PortRule(SecurityGroupRole From, SecurityGroupRole To, Tran
 }
 
 /// <summary>
-/// kubespray's port requirements (docs/operations/port-requirements.md) for the default CNI,
-/// calico in VXLAN mode, written once. Everything not listed is closed: 10257/10259 are local only,
-/// BGP 179 and IP-in-IP are not used in VXLAN mode.
+/// kubespray's port requirements (docs/operations/port-requirements.md), written once: the rules
+/// every cluster needs, and each network plugin's own between nodes, in the mode the group variables
+/// pin (Cluster/GroupVars.cs). A cluster's groups open the common rules and its plugin's, nothing of
+/// the other plugins. Everything not listed is closed: 10257/10259 are local only; calico's BGP 179,
+/// IP-in-IP, Typha 5473 and WireGuard, cilium's Hubble 4244/4245, metrics 9962-9964 and WireGuard
+/// 51871 belong to modes the group variables switch off.
 /// </summary>
 public static class PortRules
 {
     private static readonly SecurityGroupRole[] Nodes = { SecurityGroupRole.ControlPlane, SecurityGroupRole.Worker };
 
-    public static readonly IReadOnlyList<PortRule> All = new[]
+    /// <summary>A rule between two nodes: transport, port range and description.</summary>
+    private sealed record NodePort(Transport Transport, int FromPort, int ToPort, string Description)
+    {
+        public NodePort(Transport transport, int port, string description) : this(transport, port, port, description) { }
+    }
+
+    /// <summary>Each plugin's own rules between every pair of nodes, both ways.</summary>
+    private static readonly IReadOnlyDictionary<NetworkPlugin, NodePort[]> PluginPorts = new Dictionary<NetworkPlugin, NodePort[]>
+    {
+        [NetworkPlugin.Calico] = new[]
+        {
+            new NodePort(Transport.Udp, NetworkPlugin.Calico.VxlanPort(), "calico VXLAN overlay between nodes"),
+        },
+        [NetworkPlugin.Cilium] = new[]
+        {
+            new NodePort(Transport.Udp, NetworkPlugin.Cilium.VxlanPort(), "cilium VXLAN overlay between nodes"),
+            new NodePort(Transport.Tcp, 4240, "cilium-health checks between nodes"),
+            // ICMP echo request (type 8, any code); the reply returns through the stateful group.
+            new NodePort(Transport.Icmp, 8, -1, "cilium-health ICMP echo between nodes"),
+        },
+        [NetworkPlugin.Flannel] = new[]
+        {
+            new NodePort(Transport.Udp, NetworkPlugin.Flannel.VxlanPort(), "flannel VXLAN overlay between nodes"),
+        },
+    };
+
+    /// <summary>The rules of a cluster with <paramref name="plugin"/>: the common ones and the plugin's own, nothing of the others.</summary>
+    public static IReadOnlyList<PortRule> For(NetworkPlugin plugin) => new[]
     {
         new PortRule(SecurityGroupRole.Admin, SecurityGroupRole.Bastion, Transport.Tcp, 22, "SSH to the bastion from the admin CIDR"),
         new PortRule(SecurityGroupRole.Bastion, SecurityGroupRole.ControlPlane, Transport.Tcp, 22, "SSH from the bastion (ansible)"),
@@ -31,11 +67,11 @@ public static class PortRules
         new PortRule(SecurityGroupRole.ControlPlane, SecurityGroupRole.ControlPlane, Transport.Tcp, 2379, 2380, "etcd client and peer, among control-plane nodes"),
     }
     .Concat(Nodes.Select(from => new PortRule(from, SecurityGroupRole.ControlPlane, Transport.Tcp, 6443, "Kubernetes API from the nodes")))
-    .Concat(Nodes.SelectMany(from => Nodes.SelectMany(to => new[]
-    {
-        new PortRule(from, to, Transport.Tcp, 10250, "kubelet API (control plane, metrics-server)"),
-        new PortRule(from, to, Transport.Udp, 4789, "calico VXLAN overlay between nodes"),
-    })))
+    // Per pair of nodes: the kubelet, then the plugin's ports (an order that keeps calico's templates as they were).
+    .Concat(Nodes.SelectMany(from => Nodes.SelectMany(to =>
+        PluginPorts[plugin].Prepend(new NodePort(Transport.Tcp, 10250, "kubelet API (control plane, metrics-server)"))
+            .Select(p => new PortRule(from, to, p.Transport, p.FromPort, p.ToPort, p.Description)))))
     .Concat(Nodes.Select(from => new PortRule(from, SecurityGroupRole.Worker, Transport.Tcp, 30000, 32767, "NodePort services between nodes")))
     .ToList();
+
 }

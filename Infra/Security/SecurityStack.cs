@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
+using K8sLab.Cluster;
 using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Tagging;
@@ -13,11 +14,13 @@ public sealed class SecurityStackProps : StackProps
     public required IVpc Vpc { get; init; }
     public required AdminAccess Admin { get; init; }
     public required string Environment { get; init; }
+    /// <summary>The cluster's network plugin: the groups open its ports between nodes and none of the others' (<see cref="PortRules.For"/>).</summary>
+    public required NetworkPlugin NetworkPlugin { get; init; }
     /// <summary>The convergence request's SSM parameters (header and node parts) the bastion reads.</summary>
     public required IReadOnlyList<string> ConvergeRequestParameters { get; init; }
 }
 
-/// <summary>Security groups from <see cref="PortRules"/>, the instances' roles, and the cluster's SSH key.</summary>
+/// <summary>Security groups from <see cref="PortRules"/> for the cluster's network plugin, the instances' roles, and the cluster's SSH key.</summary>
 public sealed class SecurityStack : Stack
 {
     public IReadOnlyDictionary<SecurityGroupRole, SecurityGroup> Groups { get; }
@@ -40,11 +43,14 @@ public sealed class SecurityStack : Stack
             }));
 
         var admin = Peer.Ipv4(props.Admin.Cidr.ToString());
-        foreach (var rule in PortRules.All)
+        foreach (var rule in PortRules.For(props.NetworkPlugin))
         {
-            var port = rule.Transport == Transport.Tcp
-                ? Port.TcpRange(rule.FromPort, rule.ToPort)
-                : Port.UdpRange(rule.FromPort, rule.ToPort);
+            var port = rule.Transport switch
+            {
+                Transport.Tcp => Port.TcpRange(rule.FromPort, rule.ToPort),
+                Transport.Udp => Port.UdpRange(rule.FromPort, rule.ToPort),
+                _ => Port.IcmpTypeAndCode(rule.FromPort, rule.ToPort),
+            };
             IPeer from = rule.From == SecurityGroupRole.Admin ? admin : Groups[rule.From];
             Groups[rule.To].AddIngressRule(from, port, rule.Description);
         }

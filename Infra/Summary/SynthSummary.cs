@@ -16,6 +16,7 @@ public static class SynthSummary
         text.AppendLine($"  stacks  {string.Join(", ", lab.Stacks.Select(s => s.StackName))}");
         text.AppendLine($"  network {c.Network.VpcCidr} over {c.Network.ZoneCount} zones, {c.Network.NatCount} NAT {c.Network.Nat.ToString().ToLowerInvariant()}(s)");
         text.AppendLine($"  admin   SSH to the bastion from {c.Admin.Cidr}");
+        foreach (var (line, i) in Cluster(c.Kubernetes).Select((l, i) => (l, i))) text.AppendLine($"  {(i == 0 ? "cluster" : ""),-7} {line}");
         foreach (var warning in Warnings(c)) text.AppendLine($"  WARNING {warning}");
         text.AppendLine($"  image   {lab.Images.Describe()}");
         text.AppendLine($"  {"instances",-16} {"role",-14} {"type",-10} {"user data",10}  fingerprint");
@@ -37,11 +38,32 @@ public static class SynthSummary
         foreach (var line in estimate.Describe()) yield return $"  {line}";
     }
 
+    /// <summary>
+    /// The kubernetes section as kubespray gets it, in two lines: "Kubernetes 1.35.4 (kubespray v2.31.0),
+    /// cilium (VXLAN UDP 8472), add-ons: metricsServer, helm" and "pods 10.233.64.0/18 (/24 a node), services 10.233.0.0/18".
+    /// </summary>
+    public static IReadOnlyList<string> Cluster(K8sLab.Cluster.ClusterSpec k)
+    {
+        var addons = k.Addons.Count == 0 ? "none" : string.Join(", ", k.Addons.Select(a => a.Key));
+        return new[]
+        {
+            $"Kubernetes {k.Version} (kubespray {Bootstrap.ControlHostVersions.Kubespray}), {K8sLab.Cluster.NetworkPlugins.Name(k.NetworkPlugin)} " +
+            $"(VXLAN UDP {K8sLab.Cluster.NetworkPlugins.VxlanPort(k.NetworkPlugin)}), add-ons: {addons}",
+            $"pods {k.PodCidr} (/{k.NodePrefix} a node), services {k.ServiceCidr}" +
+            (k.AllowRebuild ? "; allowRebuild: a change of the plugin or ranges rebuilds the running cluster" : ""),
+        };
+    }
+
     /// <summary>Choices the environment file made on purpose that weaken the lab.</summary>
     public static IEnumerable<string> Warnings(Configuration.LabConfig c)
     {
         if (c.Admin.AllowAnyAddress && c.Admin.Cidr.PrefixLength == 0)
             yield return $"the bastion's SSH is open to {c.Admin.Cidr} (admin.allowAnyAddress in {c.SourceFile}): expect probes within minutes";
+        // Kubernetes' version-skew policy: kubectl is supported within one minor version of kube-apiserver.
+        var (kubectl, cluster) = (K8sLab.Cluster.KubernetesVersion.Parse(Bootstrap.ControlHostVersions.Kubernetes), K8sLab.Cluster.KubernetesVersion.Parse(c.Kubernetes.Version));
+        if (kubectl.Major != cluster.Major || Math.Abs(kubectl.Minor - cluster.Minor) > 1)
+            yield return $"the bastion's kubectl {Bootstrap.ControlHostVersions.Kubectl} is more than one minor version from the cluster's {cluster} " +
+                         $"(kubernetes.version in {c.SourceFile}), outside kubectl's supported skew: use {kubectl.Major}.{kubectl.Minor - 1}.x or later";
     }
 
     private static string Line(string names, BootstrappedInstance i) =>

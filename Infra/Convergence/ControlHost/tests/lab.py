@@ -24,17 +24,23 @@ DEFAULTS = {"kubespray": "v2.31.0", "kubernetes": "1.35.4", "maxSurge": 1, "fork
             "networkPlugin": "calico", "serviceCidr": "10.233.0.0/18", "addons": [], "allowRebuild": False}
 
 # The kubernetes: section as kubespray v2.31.0's variables, as the Nodes stack renders them for the
-# request's groupVars: every add-on's switch (off ones too) and the plugin's tunnel mode.
-ADDON_SWITCHES = {"helm": "helm_enabled", "localPathProvisioner": "local_path_provisioner_enabled",
-                  "metricsServer": "metrics_server_enabled"}
-TUNNELS = {"calico": {"calico_network_backend": "vxlan", "calico_vxlan_mode": "Always", "calico_ipip_mode": "Never"},
-           "cilium": {"cilium_tunnel_mode": "vxlan"}, "flannel": {"flannel_backend_type": "vxlan"}}
+# request's groupVars (Infra/Cluster/GroupVars.cs; ConvergenceProgramTests holds this copy to it):
+# the version and ranges, the plugin's pinned mode, every add-on's switch (off ones too).
+ADDON_SWITCHES = {"metricsServer": "metrics_server_enabled", "localPathProvisioner": "local_path_provisioner_enabled",
+                  "helm": "helm_enabled", "certManager": "cert_manager_enabled"}
+PLUGIN_VARS = {
+    "calico": {"calico_network_backend": "vxlan", "calico_vxlan_mode": "Always", "calico_ipip_mode": "Never",
+               "calico_vxlan_port": 4789, "typha_enabled": False, "calico_wireguard_enabled": False},
+    "cilium": {"cilium_tunnel_mode": "vxlan", "cilium_enable_hubble": False, "cilium_enable_prometheus": False,
+               "cilium_encryption_enabled": False},
+    "flannel": {"flannel_backend_type": "vxlan", "flannel_vxlan_port": 8472},
+}
 
 
 def group_vars(kubernetes="1.35.4", plugin="calico", addons=(), pod_cidr="10.233.64.0/18",
                service_cidr="10.233.0.0/18", node_prefix=24):
     return {"kube_version": kubernetes, "kube_network_plugin": plugin, "kube_pods_subnet": pod_cidr,
-            "kube_service_addresses": service_cidr, "kube_network_node_prefix": node_prefix, **TUNNELS[plugin],
+            "kube_service_addresses": service_cidr, "kube_network_node_prefix": node_prefix, **PLUGIN_VARS[plugin],
             **{variable: key in addons for key, variable in ADDON_SWITCHES.items()}}
 
 

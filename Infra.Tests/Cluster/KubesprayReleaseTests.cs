@@ -1,0 +1,150 @@
+using K8sLab.Bootstrap;
+using K8sLab.Cluster;
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Cluster;
+
+/// <summary>
+/// The generated table of kubespray v2.31.0 (Infra/Cluster/kubespray.txt): it names its source, agrees
+/// with the pins, and its generator does what the header says (run here on a small git repository
+/// laid out like kubespray's, since the real one is not part of this repository).
+/// </summary>
+public class KubesprayReleaseTests
+{
+    private static readonly KubesprayRelease Release = KubesprayRelease.Embedded;
+
+    [Fact]
+    public void The_table_is_of_the_pinned_release_and_its_default_is_the_bastions_kubernetes()
+    {
+        Assert.Equal(ControlHostVersions.Kubespray, Release.Tag);
+        Assert.Equal(ControlHostVersions.Kubernetes, Release.Default);
+        Assert.Equal(ControlHostVersions.Kubernetes, ClusterSpec.KubesprayDefault.Version);
+        Assert.Matches("^[0-9a-f]{40}$", Release.Commit);
+        Assert.Equal("1.33.0", Release.Minimum);
+        Assert.All(Release.Versions, v => Assert.True(v.Version >= KubernetesVersion.Parse(Release.Minimum)));
+    }
+
+    [Fact]
+    public void The_file_names_its_source_and_the_command_that_wrote_it()
+    {
+        var text = File.ReadAllText(Repo.PathOf("Infra", "Cluster", "kubespray.txt"));
+        Assert.Contains("# Generated; do not edit.", text);
+        Assert.Contains("python3 scripts/kubespray-facts.py KUBESPRAY_GIT_DIR v2.31.0 > Infra/Cluster/kubespray.txt", text);
+        Assert.Contains($"https://github.com/kubernetes-sigs/kubespray at v2.31.0 (commit {Release.Commit})", text);
+        Assert.Contains("roles/kubespray_defaults/vars/main/checksums.yml", text);
+    }
+
+    [Fact]
+    public void The_kubectl_the_bastion_installs_is_one_kubespray_has_checksums_for_on_both_architectures()
+    {
+        var entry = Assert.Single(Release.Versions, v => v.Version.ToString() == ControlHostVersions.Kubernetes);
+        Assert.Equal(new[] { "amd64", "arm64" }, entry.Architectures);
+    }
+
+    [Fact]
+    public void Versions_are_described_by_minor_as_ranges_where_they_have_no_gap()
+    {
+        Assert.Equal("1.33.0 to 1.33.11, 1.34.0 to 1.34.7, 1.35.0 to 1.35.4", KubesprayRelease.Describe(Release.Versions.Select(v => v.Version)));
+        Assert.Equal("1.34.1, 1.34.3, 1.35.0", KubesprayRelease.Describe(new[] { "1.35.0", "1.34.3", "1.34.1" }.Select(KubernetesVersion.Parse)));
+    }
+
+    [Fact]
+    public void A_malformed_table_is_refused_naming_the_line()
+    {
+        var e = Assert.Throws<FormatException>(() => KubesprayRelease.Parse("release v1 abc\ndefault 1.35.4\nminimum 1.35.4\nversion 1.35.4 amd64\nvarible x y\n"));
+        Assert.Contains("line 5", e.Message);
+        Assert.Throws<FormatException>(() => KubesprayRelease.Parse("release v1 abc\ndefault 1.35.5\nminimum 1.35.4\nversion 1.35.4 amd64\n"));
+    }
+
+    [Fact]
+    public void The_generator_reads_a_kubespray_tag_into_the_table()
+    {
+        using var repo = new FakeKubespray();
+        repo.Commit("v9.0.0", kubeVersion: "\"{{ (kubelet_checksums['amd64'] | dict2items)[0].key }}\"");
+        var result = Tool.Run("python3", new[] { Repo.PathOf("scripts", "kubespray-facts.py"), repo.GitDir, "v9.0.0" });
+        Assert.True(result.ExitCode == 0, result.Output);
+
+        var release = KubesprayRelease.Parse(result.StdOut);
+        Assert.Equal(("v9.0.0", repo.Head, "1.35.1", "1.34.0"), (release.Tag, release.Commit, release.Default, release.Minimum));
+        // 1.35.1: every binary on both; 1.35.0: no arm64 kubeadm; 1.34.0: amd64 only.
+        Assert.Equal(new[] { "1.35.1 amd64 arm64", "1.35.0 amd64", "1.34.0 amd64" },
+            release.Versions.Select(v => $"{v.Version} {string.Join(' ', v.Architectures)}"));
+        Assert.Equal("4789", release.Variables["calico_vxlan_port"].Single().Default.ToString());
+        Assert.Equal("roles/network_plugin/calico_defaults/defaults/main.yml", release.Variables["calico_vxlan_port"].Single().File);
+        Assert.Null(release.Variables["kube_version"].Single().Default); // a template, not a value
+        Assert.Equal(new[] { "helm_enabled" }, release.Variables.Keys.Intersect(new[] { "helm_enabled", "ingress_nginx_enabled" }));
+    }
+
+    [Fact]
+    public void The_generator_refuses_a_default_version_it_cannot_evaluate()
+    {
+        using var repo = new FakeKubespray();
+        repo.Commit("v9.0.1", kubeVersion: "\"{{ kube_version_from_somewhere }}\"");
+        var result = Tool.Run("python3", new[] { Repo.PathOf("scripts", "kubespray-facts.py"), repo.GitDir, "v9.0.1" });
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("cannot evaluate kube_version", result.StdErr);
+    }
+
+    /// <summary>A git repository with the files the generator reads, laid out as in kubespray.</summary>
+    private sealed class FakeKubespray : IDisposable
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("k8slab-kubespray-").FullName;
+        public string GitDir => Path.Combine(_dir, ".git");
+        public string Head { get; private set; } = "";
+
+        public void Commit(string tag, string kubeVersion)
+        {
+            Write("roles/kubespray_defaults/vars/main/checksums.yml", """
+                kubelet_checksums:
+                  arm64:
+                    1.35.1: sha256:aa
+                    1.35.0: sha256:ab
+                  amd64:
+                    1.35.1: sha256:ba
+                    1.35.0: sha256:bb
+                    1.34.0: sha256:bc
+                kubeadm_checksums:
+                  arm64:
+                    1.35.1: sha256:ca
+                  amd64:
+                    1.35.1: sha256:da
+                    1.35.0: sha256:db
+                    1.34.0: sha256:dc
+                kubectl_checksums:
+                  arm64:
+                    1.35.1: sha256:ea
+                    1.35.0: sha256:eb
+                  amd64:
+                    1.35.1: sha256:fa
+                    1.35.0: sha256:fb
+                    1.34.0: sha256:fc
+                """);
+            Write("roles/kubespray_defaults/defaults/main/main.yml",
+                $"kube_version: {kubeVersion}\nkube_version_min_required: \"{{{{ (kubelet_checksums['amd64'] | dict2items)[-1].key }}}}\"\nhelm_enabled: false\n");
+            Write("roles/network_plugin/calico_defaults/defaults/main.yml", "calico_vxlan_port: 4789\n");
+            Write("roles/network_plugin/cilium/defaults/main.yml", "cilium_tunnel_mode: vxlan\n");
+            Write("roles/network_plugin/flannel/defaults/main.yml", "flannel_vxlan_port: 8472\n");
+            Git("init", "-q");
+            Git("add", "-A");
+            Git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "example");
+            Git("tag", tag);
+            Head = Git("rev-parse", "HEAD").Trim();
+        }
+
+        private void Write(string path, string text)
+        {
+            var file = Path.Combine(_dir, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, text);
+        }
+
+        private string Git(params string[] args)
+        {
+            var result = Tool.Run("git", args, _dir);
+            Assert.True(result.ExitCode == 0, result.Output);
+            return result.StdOut;
+        }
+
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
+    }
+}

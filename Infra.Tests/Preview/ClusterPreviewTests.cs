@@ -1,0 +1,88 @@
+using K8sLab.Tests.Support;
+
+namespace K8sLab.Tests.Preview;
+
+/// <summary>The preview of a change of the kubernetes section: a re-convergence that replaces no instance, or what the convergence refuses.</summary>
+[Collection(CdkCollection.Name)]
+public class ClusterPreviewTests
+{
+    private static readonly Dictionary<string, Synthesized> Labs = new();
+
+    /// <summary>A lab with a kubernetes section of these lines, synthesized once per test run.</summary>
+    private static Synthesized Cluster(params string[] lines)
+    {
+        var key = string.Join("\n", lines);
+        if (!Labs.TryGetValue(key, out var lab))
+            Labs[key] = lab = Synth.Lab(Environments.With("test",
+                ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nkubernetes:\n" + string.Join("", lines.Select(l => $"  {l}\n")))));
+        return lab;
+    }
+
+    /// <summary>The default lab (no kubernetes section): the preview tests' shared baseline.</summary>
+    private static Synthesized Default => LabPreviewTests.Baseline.Value;
+
+    private static PreviewHarness.Outcome Preview(Synthesized before, Synthesized after) => PreviewHarness.Compare(before, after);
+
+    /// <summary>Only the wait and its handle are new (a wait condition is created anew for each convergence), no instance.</summary>
+    private static void OnlyTheWaitIsNew(PreviewHarness.Outcome outcome)
+    {
+        Assert.DoesNotContain(outcome.Instances, i => i.Kind != K8sLab.Preview.Change.Updated);
+        Assert.Equal(new[] { "AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle" },
+            outcome.Result.All.Where(c => c.Change.Kind == K8sLab.Preview.Change.Replaced).Select(c => c.Change.Type).Order());
+    }
+
+    [Fact]
+    public void A_version_upgrade_re_converges_and_replaces_no_instance()
+    {
+        var outcome = Preview(Cluster("version: 1.34.7"), Default);
+        OnlyTheWaitIsNew(outcome);
+        Assert.Contains("\n  kubernetes: version 1.34.7 → 1.35.4: upgrade (kubespray's upgrade-cluster.yml: control plane first, then the workers, " +
+                        "drained and upgraded a batch at a time), re-converge, no instance replaced\n", outcome.Report);
+        Assert.DoesNotContain("warning", outcome.Report);
+        Assert.EndsWith("unchanged: K8sLab-test-Network, K8sLab-test-Security, K8sLab-test-Bastion", outcome.Report);
+    }
+
+    [Fact]
+    public void An_addon_switched_on_re_converges_and_replaces_no_instance()
+    {
+        var outcome = Preview(Default, Cluster("addons:", "  metricsServer: true", "  helm: true"));
+        OnlyTheWaitIsNew(outcome);
+        Assert.Contains("\n  kubernetes: addons +helm +metricsServer: re-converge, no instance replaced\n", outcome.Report);
+    }
+
+    [Fact]
+    public void A_plugin_change_rebuilds_with_allowRebuild_and_is_refused_without_it()
+    {
+        var refused = Preview(Default, Cluster("networkPlugin: cilium"));
+        Assert.DoesNotContain(refused.Instances, i => i.Kind != K8sLab.Preview.Change.Updated);
+        Assert.Contains("\n  kubernetes: networkPlugin calico → cilium: refused by the convergence (see the warnings)\n", refused.Report);
+        Assert.Contains("\n  warning: kubernetes: networkPlugin calico → cilium rebuilds the running cluster (reset, then cluster.yml: workloads are lost), " +
+                        "and kubernetes.allowRebuild is not true: the convergence refuses it and leaves the cluster as it was", refused.Report);
+        // The Security stack does not roll back with the convergence: the preview says what the refusal leaves behind.
+        Assert.Contains("\n  warning: kubernetes: the Security stack deploys before the convergence refuses, and stays deployed: it opens cilium's ports " +
+                        "between nodes instead of calico's, so the running calico cluster's pods cannot reach other nodes until you deploy networkPlugin: calico again " +
+                        "(or allow the rebuild)", refused.Report);
+        // The security groups' rules change, and nothing else there: calico's 4 VXLAN rules go (paired with cilium's
+        // VXLAN rules, as replaced), cilium's 12 come.
+        var security = refused.Result["K8sLab-test-Security"].Resources;
+        Assert.All(security, r => Assert.Equal("AWS::EC2::SecurityGroupIngress", r.Type));
+        Assert.Equal(4, security.Count(r => r.Kind is K8sLab.Preview.Change.Removed || r.PreviousLogicalId?.Contains("UDP47894789") == true));
+        Assert.Equal(12, security.Count(r => r.Kind is K8sLab.Preview.Change.Added or K8sLab.Preview.Change.Replaced));
+
+        var allowed = Preview(Default, Cluster("networkPlugin: cilium", "allowRebuild: true"));
+        Assert.Contains("\n  kubernetes: networkPlugin calico → cilium, allowRebuild false → true: rebuild: the cluster is reset (kubernetes.allowRebuild), no instance replaced\n",
+            allowed.Report);
+        Assert.DoesNotContain("warning", allowed.Report);
+    }
+
+    [Fact]
+    public void A_downgrade_and_a_skipped_minor_are_flagged_as_refused()
+    {
+        var down = Preview(Default, Cluster("version: 1.34.7"));
+        Assert.Contains("\n  warning: kubernetes: kubernetes.version 1.34.7 is older than the running 1.35.4: a downgrade, which the convergence refuses", down.Report);
+        var skip = Preview(Cluster("version: 1.33.11"), Default);
+        Assert.Contains("\n  warning: kubernetes: kubernetes.version 1.33.11 → 1.35.4 skips a minor version, which the convergence refuses: " +
+                        "upgrade one minor at a time: 1.34.x, then 1.35.4", skip.Report);
+        OnlyTheWaitIsNew(skip);
+    }
+}

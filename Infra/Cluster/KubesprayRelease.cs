@@ -1,0 +1,99 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace K8sLab.Cluster;
+
+/// <summary>A default variable of kubespray: the file that defines it and its value where that is a plain value.</summary>
+public sealed record KubesprayVariable(string Name, string File, JsonElement? Default);
+
+/// <summary>
+/// What the lab knows of the pinned kubespray release, generated from the release itself by
+/// <c>scripts/kubespray-facts.py</c> into <c>Infra/Cluster/kubespray.txt</c> (its header names the
+/// source): the Kubernetes versions it installs per architecture, its default and minimum version,
+/// and its default variables. Facts only; nothing here is kubespray's code.
+/// </summary>
+public sealed class KubesprayRelease
+{
+    public const string File = "Infra/Cluster/kubespray.txt";
+    public const string ResourceName = "kubespray.txt";
+
+    public string Tag { get; }
+    public string Commit { get; }
+    /// <summary>kubespray's kube_version: what a cluster runs unless kubernetes.version says otherwise.</summary>
+    public string Default { get; }
+    public string Minimum { get; }
+    /// <summary>Every version, newest first, with the architectures (amd64, arm64) kubespray has its binaries' checksums for.</summary>
+    public IReadOnlyList<(KubernetesVersion Version, IReadOnlyList<string> Architectures)> Versions { get; }
+    /// <summary>Default variables by name (a name may be defined in more than one role's defaults).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<KubesprayVariable>> Variables { get; }
+
+    private KubesprayRelease(string tag, string commit, string @default, string minimum,
+        IReadOnlyList<(KubernetesVersion, IReadOnlyList<string>)> versions, IReadOnlyDictionary<string, IReadOnlyList<KubesprayVariable>> variables)
+    {
+        (Tag, Commit, Default, Minimum, Versions, Variables) = (tag, commit, @default, minimum, versions, variables);
+    }
+
+    private static readonly Lazy<KubesprayRelease> Built = new(() =>
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"{ResourceName} is not embedded in {Assembly.GetExecutingAssembly().GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd());
+    });
+
+    /// <summary>The table built into the app (<see cref="File"/>, embedded).</summary>
+    public static KubesprayRelease Embedded => Built.Value;
+
+    public static KubesprayRelease Parse(string text)
+    {
+        string? tag = null, commit = null, @default = null, minimum = null;
+        var versions = new List<(KubernetesVersion, IReadOnlyList<string>)>();
+        var variables = new Dictionary<string, List<KubesprayVariable>>();
+        var lineNumber = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            lineNumber++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var f = line.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+            switch (f[0])
+            {
+                case "release" when f.Length == 3: (tag, commit) = (f[1], f[2]); break;
+                case "default" when f.Length == 2 && KubernetesVersion.TryParse(f[1], out _): @default = f[1]; break;
+                case "minimum" when f.Length == 2 && KubernetesVersion.TryParse(f[1], out _): minimum = f[1]; break;
+                case "version" when f.Length >= 3 && KubernetesVersion.TryParse(f[1], out var version):
+                    versions.Add((version, line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2..]));
+                    break;
+                case "variable" when f.Length >= 3:
+                    if (!variables.TryGetValue(f[1], out var list)) variables[f[1]] = list = new List<KubesprayVariable>();
+                    list.Add(new KubesprayVariable(f[1], f[2], f.Length == 4 ? JsonDocument.Parse(f[3]).RootElement.Clone() : null));
+                    break;
+                default:
+                    throw new FormatException($"{File}: line {lineNumber}: expected release, default, minimum, version or variable, got '{line}'");
+            }
+        }
+        if (tag is null || commit is null || @default is null || minimum is null || versions.Count == 0)
+            throw new FormatException($"{File}: needs a release, default, minimum and at least one version line");
+        if (!versions.Any(v => v.Item1.ToString() == @default))
+            throw new FormatException($"{File}: the default {@default} is not among the versions");
+        return new KubesprayRelease(tag, commit, @default, minimum, versions,
+            variables.ToDictionary(v => v.Key, v => (IReadOnlyList<KubesprayVariable>)v.Value));
+    }
+
+    /// <summary>The versions kubespray installs on <paramref name="architecture"/> (amd64, arm64).</summary>
+    public IEnumerable<KubernetesVersion> For(string architecture) =>
+        Versions.Where(v => v.Architectures.Contains(architecture)).Select(v => v.Version);
+
+    /// <summary>Names among <paramref name="names"/> that no default of this release defines: a misspelt variable does nothing in kubespray.</summary>
+    public IReadOnlyList<string> Unknown(IEnumerable<string> names) => names.Where(n => !Variables.ContainsKey(n)).ToList();
+
+    /// <summary>"1.33.0 to 1.33.11, 1.34.0 to 1.34.7, ...": the versions, each minor's patches as a range where they have no gap.</summary>
+    public static string Describe(IEnumerable<KubernetesVersion> versions) => string.Join(", ",
+        versions.GroupBy(v => (v.Major, v.Minor)).OrderBy(g => g.Key).Select(g =>
+        {
+            var patches = g.OrderBy(v => v.Patch).ToList();
+            var contiguous = patches[^1].Patch - patches[0].Patch == patches.Count - 1;
+            return patches.Count == 1 ? patches[0].ToString()
+                : contiguous ? $"{patches[0]} to {patches[^1]}" : string.Join(", ", patches);
+        }));
+}

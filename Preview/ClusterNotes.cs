@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using K8sLab.Cluster;
+
+namespace K8sLab.Preview;
+
+/// <summary>
+/// What a change of the <c>kubernetes:</c> settings does to the running cluster, read from the
+/// convergence request's header in the stack's templates (the parameter <see cref="Header"/>):
+/// a note ("kubernetes: version 1.34.7 → 1.35.4: upgrade ..., re-converge, no instance replaced") and,
+/// for what the convergence will refuse (a downgrade, a skipped minor, a rebuild without
+/// kubernetes.allowRebuild) and what such a refusal cannot undo, a warning each.
+/// </summary>
+public static class ClusterNotes
+{
+    /// <summary>The header parameter's logical ID (Convergence/ClusterConvergence.cs).</summary>
+    public const string Header = "ConvergeRequest";
+
+    /// <param name="instancesReplaced">Whether the deploy replaces any instance, in any stack.</param>
+    public static (IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings) Of(StackTemplate before, StackTemplate after, bool instancesReplaced)
+    {
+        if (Settings(before) is not { } old || Settings(after) is not { } now) return (Array.Empty<string>(), Array.Empty<string>());
+        var change = ClusterChange.Between(old, now);
+        if (change.None) return (Array.Empty<string>(), Array.Empty<string>());
+        return (new[] { change.Describe(instancesReplaced) }, change.Refusals.Concat(change.Hazards).Select(r => $"kubernetes: {r}").ToList());
+    }
+
+    /// <summary>The header's settings: its Fn::Join's literal parts joined (the Refs, the signal URL, left empty).</summary>
+    public static ClusterSettings? Settings(StackTemplate stack)
+    {
+        var resource = stack.Resources[Header];
+        if (ResourceJson.TypeOf(resource) != "AWS::SSM::Parameter") return null;
+        var value = ResourceJson.PropertiesOf(resource)["Value"];
+        var parts = value?["Fn::Join"]?[1] as JsonArray;
+        var text = parts is null ? (value as JsonValue)?.GetValue<string>() : string.Concat(parts.Select(p => p is JsonValue v && v.TryGetValue<string>(out var s) ? s : ""));
+        try
+        {
+            return JsonNode.Parse(text ?? "")?["settings"] is { } settings ? ClusterSettings.FromRequest(settings) : null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new PreviewException($"the convergence request {Header} is not the JSON the lab writes: {e.Message}");
+        }
+    }
+}
