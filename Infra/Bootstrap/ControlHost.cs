@@ -39,7 +39,7 @@ public static class ControlHost
     public static IReadOnlyList<WriteFile> Files => _files.Value;
 
     private static readonly Lazy<IReadOnlyList<WriteFile>> _files = new(() =>
-        EmbeddedFiles.Under("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text))
+        EmbeddedFiles.Under("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", PythonSource.Compact(r.Text)))
             .Concat(EmbeddedFiles.Under("playbooks/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text)))
             .Concat(ConvergeUnits.Files)
             .ToList());

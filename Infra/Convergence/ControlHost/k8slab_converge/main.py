@@ -69,7 +69,8 @@ def main(env=os.environ) -> int:
         assert request is not None
         signal_url = request.signal
         log(f"request {request.id} (version {version}): {len(request.nodes)} nodes, kubespray {request.kubespray}, "
-            f"Kubernetes {request.kubernetes}, maxSurge {request.max_surge}, forks {request.forks}")
+            f"Kubernetes {request.kubernetes} ({request.network_plugin}, add-ons: {', '.join(request.addons) or 'none'}), "
+            f"maxSurge {request.max_surge}, forks {request.forks}")
         if request.kubespray != s.kubespray_version:
             raise Failure(f"the request wants kubespray {request.kubespray}, this bastion has {s.kubespray_version}: "
                           "deploy the Bastion stack first (npx cdk deploy --all does)")

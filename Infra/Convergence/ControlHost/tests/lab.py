@@ -20,7 +20,35 @@ SSM_STANDARD_BYTES = 4096
 ID_BYTES = len("i-0123456789abcdef0")  # the longest instance ID a Ref resolves to
 
 DEFAULTS = {"kubespray": "v2.31.0", "kubernetes": "1.35.4", "maxSurge": 1, "forks": 5, "downloadOnce": False,
-            "podCidr": "10.233.64.0/18", "nodePrefix": 24, "drainSeconds": 300}
+            "podCidr": "10.233.64.0/18", "nodePrefix": 24, "drainSeconds": 300,
+            "networkPlugin": "calico", "serviceCidr": "10.233.0.0/18", "addons": [], "allowRebuild": False}
+
+# The kubernetes: section as kubespray v2.31.0's variables, as the Nodes stack renders them for the
+# request's groupVars (Infra/Cluster/GroupVars.cs; ConvergenceProgramTests holds this copy to it):
+# the version and ranges, the plugin's pinned mode, every add-on's switch (off ones too).
+ADDON_SWITCHES = {"metricsServer": "metrics_server_enabled", "localPathProvisioner": "local_path_provisioner_enabled",
+                  "helm": "helm_enabled", "certManager": "cert_manager_enabled"}
+PLUGIN_VARS = {
+    "calico": {"calico_network_backend": "vxlan", "calico_vxlan_mode": "Always", "calico_ipip_mode": "Never",
+               "calico_vxlan_port": 4789, "typha_enabled": False, "calico_wireguard_enabled": False},
+    "cilium": {"cilium_tunnel_mode": "vxlan", "cilium_enable_hubble": False, "cilium_enable_prometheus": False,
+               "cilium_encryption_enabled": False},
+    "flannel": {"flannel_backend_type": "vxlan", "flannel_vxlan_port": 8472},
+}
+
+
+def group_vars(kubernetes="1.35.4", plugin="calico", addons=(), pod_cidr="10.233.64.0/18",
+               service_cidr="10.233.0.0/18", node_prefix=24):
+    return {"kube_version": kubernetes, "kube_network_plugin": plugin, "kube_pods_subnet": pod_cidr,
+            "kube_service_addresses": service_cidr, "kube_network_node_prefix": node_prefix, **PLUGIN_VARS[plugin],
+            **{variable: key in addons for key, variable in ADDON_SWITCHES.items()}}
+
+
+def with_group_vars(settings):
+    """The settings of a request, groupVars included (rendered from the other keys)."""
+    return dict(settings, addons=sorted(settings["addons"]), groupVars=group_vars(
+        settings["kubernetes"], settings["networkPlugin"], settings["addons"], settings["podCidr"],
+        settings["serviceCidr"], settings["nodePrefix"]))
 
 
 def require_emulator():
@@ -202,7 +230,8 @@ class Lab:
         self.save_model(model)
 
     def write_request(self, nodes, settings, signal):
-        request_id = hashlib.sha256(json.dumps([sorted(nodes.items()), sorted(settings.items())]).encode()).hexdigest()[:12]
+        settings = with_group_vars(settings)
+        request_id = hashlib.sha256(json.dumps([sorted(nodes.items()), settings], sort_keys=True).encode()).hexdigest()[:12]
         header, parts = render_request(request_id, signal, nodes, settings)
         for text in [header] + parts:
             assert len(text.encode()) <= SSM_STANDARD_BYTES, f"a request parameter of {len(text)} bytes"

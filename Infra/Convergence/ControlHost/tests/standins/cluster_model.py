@@ -44,6 +44,11 @@ def ready(node, ips):
     return node["ip"] in ips and node.get("polls", 0) <= 0
 
 
+def version(text):
+    """"v1.35.4" as (1, 35, 4)."""
+    return tuple(int(x) for x in text.lstrip("v").split(".")[:3])
+
+
 def cluster_of_ip(state, ip):
     """The cluster a host belongs to (a kubelet joined to it), by address."""
     for key, cluster in state["clusters"].items():
