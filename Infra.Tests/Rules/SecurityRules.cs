@@ -86,7 +86,7 @@ public static class SecurityRules
     /// <summary>
     /// Each network plugin's ports between nodes, as kubespray's port-requirements document lists them
     /// for the mode the lab runs it in (VXLAN; cilium's health checks on TCP 4240 and ICMP echo), written
-    /// here apart from the lab's own table (Security/PortRules.cs) so that the two check each other.
+    /// here apart from the lab's own table (Cluster/PortRules.cs) so that the two check each other.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, (string Protocol, int From, int To)[]> PluginPorts = new Dictionary<string, (string, int, int)[]>
     {
