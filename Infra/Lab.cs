@@ -27,6 +27,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         // Region from the file, account from the credentials at deploy time: a synth needs neither.
         var env = new Amazon.CDK.Environment { Region = config.Region };
         var prefix = config.StackPrefix;
+        var nodesStackName = $"{prefix}-Nodes";
 
         var network = new NetworkStack(app, $"{prefix}-Network", new NetworkStackProps
         {
@@ -38,6 +39,9 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
             Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
+            KubeconfigParameter = Bootstrap.ControlHost.KubeconfigParameter(config.Environment),
+            // The spot requests carry their launch template's construct path as Name (BootstrapTemplate).
+            SpotRequestNames = $"{nodesStackName}/*",
         });
         var bastion = new BastionStack(app, $"{prefix}-Bastion", new BastionStackProps
         {
@@ -48,7 +52,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             InstanceProfileName = security.BastionProfile.Ref, KeyName = security.ClusterKeyName,
             Images = images, Bootstrap = bootstrap,
         });
-        var nodes = new NodesStack(app, $"{prefix}-Nodes", new NodesStackProps
+        var nodes = new NodesStack(app, nodesStackName, new NodesStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: control-plane and worker nodes",
             Environment = config.Environment, UserTags = config.Tags,

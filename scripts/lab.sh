@@ -8,6 +8,17 @@
 #   scripts/lab.sh resume ENV   starts them in the reverse order (NAT instance and bastion, control
 #                               plane, workers) and waits until every node is Ready, asking the
 #                               bastion's kubectl through Session Manager (SSM Run Command)
+#   scripts/lab.sh destroy ENV [--yes] [--terminate]
+#                               cancels the lab's spot requests (a persistent request outlives its
+#                               instance and would launch another once CloudFormation terminates it),
+#                               then runs npx cdk destroy --all for the environment and deletes the
+#                               admin kubeconfig parameter. Instances the requests launched outside
+#                               the stacks sit in the lab's subnets, where they would stop the
+#                               destroy: it names them and stops, or with --terminate terminates them
+#                               first. It asks for the environment's name unless --yes.
+#
+# status also warns about the lab's spot requests that could launch instances while no instance of
+# the lab is theirs.
 #
 # Environment: CDK_OUT (synthesized templates, default cdk.out), LAB_READY_TIMEOUT (seconds resume
 # waits for Ready, default 1200), LAB_POLL_SECONDS (default 15).
@@ -20,12 +31,21 @@ prices="$root/Infra/Costs/prices.txt"
 usage() {
   names=()
   for f in "$root"/environments/*.yaml; do names+=("$(basename "$f" .yaml)"); done
-  echo "usage: scripts/lab.sh status|pause|resume ENVIRONMENT   (one of: ${names[*]})" >&2
+  echo "usage: scripts/lab.sh status|pause|resume|destroy ENVIRONMENT [--yes] [--terminate]   (one of: ${names[*]})" >&2
   exit 2
 }
 
 command=${1:-}
 env=${2:-}
+yes=no
+terminate=no
+for option in "${@:3}"; do
+  case "$command $option" in
+    "destroy --yes") yes=yes ;;
+    "destroy --terminate") terminate=yes ;;
+    *) usage ;;
+  esac
+done
 # in_order VERB STATE ROLE...: stop or start each role's instances, one role at a time, in the order
 # given, waiting for STATE before the next role.
 in_order() {
@@ -40,7 +60,7 @@ in_order() {
   done
 }
 
-case "$command" in status | pause | resume) ;; *) usage ;; esac
+case "$command" in status | pause | resume | destroy) ;; *) usage ;; esac
 [ -n "$env" ] || usage
 file="$root/environments/$env.yaml"
 if [ ! -f "$file" ]; then
@@ -151,9 +171,36 @@ wait_for() { # STATE IDS...: EC2's waiter, for the instances given
   ec2 wait "instance-$state" --instance-ids "$@"
 }
 
+# The lab's spot requests that can still launch an instance, as ID STATE INSTANCE lines (INSTANCE
+# None while a request waits for capacity). They carry the Name tag of the Nodes stack's launch
+# templates (Infra/Instances/BootstrapTemplate.cs).
+spot_requests() {
+  ec2 describe-spot-instance-requests \
+    --filters "Name=tag:Name,Values=K8sLab-$env-Nodes/*" "Name=state,Values=open,active,disabled" \
+    --query 'SpotInstanceRequests[].[SpotInstanceRequestId, State, InstanceId]' --output text
+}
+
+# Of those, the ones whose instance is none of the lab's (no instance, a terminated one, or one
+# launched outside the stacks), as ID STATE INSTANCE INSTANCE-STATE lines.
+stray_requests() {
+  local id state instance instance_state
+  while read -r id state instance; do
+    [ -n "$id" ] || continue
+    if [ "$instance" != "None" ] && awk -F '\t' -v i="$instance" '$1 == i { found = 1 } END { exit !found }' <<<"$all"; then continue; fi
+    instance_state=-
+    if [ "$instance" != "None" ]; then
+      instance_state=$(ec2 describe-instances --instance-ids "$instance" --query 'Reservations[0].Instances[0].State.Name' --output text 2>/dev/null) || instance_state=gone
+    fi
+    printf '%s\t%s\t%s\t%s\n' "$id" "$state" "$instance" "$instance_state"
+  done < <(spot_requests)
+}
+
 all=$(instances)
-if [ -z "$all" ]; then
+if [ -z "$all" ] && [ "$command" != destroy ]; then
   echo "lab: no instances of environment $env in $region (deployed? credentials for the right account?)" >&2
+  if [ "$command" = status ] && [ -n "$(spot_requests)" ]; then
+    echo "lab: but spot requests of $env are open and may launch instances: scripts/lab.sh destroy $env cancels them" >&2
+  fi
   exit 1
 fi
 cdk_out=${CDK_OUT:-$root/cdk.out}
@@ -192,6 +239,12 @@ case "$command" in
       echo "*: $changed instance(s) run another bootstrap than the templates want; npx cdk deploy --all -c env=$env replaces them"
     fi
     [ "$cluster" = yes ] || echo "cluster: the bastion's kubectl could not be asked through SSM (bastion stopped, agent not online, or no kubeconfig yet)"
+    stray=$(stray_requests)
+    if [ -n "$stray" ]; then
+      echo "spot: $(wc -l <<<"$stray") request(s) of $env can launch instances that are not the lab's (a replaced or destroyed spot node's request stays open):"
+      awk -F '\t' '{ printf "  %-22s %-9s %s\n", $1, $2, ($3 == "None" ? "no instance yet" : $3 " (" $4 ", not one of the lab'"'"'s instances)") }' <<<"$stray"
+      echo "  cancel: aws ec2 cancel-spot-instance-requests --region $region --spot-instance-request-ids $(cut -f1 <<<"$stray" | tr '\n' ' ')(then terminate what they launched)"
+    fi
     ;;
 
   pause)
@@ -224,5 +277,39 @@ case "$command" in
       fi
       sleep "$poll"
     done
+    ;;
+
+  destroy)
+    mapfile -t requests < <(spot_requests | cut -f1 | grep . || true)
+    mapfile -t leftovers < <(stray_requests | awk -F '\t' '$3 != "None" && $4 != "terminated" && $4 != "shutting-down" && $4 != "gone" { print $3 }')
+    if [ "${#leftovers[@]}" -gt 0 ] && [ "$terminate" = no ]; then
+      echo "lab: the spot requests of $env launched instance(s) outside the stacks: ${leftovers[*]}" >&2
+      echo "lab: they sit in the lab's subnets and would stop the destroy; scripts/lab.sh destroy $env --terminate terminates them first (nothing was changed)" >&2
+      exit 1
+    fi
+    echo "destroy: the stacks of $env in $region (npx cdk destroy --all -c env=$env), after cancelling ${#requests[@]} spot request(s)${leftovers[*]:+ and terminating ${leftovers[*]}}"
+    if [ "$yes" = no ]; then
+      answer=""
+      read -r -p "type the environment's name to go on: " answer || true
+      if [ "$answer" != "$env" ]; then
+        echo "lab: not destroyed (answer with the environment's name, or pass --yes)" >&2
+        exit 1
+      fi
+    fi
+    if [ "${#requests[@]}" -gt 0 ]; then
+      ec2 cancel-spot-instance-requests --spot-instance-request-ids "${requests[@]}" >/dev/null
+      echo "cancelled spot request(s): ${requests[*]}"
+    fi
+    if [ "${#leftovers[@]}" -gt 0 ]; then
+      ec2 terminate-instances --instance-ids "${leftovers[@]}" >/dev/null
+      wait_for terminated "${leftovers[@]}"
+      echo "terminated instance(s) the spot requests had launched outside the stacks: ${leftovers[*]}"
+    fi
+    (cd "$root" && npx cdk destroy --all --force -c "env=$env")
+    # The bastion wrote it, not CloudFormation (which cannot make a SecureString): it goes here.
+    if aws ssm delete-parameter --region "$region" --name "/k8slab/$env/kubeconfig" 2>/dev/null; then
+      echo "deleted /k8slab/$env/kubeconfig (the cluster's admin credentials)"
+    fi
+    echo "destroyed: $env"
     ;;
 esac

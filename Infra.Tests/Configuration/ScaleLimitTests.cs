@@ -73,6 +73,17 @@ public class ScaleLimitTests
     }
 
     [Fact]
+    public void The_wait_leaves_room_for_an_upgrade_of_the_control_plane_node_by_node()
+    {
+        // kubespray upgrades control-plane nodes one at a time: each beyond the first adds its time.
+        var one = ScaleLimits.WaitTimeout(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 0\n  instanceType: t3.medium")));
+        var seven = ScaleLimits.WaitTimeout(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 0\n  instanceType: t3.medium"),
+            ("controlPlane:\n  count: 1", "controlPlane:\n  count: 7")));
+        Assert.Equal(ScaleLimits.WaitPerControlPlane * 6 + ScaleLimits.WaitPerNode * 6, seven - one);
+        Assert.True(seven >= ScaleLimits.WaitPerControlPlane * 7, $"{seven}: the control plane's upgrade alone takes about {ScaleLimits.WaitPerControlPlane * 7}");
+    }
+
+    [Fact]
     public void Generations_name_nodes_of_their_group()
     {
         var problem = Problem(("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\n  generations:\n    worker-3: 1\n    worker-1: x"));

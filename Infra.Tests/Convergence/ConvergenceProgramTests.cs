@@ -1,10 +1,13 @@
+using System.Text.Json;
+using K8sLab.Cluster;
 using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Convergence;
 
 /// <summary>
 /// The bastion's convergence program: its planner on tables of scenarios (Python's unittest, pure,
-/// no AWS), and its Python staying importable by the bastion's interpreter.
+/// no AWS), the inventory and group variables it writes as ansible reads them, and its Python
+/// staying importable by the bastion's interpreter.
 /// </summary>
 public class ConvergenceProgramTests
 {
@@ -15,6 +18,37 @@ public class ConvergenceProgramTests
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("OK", result.StdErr);
     }
+
+    [Fact]
+    public void Ansible_reads_the_group_variables_for_every_cluster_host()
+    {
+        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_inventory" });
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("OK", result.StdErr);
+    }
+
+    [Fact]
+    public void The_python_tests_request_the_group_variables_the_nodes_stack_renders()
+    {
+        // tests/lab.py writes requests as the Nodes stack would: its copy of GroupVars must not drift.
+        var cases = new[]
+        {
+            new ClusterSpec(),
+            new ClusterSpec { Version = "1.34.6", NetworkPlugin = NetworkPlugin.Cilium, Addons = new[] { Addons.Find("helm")!, Addons.Find("metricsServer")! } },
+            new ClusterSpec { NetworkPlugin = NetworkPlugin.Flannel, PodCidr = System.Net.IPNetwork.Parse("10.100.0.0/16"),
+                ServiceCidr = System.Net.IPNetwork.Parse("10.96.0.0/16"), NodePrefix = 25, Addons = Addons.All },
+        };
+        foreach (var spec in cases)
+        {
+            var call = $"import json, lab; print(json.dumps(lab.group_vars({Py(spec.Version)}, {Py(spec.NetworkPlugin.Name())}, " +
+                $"[{string.Join(", ", spec.Addons.Select(a => Py(a.Key)))}], {Py(spec.PodCidr.ToString())}, {Py(spec.ServiceCidr.ToString())}, {spec.NodePrefix})))";
+            var result = Python.Run("-c", call);
+            Assert.True(result.ExitCode == 0, result.Output);
+            Assert.Equal(JsonSerializer.Serialize(GroupVars.Render(spec)), JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(result.StdOut)));
+        }
+    }
+
+    private static string Py(string text) => JsonSerializer.Serialize(text);
 
     [Fact]
     public void The_stand_ins_and_the_program_compile()

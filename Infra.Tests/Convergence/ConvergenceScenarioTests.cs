@@ -27,5 +27,12 @@ public sealed class ConvergenceScenarioTests(MotoServer moto) : IClassFixture<Mo
     [Fact] public void Zero_to_two_to_zero_workers() => Scenario("test_zero_to_two_to_zero_workers");
     [Fact] public void Bastion_replaced_adopts_the_cluster() => Scenario("test_bastion_replaced_adopts_the_cluster");
     [Fact] public void Kubespray_version_moved_runs_the_upgrade() => Scenario("test_kubespray_version_moved_runs_the_upgrade");
+    [Fact] public void Spot_requests_of_replaced_and_removed_nodes_are_cancelled() => Scenario("test_spot_requests_of_replaced_and_removed_nodes_are_cancelled");
+    [Fact] public void A_kubernetes_upgrade_control_plane_first_then_workers_rolling() => Scenario("test_a_kubernetes_upgrade_control_plane_first_then_workers_rolling");
+    [Fact] public void An_upgrade_stopped_by_a_drain_is_finished_by_the_next_deploy() => Scenario("test_an_upgrade_stopped_by_a_drain_is_finished_by_the_next_deploy");
+    [Fact] public void A_downgrade_or_a_jump_of_two_minors_is_refused_before_anything_runs() => Scenario("test_a_downgrade_or_a_jump_of_two_minors_is_refused_before_anything_runs");
+    [Fact] public void A_network_plugin_change_needs_allow_rebuild() => Scenario("test_a_network_plugin_change_needs_allow_rebuild");
+    [Fact] public void An_addon_switched_on_reruns_cluster_yml_without_draining() => Scenario("test_an_addon_switched_on_reruns_cluster_yml_without_draining");
+    [Fact] public void A_cluster_recorded_before_the_kubernetes_section_is_adopted() => Scenario("test_a_cluster_recorded_before_the_kubernetes_section_is_adopted");
     [Fact] public void A_400_node_request() => Scenario("test_a_400_node_request");
 }

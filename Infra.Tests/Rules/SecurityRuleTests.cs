@@ -24,6 +24,7 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
 {
     private Synthesized Dev => environments.ByName["dev"];
     private Synthesized Cheap => environments.ByName["cheap"];
+    private Synthesized Spot => environments.ByName["spot"];
 
     /// <summary>A copy of <paramref name="app"/> with one stack's template changed.</summary>
     private static Synthesized Broken(Synthesized app, string stack, Action<JsonObject> change)
@@ -53,6 +54,18 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
             ["Fn::GetAtt"] = new JsonArray(template["Resources"]!.AsObject()
             .First(r => r.Key.StartsWith(idPart, StringComparison.Ordinal) && r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::SecurityGroup").Key, "GroupId")
         };
+
+    private static JsonObject PolicyOf(JsonObject template, string role) =>
+        First(template, "AWS::IAM::Policy", p => Json.References(p["Properties"]!["Roles"]).Any(r => r.StartsWith(role, StringComparison.Ordinal)));
+
+    private static JsonArray Statements(JsonObject policy) => policy["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray();
+
+    private static JsonObject Statement(JsonObject policy, string sid) =>
+        Statements(policy).OfType<JsonObject>().Single(s => s["Sid"]?.GetValue<string>() == sid);
+
+    private static JsonNode ParameterArn(string name) => JsonNode.Parse($$"""
+        {"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":ssm:eu-west-1:",{"Ref":"AWS::AccountId"},":parameter{{name}}"]]}
+        """)!;
 
     [Fact]
     public void The_suite_covers_every_environment_file()
@@ -313,6 +326,89 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
         var huge = Broken(Dev, "K8sLab-dev-Nodes", t =>
             First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"]!["Fn::Base64"] = "#cloud-config\n#" + new string('x', 17000));
         Assert.Single(SecurityRules.UserDataWithinLimit(huge));
+    }
+
+    [Fact]
+    public void The_kubeconfig_parameter_is_read_by_no_instance_role()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.KubeconfigReadByNoInstance));
+        var nodeReads = Broken(Dev, "K8sLab-dev-Security", t => Statements(PolicyOf(t, "NodeRole")).Add(new JsonObject
+        {
+            ["Effect"] = "Allow", ["Action"] = "ssm:GetParameter", ["Resource"] = ParameterArn("/k8slab/dev/kubeconfig"),
+        }));
+        Assert.Contains(SecurityRules.KubeconfigReadByNoInstance(nodeReads), v => v.Contains("NodeRole") && v.Contains("may read /k8slab/dev/kubeconfig (ssm:GetParameter)"));
+        // The bastion's read of the request widened to the environment's path takes the kubeconfig in.
+        var bastionReadsPath = Broken(Dev, "K8sLab-dev-Security", t => Statement(PolicyOf(t, "BastionRole"), "ReadConvergeRequest")["Resource"] = ParameterArn("/k8slab/dev/*"));
+        Assert.Single(SecurityRules.KubeconfigReadByNoInstance(bastionReadsPath), v => v.Contains("BastionRole") && v.Contains("ssm:GetParameter, ssm:GetParameters"));
+        var everything = Broken(Cheap, "K8sLab-cheap-Security", t => Statements(PolicyOf(t, "NodeRole")).Add(new JsonObject
+        {
+            ["Effect"] = "Allow", ["Action"] = "ssm:Get*", ["Resource"] = "*",
+        }));
+        Assert.Single(SecurityRules.KubeconfigReadByNoInstance(everything), v => v.Contains("may read /k8slab/cheap/kubeconfig"));
+    }
+
+    [Fact]
+    public void Only_the_bastion_writes_the_kubeconfig_parameter_and_no_other()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.KubeconfigWrittenOnlyByTheBastion));
+        var wider = Broken(Dev, "K8sLab-dev-Security", t => Statement(PolicyOf(t, "BastionRole"), "StoreKubeconfig")["Resource"] = ParameterArn("/k8slab/dev/*"));
+        Assert.Contains(SecurityRules.KubeconfigWrittenOnlyByTheBastion(wider), v => v.Contains("not only /k8slab/dev/kubeconfig"));
+        var nodeWrites = Broken(Dev, "K8sLab-dev-Security", t => Statements(PolicyOf(t, "NodeRole")).Add(new JsonObject
+        {
+            ["Effect"] = "Allow", ["Action"] = "ssm:Put*", ["Resource"] = ParameterArn("/k8slab/dev/kubeconfig"),
+        }));
+        Assert.Single(SecurityRules.KubeconfigWrittenOnlyByTheBastion(nodeWrites), v => v.Contains("NodeRole") && v.Contains("may write SSM parameters"));
+        var none = Broken(Dev, "K8sLab-dev-Security", t =>
+        {
+            var policy = PolicyOf(t, "BastionRole");
+            Statements(policy).Remove(Statement(policy, "StoreKubeconfig"));
+        });
+        Assert.Single(SecurityRules.KubeconfigWrittenOnlyByTheBastion(none), v => v.Contains("the kubeconfig would never reach SSM"));
+    }
+
+    [Fact]
+    public void No_cluster_credentials_in_templates_outputs_or_user_data()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.NoCredentialsInTemplates));
+        var asResource = Broken(Dev, "K8sLab-dev-Nodes", t => Add(t, "Kubeconfig", JsonNode.Parse("""
+            {"Type":"AWS::SSM::Parameter","Properties":{"Name":"/k8slab/dev/kubeconfig","Type":"String","Value":"example"}}
+            """)!));
+        Assert.Single(SecurityRules.NoCredentialsInTemplates(asResource), v => v.Contains("the kubeconfig parameter is a template resource"));
+        // "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo=" is base64 of a PEM header line, no key.
+        var inOutput = Broken(Dev, "K8sLab-dev-Bastion", t => t["Outputs"]!.AsObject()["Kubeconfig"] = JsonNode.Parse("""
+            {"Value":"client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo="}
+            """));
+        Assert.Single(SecurityRules.NoCredentialsInTemplates(inOutput), v => v.Contains("K8sLab-dev-Bastion: template holds a kubeconfig credential"));
+        var inUserData = Broken(Dev, "K8sLab-dev-Nodes", t =>
+        {
+            var userData = First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"]!.AsObject();
+            userData["Fn::Base64"] = userData["Fn::Base64"]!.GetValue<string>() + "write_files:\n- path: /root/admin.conf\n  content: 'certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=='\n";
+        });
+        Assert.Contains(SecurityRules.NoCredentialsInTemplates(inUserData), v => v.Contains("user data of") && v.Contains("holds a kubeconfig credential"));
+    }
+
+    [Fact]
+    public void Spot_requests_cancelled_only_in_their_environment()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.SpotRequestsCancelledOnlyInTheirEnvironment));
+        // The spot lab's launch templates do tag their requests, and the rule checked those tags.
+        Assert.Contains("\"spot-instances-request\"", Spot.Texts["K8sLab-spot-Nodes"]);
+        var unconditioned = Broken(Spot, "K8sLab-spot-Security", t => Statement(PolicyOf(t, "BastionRole"), "CancelSpotRequestsOfRemovedNodes").Remove("Condition"));
+        Assert.Contains(SecurityRules.SpotRequestsCancelledOnlyInTheirEnvironment(unconditioned), v => v.Contains("not limited to requests tagged Name=K8sLab-spot-Nodes/* (got no condition)"));
+        var otherLab = Broken(Spot, "K8sLab-spot-Security", t =>
+            Statement(PolicyOf(t, "BastionRole"), "CancelSpotRequestsOfRemovedNodes")["Condition"]!["StringLike"]!["aws:ResourceTag/Name"] = "K8sLab-*");
+        Assert.Contains(SecurityRules.SpotRequestsCancelledOnlyInTheirEnvironment(otherLab), v => v.Contains("(got K8sLab-*)"));
+        var untagged = Broken(Spot, "K8sLab-spot-Nodes", t =>
+        {
+            foreach (var spec in First(t, "AWS::EC2::LaunchTemplate", lt => lt.ToJsonString().Contains("spot-instances-request"))["Properties"]!["LaunchTemplateData"]!["TagSpecifications"]!.AsArray())
+                if (spec!["ResourceType"]!.GetValue<string>() == "spot-instances-request") spec["Tags"]![0]!["Value"] = "elsewhere/Template";
+        });
+        Assert.Single(SecurityRules.SpotRequestsCancelledOnlyInTheirEnvironment(untagged), v => v.Contains("is outside what the bastion may cancel (K8sLab-spot-Nodes/*)"));
+        var nodeCancels = Broken(Spot, "K8sLab-spot-Security", t => Statements(PolicyOf(t, "NodeRole")).Add(new JsonObject
+        {
+            ["Effect"] = "Allow", ["Action"] = "ec2:CancelSpot*", ["Resource"] = "*",
+        }));
+        Assert.Single(SecurityRules.SpotRequestsCancelledOnlyInTheirEnvironment(nodeCancels), v => v.Contains("NodeRole") && v.Contains("may cancel spot requests"));
     }
 
     [Fact]

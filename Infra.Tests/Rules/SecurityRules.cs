@@ -193,7 +193,7 @@ public static class SecurityRules
     /// ec2messages, the Session Manager agent's channels, define no resource types).
     /// </summary>
     public static readonly IReadOnlySet<string> ActionsWithoutResourceLevelPermissions =
-        new HashSet<string> { "ec2:DescribeKeyPairs", "ec2:DescribeInstances" }
+        new HashSet<string> { "ec2:DescribeKeyPairs", "ec2:DescribeInstances", "ec2:DescribeSpotInstanceRequests" }
             .Concat(K8sLab.Security.SecurityStack.SessionManagerActions).ToHashSet();
 
     /// <summary>
@@ -219,6 +219,128 @@ public static class SecurityRules
             if (Strings(statement["Resource"]).Contains("*"))
                 foreach (var action in actions.Where(a => !ActionsWithoutResourceLevelPermissions.Contains(a)))
                     yield return $"{stack}/{id}: {action} on resource \"*\"";
+        }
+    }
+
+    // --- the admin kubeconfig and the spot requests (scripts/kubeconfig.sh, the convergence) ----
+
+    /// <summary>What reads an SSM parameter's value.</summary>
+    public static readonly string[] ParameterReadActions = { "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParameterHistory", "ssm:GetParametersByPath" };
+
+    /// <summary>
+    /// No instance role can read the admin kubeconfig parameter: on a node, any pod on the host
+    /// network could take the instance's role and with it cluster-admin; the bastion only writes it.
+    /// Only the user's own credentials read it (scripts/kubeconfig.sh).
+    /// </summary>
+    public static IEnumerable<string> KubeconfigReadByNoInstance(Synthesized app) =>
+        from s in InstanceRoleStatements(app)
+        where s.Statement["Effect"]?.GetValue<string>() == "Allow"
+        let name = K8sLab.Bootstrap.ControlHost.KubeconfigParameter(EnvironmentOf(s.Stack))
+        let sample = SampleArn(app, s.Stack, "ssm", "parameter" + name)
+        let unbounded = s.Statement["NotAction"] is not null || s.Statement["NotResource"] is not null
+        let reads = ParameterReadActions.Where(a => Strings(s.Statement["Action"]).Any(pattern => IamMatch(pattern, a))).ToList()
+        let covering = ArnPatterns(s.Statement["Resource"]).Where(r => r.IsMatch(sample)).ToList()
+        where unbounded || (reads.Count > 0 && covering.Count > 0)
+        select unbounded
+            ? $"{s.Stack}/{s.PolicyId}: a statement of role {s.Role} uses NotAction/NotResource, which cannot be bounded away from {name}"
+            : $"{s.Stack}/{s.PolicyId}: role {s.Role} may read {name} ({string.Join(", ", reads)})";
+
+    /// <summary>
+    /// Only the bastion writes SSM parameters, and only the admin kubeconfig parameter, by its exact
+    /// name; and it can (the convergence stores the kubeconfig after each run).
+    /// </summary>
+    public static IEnumerable<string> KubeconfigWrittenOnlyByTheBastion(Synthesized app)
+    {
+        var granted = new HashSet<string>();
+        foreach (var s in InstanceRoleStatements(app).Where(s => s.Statement["Effect"]?.GetValue<string>() == "Allow"))
+        {
+            if (!Strings(s.Statement["Action"]).Any(a => IamMatch(a, "ssm:PutParameter"))) continue;
+            var name = K8sLab.Bootstrap.ControlHost.KubeconfigParameter(EnvironmentOf(s.Stack));
+            if (!s.Role.StartsWith("BastionRole", StringComparison.Ordinal))
+            {
+                yield return $"{s.Stack}/{s.PolicyId}: role {s.Role} may write SSM parameters";
+                continue;
+            }
+            var exact = new Regex($@"^arn:(aws[a-z-]*|\$\{{AWS::Partition\}}):ssm:[a-z0-9-]+:(\$\{{AWS::AccountId\}}|\d{{12}}):parameter{Regex.Escape(name)}$");
+            var resources = ArnTexts(s.Statement["Resource"]).ToList();
+            foreach (var other in resources.Where(r => !exact.IsMatch(r)))
+                yield return $"{s.Stack}/{s.PolicyId}: the bastion may write {other}, not only {name}";
+            if (resources.Count > 0 && resources.All(exact.IsMatch)) granted.Add(s.Stack);
+        }
+        foreach (var stack in app.Texts.Keys.Where(k => k.EndsWith("-Security", StringComparison.Ordinal) && !granted.Contains(k)))
+            yield return $"{stack}: the bastion may not write {K8sLab.Bootstrap.ControlHost.KubeconfigParameter(EnvironmentOf(stack))}: the kubeconfig would never reach SSM";
+    }
+
+    private static readonly Regex KubeconfigValue = new(@"(client-key-data|client-certificate-data|certificate-authority-data|client-key|client-certificate)[""']?\s*[:=]\s*[""']?(LS0t|MII)[A-Za-z0-9+/=]{16,}");
+
+    /// <summary>
+    /// No cluster credential in any template (resources, outputs, parameters) or user data: the
+    /// kubeconfig exists only as the SecureString the bastion writes at run time, never as a
+    /// template resource (CloudFormation cannot create a SecureString; a String would show its value
+    /// to anyone who can read the template or the parameter).
+    /// </summary>
+    public static IEnumerable<string> NoCredentialsInTemplates(Synthesized app)
+    {
+        foreach (var (stack, id, resource) in app.Resources("AWS::SSM::Parameter"))
+        {
+            var name = resource["Properties"]?["Name"];
+            if (name is JsonValue v && v.GetValue<string>() == K8sLab.Bootstrap.ControlHost.KubeconfigParameter(EnvironmentOf(stack)))
+                yield return $"{stack}/{id}: the kubeconfig parameter is a template resource";
+        }
+        foreach (var (stack, template) in app.All)
+        {
+            var texts = new List<(string Where, string Text)> { ("template", app.Texts[stack]) };
+            texts.AddRange(app.Resources("AWS::EC2::Instance").Where(r => r.Stack == stack)
+                .Select(r => ($"user data of {r.LogicalId}", Json.UserData(app, stack, r.Resource)?.ToJsonString() ?? "")));
+            foreach (var (where, text) in texts)
+            {
+                if (KubeconfigValue.IsMatch(text)) yield return $"{stack}: {where} holds a kubeconfig credential";
+                foreach (var pattern in SecretPatterns.Where(p => p.IsMatch(text)))
+                    yield return $"{stack}: {where} matches secret pattern {pattern}";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Only the bastion cancels spot requests, only its own lab's: those tagged with the Name of its
+    /// Nodes stack's launch templates (aws:ResourceTag/Name); and that tag is what every spot launch
+    /// template gives its requests, so the permission is not vacuous.
+    /// </summary>
+    public static IEnumerable<string> SpotRequestsCancelledOnlyInTheirEnvironment(Synthesized app)
+    {
+        var patterns = new Dictionary<string, string>();
+        foreach (var s in InstanceRoleStatements(app).Where(s => s.Statement["Effect"]?.GetValue<string>() == "Allow"))
+        {
+            if (!Strings(s.Statement["Action"]).Any(a => IamMatch(a, "ec2:CancelSpotInstanceRequests"))) continue;
+            var nodes = $"K8sLab-{EnvironmentOf(s.Stack)}-Nodes";
+            if (!s.Role.StartsWith("BastionRole", StringComparison.Ordinal))
+            {
+                yield return $"{s.Stack}/{s.PolicyId}: role {s.Role} may cancel spot requests";
+                continue;
+            }
+            foreach (var other in ArnTexts(s.Statement["Resource"]).Where(r => !r.Contains(":spot-instances-request/", StringComparison.Ordinal)))
+                yield return $"{s.Stack}/{s.PolicyId}: spot cancellation on {other}";
+            var condition = s.Statement["Condition"]?["StringLike"]?["aws:ResourceTag/Name"] ?? s.Statement["Condition"]?["StringEquals"]?["aws:ResourceTag/Name"];
+            var pattern = condition is JsonValue c ? c.GetValue<string>() : null;
+            if (pattern is null || !(pattern == nodes + "/*" || pattern.StartsWith(nodes + "/", StringComparison.Ordinal)))
+                yield return $"{s.Stack}/{s.PolicyId}: spot cancellation not limited to requests tagged Name={nodes}/* (got {pattern ?? "no condition"})";
+            else patterns[nodes] = pattern;
+        }
+        foreach (var (stack, template) in app.All.Where(t => t.Stack.EndsWith("-Nodes", StringComparison.Ordinal)))
+        {
+            if (!patterns.TryGetValue(stack, out var pattern))
+            {
+                yield return $"{stack}: the bastion may not cancel this lab's spot requests: a replaced or removed spot node would leave a request that launches instances";
+                continue;
+            }
+            foreach (var (id, lt) in (template["Resources"]?.AsObject() ?? new JsonObject()).Where(r => r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::LaunchTemplate"))
+                foreach (var spec in lt!["Properties"]?["LaunchTemplateData"]?["TagSpecifications"]?.AsArray() ?? new JsonArray())
+                    if (spec?["ResourceType"]?.GetValue<string>() == "spot-instances-request")
+                    {
+                        var name = (spec["Tags"]?.AsArray() ?? new JsonArray()).FirstOrDefault(t => t?["Key"]?.GetValue<string>() == "Name")?["Value"];
+                        if (name is not JsonValue n || !IamMatch(pattern, n.GetValue<string>()))
+                            yield return $"{stack}/{id}: its spot requests' Name ({name?.ToJsonString() ?? "none"}) is outside what the bastion may cancel ({pattern})";
+                    }
         }
     }
 
@@ -308,6 +430,59 @@ public static class SecurityRules
             foreach (var p in r["Properties"]?["Policies"]?.AsArray() ?? new JsonArray())
                 foreach (var s in In(p?["PolicyDocument"])) yield return (stack, id, s);
     }
+
+    private sealed record RoleStatement(string Stack, string PolicyId, string Role, JsonObject Statement);
+
+    /// <summary>Statements of the policies attached to roles that EC2 instances assume, with the role's logical ID.</summary>
+    private static IEnumerable<RoleStatement> InstanceRoleStatements(Synthesized app)
+    {
+        var instanceRoles = app.Resources("AWS::IAM::Role")
+            .Where(r => r.Resource["Properties"]?["AssumeRolePolicyDocument"]?.ToJsonString().Contains("ec2.amazonaws.com") == true)
+            .Select(r => (r.Stack, r.LogicalId)).ToHashSet();
+        foreach (var (stack, id, policy) in app.Resources("AWS::IAM::Policy"))
+            foreach (var role in Json.References(policy["Properties"]?["Roles"]).Where(role => instanceRoles.Contains((stack, role))))
+                foreach (var statement in (policy["Properties"]?["PolicyDocument"]?["Statement"]?.AsArray() ?? new JsonArray()).OfType<JsonObject>())
+                    yield return new RoleStatement(stack, id, role, statement);
+        foreach (var (stack, id, role) in app.Resources("AWS::IAM::Role").Where(r => instanceRoles.Contains((r.Stack, r.LogicalId))))
+            foreach (var p in role["Properties"]?["Policies"]?.AsArray() ?? new JsonArray())
+                foreach (var statement in (p?["PolicyDocument"]?["Statement"]?.AsArray() ?? new JsonArray()).OfType<JsonObject>())
+                    yield return new RoleStatement(stack, id, id, statement);
+    }
+
+    /// <summary>"K8sLab-dev-Security" → "dev".</summary>
+    private static string EnvironmentOf(string stack) => stack["K8sLab-".Length..stack.LastIndexOf('-')];
+
+    /// <summary>An ARN of this stack's region, with an example account, for matching policy resources against.</summary>
+    private static string SampleArn(Synthesized app, string stack, string service, string resource)
+    {
+        var region = Regex.Match(app.Texts[stack], @":(?:ssm|ec2):([a-z]{2}(?:-[a-z]+)+-\d):").Groups[1].Value;
+        return $"arn:aws:{service}:{(region.Length > 0 ? region : "eu-west-1")}:123456789012:{resource}";
+    }
+
+    /// <summary>A policy resource as text, its references written ${ID} (Fn::Join of literals and Refs).</summary>
+    private static IEnumerable<string> ArnTexts(JsonNode? node)
+    {
+        static string Text(JsonNode? part) => part switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonObject o when o["Ref"] is JsonValue r => "${" + r.GetValue<string>() + "}",
+            JsonObject o when o["Fn::GetAtt"] is JsonArray a => "${" + string.Join('.', a.Select(x => x!.ToString())) + "}",
+            JsonObject o when o["Fn::Join"] is JsonArray j => string.Join(j[0]!.GetValue<string>(), j[1]!.AsArray().Select(Text)),
+            _ => "${?}",
+        };
+        return node is JsonArray a ? a.Select(Text) : node is null ? Array.Empty<string>() : new[] { Text(node) };
+    }
+
+    /// <summary>What each resource may match: IAM's * and ?, and a reference may be anything.</summary>
+    private static IEnumerable<Regex> ArnPatterns(JsonNode? node) =>
+        ArnTexts(node).Select(text => new Regex("^" + string.Concat(Regex.Split(text, @"(\$\{[^}]*\})")
+            .Select(piece => piece.StartsWith("${", StringComparison.Ordinal) ? ".*" : IamWildcard(piece))) + "$"));
+
+    private static string IamWildcard(string literal) => Regex.Escape(literal).Replace(@"\*", ".*").Replace(@"\?", ".");
+
+    /// <summary>IAM's matching of an action or value pattern (* and ?, case-insensitive for actions).</summary>
+    private static bool IamMatch(string pattern, string value) =>
+        Regex.IsMatch(value, "^" + IamWildcard(pattern) + "$", RegexOptions.IgnoreCase);
 
     private static IEnumerable<string> Strings(JsonNode? node) => node switch
     {

@@ -38,7 +38,7 @@ public sealed class LabScriptTests : IDisposable
               "ssm get-command-invocation "*) cat "{{_readyFile}}" ;;
               *) exec "{{realAws}}" --endpoint-url "{{_moto.Endpoint}}" "$@" ;;
             esac
-            """);
+            """).Add("npx", "exit 0"); // the CDK CLI's destroy: recorded (moto runs no CloudFormation deploy of the lab)
     }
 
     public void Dispose()
@@ -190,10 +190,127 @@ public sealed class LabScriptTests : IDisposable
         Assert.Contains("not Ready after 0 s: worker-2", result.StdErr);
     }
 
+    /// <summary>
+    /// A persistent spot request as a spot launch template of <paramref name="environment"/>'s Nodes
+    /// stack makes one, tagged with the template's Name, and the instance it launched. moto makes no
+    /// request for RunInstances' market options, so the request is made directly.
+    /// </summary>
+    private (string Request, string Instance) SpotRequest(string environment)
+    {
+        var made = _moto.Aws("ec2", "request-spot-instances", "--type", "persistent", "--instance-interruption-behavior", "stop",
+            "--launch-specification", $$"""{"ImageId":"{{Environments.ExampleAmi}}","InstanceType":"t3.small"}""",
+            "--tag-specifications", $"ResourceType=spot-instances-request,Tags=[{{Key=Name,Value=K8sLab-{environment}-Nodes/WorkerBootstrap0a1b2cSpot/Template}}]",
+            "--query", "SpotInstanceRequests[0].[SpotInstanceRequestId,InstanceId]").Split('\t');
+        return (made[0], made[1]);
+    }
+
+    /// <summary>The request's instance as the stack's node: the tags CloudFormation gives it.</summary>
+    private void AsLabNode(string instance, string node) =>
+        _moto.Aws("ec2", "create-tags", "--resources", instance, "--tags", "Key=k8slab:environment,Value=dev", "Key=k8slab:role,Value=worker",
+            $"Key=k8slab:node,Value={node}", $"Key=k8slab:userdata-sha256,Value={Wanted}");
+
+    private string[] LiveSpotRequests() =>
+        _moto.Aws("ec2", "describe-spot-instance-requests", "--filters", "Name=state,Values=open,active,disabled", "--query", "SpotInstanceRequests[].SpotInstanceRequestId")
+            .Split(new[] { '\t', '\n' }, StringSplitOptions.RemoveEmptyEntries);
+
+    private string InstanceState(string id) => _moto.Aws("ec2", "describe-instances", "--instance-ids", id, "--query", "Reservations[0].Instances[0].State.Name");
+
+    [Fact]
+    public void Status_warns_about_spot_requests_whose_instance_is_not_the_labs()
+    {
+        LaunchDev();
+        var node = SpotRequest("dev");                // worker-3's own request: its instance is the lab's
+        AsLabNode(node.Instance, "worker-3");
+        var replaced = SpotRequest("dev");            // a replaced node's: CloudFormation terminated its instance
+        _moto.Aws("ec2", "terminate-instances", "--instance-ids", replaced.Instance);
+        var relaunched = SpotRequest("dev");          // one that launched an instance outside the stacks
+        var prod = SpotRequest("prod");               // another lab's, not dev's business
+
+        var result = Lab("status", "dev");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("spot: 2 request(s) of dev can launch instances that are not the lab's", result.StdOut);
+        Assert.Matches($@"\n  {replaced.Request}\s+active\s+{replaced.Instance} \(terminated, not one of the lab's instances\)\n", result.StdOut);
+        Assert.Matches($@"\n  {relaunched.Request}\s+active\s+{relaunched.Instance} \(running, not one of the lab's instances\)\n", result.StdOut);
+        Assert.DoesNotContain(node.Request, result.StdOut);
+        Assert.DoesNotContain(prod.Request, result.StdOut);
+        Assert.Contains($"aws ec2 cancel-spot-instance-requests --region eu-west-1 --spot-instance-request-ids {replaced.Request} {relaunched.Request} ", result.StdOut);
+        Assert.Matches(@"\nworker-3\s+worker\s+", result.StdOut);
+    }
+
+    [Fact]
+    public void Status_of_a_lab_with_its_own_spot_requests_only_warns_of_nothing()
+    {
+        LaunchDev();
+        AsLabNode(SpotRequest("dev").Instance, "worker-3");
+        var result = Lab("status", "dev");
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.DoesNotContain("spot:", result.StdOut);
+    }
+
+    [Fact]
+    public void Destroy_cancels_the_labs_spot_requests_before_the_cdk_destroy_and_deletes_the_kubeconfig_parameter()
+    {
+        LaunchDev();
+        var node = SpotRequest("dev");
+        AsLabNode(node.Instance, "worker-3");
+        var prod = SpotRequest("prod");
+        _moto.Aws("ssm", "put-parameter", "--name", K8sLab.Bootstrap.ControlHost.KubeconfigParameter("dev"), "--type", "SecureString", "--value", "k8slab-kubeconfig 1");
+
+        var result = Lab("destroy", "dev", "--yes");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(new[] { prod.Request }, LiveSpotRequests());
+        var cancel = CallIndex($"cancel-spot-instance-requests --spot-instance-request-ids {node.Request}");
+        var destroy = CallIndex("npx cdk destroy --all --force -c env=dev");
+        Assert.True(cancel >= 0 && cancel < destroy, string.Join('\n', _aws.Calls));
+        // The stack's own instance is CloudFormation's to terminate, not the script's.
+        Assert.Equal("running", InstanceState(node.Instance));
+        Assert.Contains("deleted /k8slab/dev/kubeconfig", result.StdOut);
+        Assert.Equal("", _moto.Aws("ssm", "describe-parameters", "--query", "Parameters[].Name"));
+    }
+
+    [Fact]
+    public void Destroy_stops_on_instances_the_requests_launched_outside_the_stacks_unless_told_to_terminate_them()
+    {
+        LaunchDev();
+        var relaunched = SpotRequest("dev");
+
+        var refused = Lab("destroy", "dev", "--yes");
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains($"the spot requests of dev launched instance(s) outside the stacks: {relaunched.Instance}", refused.StdErr);
+        Assert.Equal(new[] { relaunched.Request }, LiveSpotRequests());
+        Assert.Equal(-1, CallIndex("npx "));
+
+        var result = Lab("destroy", "dev", "--yes", "--terminate");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Empty(LiveSpotRequests());
+        Assert.Equal("terminated", InstanceState(relaunched.Instance));
+        Assert.True(CallIndex($"terminate-instances --instance-ids {relaunched.Instance}") < CallIndex("npx cdk destroy"), string.Join('\n', _aws.Calls));
+        Assert.Contains($"terminated instance(s) the spot requests had launched outside the stacks: {relaunched.Instance}", result.StdOut);
+    }
+
+    [Fact]
+    public void Destroy_without_the_environments_name_changes_nothing()
+    {
+        LaunchDev();
+        var request = SpotRequest("dev");
+        AsLabNode(request.Instance, "worker-3");
+        var result = Lab("destroy", "dev");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not destroyed (answer with the environment's name, or pass --yes)", result.StdErr);
+        Assert.Equal(new[] { request.Request }, LiveSpotRequests());
+        Assert.Equal(-1, CallIndex("npx "));
+    }
+
     [Fact]
     public void An_unknown_environment_or_command_is_refused()
     {
         Assert.Equal(2, Lab("restart", "dev").ExitCode);
+        Assert.Equal(2, Lab("status", "dev", "--yes").ExitCode);
+        Assert.Equal(2, Lab("destroy", "dev", "--force").ExitCode);
         var result = Lab("status", "staging");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("no environments/staging.yaml", result.StdErr);

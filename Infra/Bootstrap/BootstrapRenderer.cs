@@ -127,6 +127,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         $"AWSCLI_VERSION={ControlHostVersions.AwsCli}",
         $"AWSCLI_VENV={ControlHost.AwsCliVenv}",
         $"CONVERGE_PARAMETER={ControlHost.RequestParameter(bastion.Environment)}",
+        $"KUBECONFIG_PARAMETER={ControlHost.KubeconfigParameter(bastion.Environment)}",
         $"STATE_DIR={StateDir}",
         $"LOG_DIR={LogDir}",
     }.Concat(ControlHost.Environment());

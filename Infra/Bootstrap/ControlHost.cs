@@ -16,6 +16,13 @@ public static class ControlHost
     /// <summary>The request's header parameter; its node parts are this name with -1, -2, ...</summary>
     public static string RequestParameter(string environment) => $"/k8slab/{environment}/converge-request";
 
+    /// <summary>
+    /// The cluster's admin credentials, a SecureString the bastion writes after each successful
+    /// convergence and scripts/kubeconfig.sh reads with the user's own credentials. Not in any
+    /// template (CloudFormation cannot create a SecureString, and a value there would be readable).
+    /// </summary>
+    public static string KubeconfigParameter(string environment) => $"/k8slab/{environment}/kubeconfig";
+
     /// <summary>The variables the program reads besides the control host's own.</summary>
     public static IEnumerable<string> Environment() => new[]
     {
@@ -32,7 +39,7 @@ public static class ControlHost
     public static IReadOnlyList<WriteFile> Files => _files.Value;
 
     private static readonly Lazy<IReadOnlyList<WriteFile>> _files = new(() =>
-        EmbeddedFiles.Under("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text))
+        EmbeddedFiles.Under("k8slab_converge/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", PythonSource.Compact(r.Text)))
             .Concat(EmbeddedFiles.Under("playbooks/").Select(r => new WriteFile($"{LibraryDir}/{r.Name}", r.Text)))
             .Concat(ConvergeUnits.Files)
             .ToList());

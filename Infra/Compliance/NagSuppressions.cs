@@ -57,10 +57,14 @@ public static class NagSuppressions
         new("NIST.800.53.R5-VPCDefaultSecurityGroupClosed", new[] { NagTarget.Vpc },
             "CDK's RestrictDefaultSecurityGroup custom resource in the same template removes the default security group's rules. The rule recognizes only the CDK construct, which a check of the synthesized template does not see; the rule suite checks the custom resource (The_default_security_group_is_closed)."),
         new("AwsSolutions-IAM5", new[] { NagTarget.InstanceRolePolicy },
-            "Only where AWS offers no narrower resource: ec2:DescribeKeyPairs and ec2:DescribeInstances (the bastion's discovery) and the Session Manager agent's ssmmessages and ec2messages actions take only the wildcard resource; ssm:UpdateInstanceInformation is limited to this account's instances in the region, since the instances come later, in other stacks, with a new ID at every replacement. The rule suite allows the wildcard for exactly these actions (Iam_without_wildcard_actions_and_star_resources_only_where_unavoidable).")
+            "Only where AWS offers no narrower resource: ec2:DescribeKeyPairs, ec2:DescribeInstances and ec2:DescribeSpotInstanceRequests (the bastion's discovery) and the Session Manager agent's ssmmessages and ec2messages actions take only the wildcard resource; ssm:UpdateInstanceInformation is limited to this account's instances in the region, since the instances come later, in other stacks, with a new ID at every replacement. The rule suite allows the wildcard for exactly these actions (Iam_without_wildcard_actions_and_star_resources_only_where_unavoidable). ec2:CancelSpotInstanceRequests names the spot requests of the account's region, which get their IDs from EC2 at each launch, and a condition narrows them to the requests tagged with the lab's Nodes stack (Spot_requests_cancelled_only_in_their_environment).")
         {
             // cdk.json's @aws-cdk/core:enablePartitionLiterals writes the partition of the region (arn:aws...).
-            Findings = new[] { "Resource::*", @"/^Resource::arn:aws[a-z-]*:ec2:[a-z0-9-]+:<AWS::AccountId>:instance\/\*$/" },
+            Findings = new[]
+            {
+                "Resource::*", @"/^Resource::arn:aws[a-z-]*:ec2:[a-z0-9-]+:<AWS::AccountId>:instance\/\*$/",
+                @"/^Resource::arn:aws[a-z-]*:ec2:[a-z0-9-]+:<AWS::AccountId>:spot-instances-request\/\*$/",
+            },
         },
         new("NIST.800.53.R5-IAMNoInlinePolicy", new[] { NagTarget.InstanceRolePolicy, NagTarget.FlowLogRolePolicy, NagTarget.DefaultSecurityGroupHandlerRole },
             "Each of these policies belongs to exactly one role and grants what that role's purpose needs, so it is created and deleted with the role. A managed policy would add a resource that could be attached elsewhere and gain nothing; AWS's IAM guidance keeps inline policies for such one-to-one cases."),

@@ -45,14 +45,22 @@ public static class ScaleLimits
         return 2L * busiest;
     }
 
-    // The wait: boot and cluster.yml, kubespray's time per node, and the time of one surge batch of
-    // a rolling replacement (scale.yml --limit, drain, remove-node.yml, validation).
+    // The wait: boot and cluster.yml, kubespray's time per node, each control-plane node beyond the
+    // first (kubespray upgrades them one at a time: upgrade-cluster.yml's control-plane play has
+    // serial 1), and the time of one surge batch of a rolling replacement or upgrade (scale.yml or
+    // upgrade-cluster.yml --limit, drain, remove-node.yml, validation).
     public static readonly TimeSpan WaitBase = TimeSpan.FromMinutes(50), WaitPerNode = TimeSpan.FromSeconds(20),
-        WaitPerBatch = TimeSpan.FromMinutes(12), WaitLimit = TimeSpan.FromHours(12);
+        WaitPerControlPlane = TimeSpan.FromMinutes(10), WaitPerBatch = TimeSpan.FromMinutes(12), WaitLimit = TimeSpan.FromHours(12);
 
-    /// <summary>Long enough for a first deploy and for replacing every worker, maxSurge at a time.</summary>
+    /// <summary>
+    /// Long enough for a first deploy, for replacing every worker maxSurge at a time, and for a
+    /// Kubernetes upgrade (the control plane node by node, then the workers maxSurge at a time).
+    /// </summary>
     public static TimeSpan WaitTimeout(LabConfig config) =>
-        WaitBase + WaitPerNode * config.NodeCount + WaitPerBatch * Batches(config.Workers.Count, config.Convergence.MaxSurge);
+        WaitFixed(config) + WaitPerBatch * Batches(config.Workers.Count, config.Convergence.MaxSurge);
+
+    private static TimeSpan WaitFixed(LabConfig config) =>
+        WaitBase + WaitPerControlPlane * (config.ControlPlane.Count - 1) + WaitPerNode * config.NodeCount;
 
     private static int Batches(int workers, int surge) => (workers + surge - 1) / surge;
 
@@ -89,7 +97,7 @@ public static class ScaleLimits
         var wait = WaitTimeout(config);
         if (wait > WaitLimit)
         {
-            var left = WaitLimit - WaitBase - WaitPerNode * nodes;
+            var left = WaitLimit - WaitFixed(config);
             var minimum = left <= TimeSpan.Zero ? (int?)null : (int)Math.Ceiling(config.Workers.Count / Math.Floor(left / WaitPerBatch));
             problems.Add($"convergence.maxSurge: replacing {config.Workers.Count} workers {surge} at a time takes about {wait.TotalHours:0.#} hours " +
                 $"({WaitPerBatch.TotalMinutes:0} minutes a batch); a CloudFormation wait lasts at most {WaitLimit.TotalHours:0} hours: " +

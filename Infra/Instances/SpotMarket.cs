@@ -5,6 +5,10 @@ namespace K8sLab.Instances;
 /// a persistent request that stops the instance on interruption and starts it again when capacity
 /// returns, so CloudFormation's instance stays the same instance (ID, volume, private address).
 /// Groups without spot get nothing of it: their templates stay byte for byte what they were.
+/// A persistent request outlives its instance and launches another once CloudFormation terminates
+/// it: the convergence cancels the requests of the nodes it leaves behind, scripts/lab.sh destroy
+/// those of the whole lab. The request carries the launch template's Name tag, which the bastion's
+/// permission to cancel requires (Security/SecurityStack.cs).
 /// </summary>
 public static class SpotMarket
 {

@@ -16,6 +16,13 @@ public sealed class SecurityStackProps : StackProps
     public required string Environment { get; init; }
     /// <summary>The convergence request's SSM parameters (header and node parts) the bastion reads.</summary>
     public required IReadOnlyList<string> ConvergeRequestParameters { get; init; }
+    /// <summary>The SSM parameter the bastion writes the admin kubeconfig to (write only).</summary>
+    public required string KubeconfigParameter { get; init; }
+    /// <summary>
+    /// The Name tag (an IAM pattern) of the spot requests the nodes' launch templates make: the
+    /// bastion may cancel those and no others.
+    /// </summary>
+    public required string SpotRequestNames { get; init; }
 }
 
 /// <summary>
@@ -75,7 +82,7 @@ public sealed class SecurityStack : Stack
         {
             Sid = "DiscoverKeyPairAndNodes",
             // Describe* calls of EC2 have no resource-level permissions: "*" is the only resource they take.
-            Actions = new[] { "ec2:DescribeKeyPairs", "ec2:DescribeInstances" },
+            Actions = new[] { "ec2:DescribeKeyPairs", "ec2:DescribeInstances", "ec2:DescribeSpotInstanceRequests" },
             Resources = new[] { "*" },
         }));
 
@@ -84,12 +91,31 @@ public sealed class SecurityStack : Stack
             Sid = "ReadConvergeRequest",
             // The header and its node parts (converge-request-1, -2, ...), each by name: no wildcard.
             Actions = new[] { "ssm:GetParameter", "ssm:GetParameters" },
-            Resources = props.ConvergeRequestParameters.Select(name => FormatArn(new ArnComponents
+            Resources = props.ConvergeRequestParameters.Select(ParameterArn).ToArray(),
+        }));
+
+        BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "StoreKubeconfig",
+            // Write only, this one parameter: the bastion never reads it back (the user's own
+            // credentials do, in scripts/kubeconfig.sh), and SecureString with the AWS managed key
+            // needs no KMS permission here.
+            Actions = new[] { "ssm:PutParameter" },
+            Resources = new[] { ParameterArn(props.KubeconfigParameter) },
+        }));
+
+        BastionRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CancelSpotRequestsOfRemovedNodes",
+            // A persistent request outlives its instance and launches another when CloudFormation
+            // terminates it: the convergence cancels the requests of the nodes it removes. Only this
+            // lab's requests: they carry the Name tag of the Nodes stack's launch templates.
+            Actions = new[] { "ec2:CancelSpotInstanceRequests" },
+            Resources = new[] { FormatArn(new ArnComponents { Service = "ec2", Resource = "spot-instances-request", ResourceName = "*" }) },
+            Conditions = new Dictionary<string, object>
             {
-                Service = "ssm",
-                Resource = "parameter",
-                ResourceName = name.TrimStart('/'),
-            })).ToArray(),
+                ["StringLike"] = new Dictionary<string, object> { ["aws:ResourceTag/Name"] = props.SpotRequestNames },
+            },
         }));
 
         (NodeRole, NodeProfile) = RoleWithProfile("Node", "Kubernetes nodes: Session Manager only");
@@ -121,6 +147,9 @@ public sealed class SecurityStack : Stack
             },
         });
     }
+
+    private string ParameterArn(string name) =>
+        FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = name.TrimStart('/') });
 
     private (Role, CfnInstanceProfile) RoleWithProfile(string name, string purpose)
     {

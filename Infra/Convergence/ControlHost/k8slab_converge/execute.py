@@ -12,7 +12,8 @@ from typing import Dict, List, Optional
 from .model import CONTROL_PLANE, CP_TAINT, WORKER, Cluster, Instance, Request, nodes_from_kubectl
 from .planner import Action, Plan
 
-RECORD = "k8slab-convergence"  # the ConfigMap in kube-system that remembers versions
+RECORD = "k8slab-convergence"  # the ConfigMap in kube-system that remembers versions and settings
+NETWORK_KEYS = ("networkPlugin", "podCidr", "serviceCidr", "nodePrefix")
 
 
 class Failure(Exception):
@@ -26,6 +27,8 @@ class Settings:
         self.environment = env["LAB_ENVIRONMENT"]
         self.region = env["AWS_REGION"]
         self.parameter = env["CONVERGE_PARAMETER"]
+        # Where the admin kubeconfig goes for the user's kubectl (empty: not stored).
+        self.kubeconfig_parameter = env.get("KUBECONFIG_PARAMETER", "")
         self.kubespray_version = env["KUBESPRAY_VERSION"]
         self.kubespray_dir = env["KUBESPRAY_DIR"]
         self.ansible_playbook = os.path.join(env["ANSIBLE_VENV"], "bin", "ansible-playbook")
@@ -47,6 +50,18 @@ class Settings:
     @property
     def inventory_dir(self) -> str:
         return os.path.join(self.state, "inventory")
+
+    @property
+    def group_vars_file(self) -> str:
+        """Next to the inventory, so that ansible reads it for the k8s_cluster group: above kubespray's
+        role defaults, below nothing kubespray sets for these variables."""
+        return os.path.join(self.inventory_dir, "group_vars", "k8s_cluster", "k8slab.yml")
+
+    @property
+    def cluster_kubectl(self) -> str:
+        """The control plane's own kubectl, which kubespray's kubectl_localhost fetches (cluster.yml and
+        the control-plane upgrade): within the version skew whatever kubernetes.version is."""
+        return os.path.join(self.inventory_dir, "artifacts", "kubectl")
 
     def missing_tools(self) -> List[str]:
         """Checked before anything runs: a missing tool fails the deploy at once, by name."""
@@ -84,13 +99,16 @@ class Executor:
             nodes = nodes_from_kubectl(json.loads(self.kubectl("get", "nodes", "-o", "json")))
             record = self.read_record()
             self.log(f"cluster seen through {instance.host}: {len(nodes)} nodes, "
-                     f"recorded kubespray {record.get('kubespray', '?')}")
+                     f"recorded kubespray {record.get('kubespray', '?')}, Kubernetes {record.get('kubernetes', '?')}")
             return Cluster(via=instance.id, nodes=nodes, kubespray=record.get("kubespray"),
-                           kubernetes=record.get("kubernetes"))
+                           kubernetes=record.get("kubernetes"),
+                           network={k: record[k] for k in NETWORK_KEYS if k in record},
+                           fingerprint=record.get("groupVarsFingerprint"),
+                           addons=tuple(a for a in record.get("addons", "").split(",") if a))
         return None
 
     def read_record(self) -> Dict[str, str]:
-        proc = self.run([self.s.kubectl, "get", "configmap", "-n", "kube-system", RECORD, "-o", "json"], check=False)
+        proc = self.run([self.kubectl_bin, "get", "configmap", "-n", "kube-system", RECORD, "-o", "json"], check=False)
         if proc.returncode != 0:
             return {}
         return json.loads(proc.stdout).get("data", {})
@@ -113,11 +131,12 @@ class Executor:
             raise Failure(f"nodes did not answer on SSH or their cloud-init failed: {' '.join(action.hosts)}")
 
     def do_cluster(self, action: Action) -> None:
-        self.playbook("cluster.yml", self.inventory(), extra=["kubeconfig_localhost=true"])
+        self.playbook("cluster.yml", self.inventory(), extra=["kubeconfig_localhost=true", "kubectl_localhost=true"])
         artifact = os.path.join(self.s.inventory_dir, "artifacts", "admin.conf")
         if os.path.exists(artifact):
             shutil.copyfile(artifact, self.s.kubeconfig)
             self.install_kubeconfig(self.s.kubeconfig)
+        self.adopt_cluster_kubectl()
 
     def do_reset(self, action: Action) -> None:
         self.playbook("reset.yml", self.inventory(), limit=action.hosts, extra=["reset_confirmation=yes"])
@@ -129,8 +148,18 @@ class Executor:
     def do_scale(self, action: Action) -> None:
         self.playbook("scale.yml", self.inventory(), limit=action.hosts)
 
+    def do_upgrade_control_plane(self, action: Action) -> None:
+        """kubespray's upgrade in parts: the control plane and etcd first (its play drains, upgrades and
+        uncordons them one at a time; the drain bounded as the plan's own), the version from group_vars."""
+        self.playbook("upgrade-cluster.yml", self.inventory(), limit=["kube_control_plane:etcd"],
+                      extra=["kubectl_localhost=true", f"drain_timeout={self.request.drain_seconds}s"])
+        self.adopt_cluster_kubectl()
+
     def do_upgrade(self, action: Action) -> None:
-        self.playbook("upgrade-cluster.yml", self.inventory(), extra=[f"kube_version={self.request.kubernetes}"])
+        """Workers the plan has cordoned and drained: kubespray drains and uncordons only nodes that are
+        Ready and schedulable, so it leaves both to the plan; the whole batch at once (its serial
+        would otherwise take 20% of it at a time)."""
+        self.playbook("upgrade-cluster.yml", self.inventory(), limit=action.hosts, extra=[f"serial={len(action.hosts)}"])
 
     def do_remove(self, action: Action) -> None:
         self.playbook("remove-node.yml", self.inventory(), extra=[f"node={','.join(action.hosts)}", "skip_confirmation=yes"])
@@ -151,7 +180,7 @@ class Executor:
     def do_drain(self, action: Action) -> None:
         """PDB-respecting eviction, bounded; the error names the pod and the budget that block."""
         host = action.hosts[0]
-        proc = self.run([self.s.kubectl, "drain", host, "--ignore-daemonsets", "--delete-emptydir-data",
+        proc = self.run([self.kubectl_bin, "drain", host, "--ignore-daemonsets", "--delete-emptydir-data",
                          "--force", f"--timeout={self.request.drain_seconds}s"], check=False)
         if proc.returncode == 0:
             return
@@ -160,7 +189,7 @@ class Executor:
         if not blocked:
             raise Failure(f"drain of {host} failed: {output.strip()[-300:]}")
         pod, namespace = blocked.group(1), blocked.group(2)
-        budgets = self.run([self.s.kubectl, "get", "pdb", "-n", namespace, "-o", "json"], check=False)
+        budgets = self.run([self.kubectl_bin, "get", "pdb", "-n", namespace, "-o", "json"], check=False)
         names = []
         if budgets.returncode == 0:
             names = [b["metadata"]["name"] for b in json.loads(budgets.stdout).get("items", [])
@@ -180,7 +209,7 @@ class Executor:
     def do_wait_ready(self, action: Action) -> None:
         waiting = set(action.hosts)
         for attempt in range(1, self.s.ready_attempts + 1):
-            proc = self.run([self.s.kubectl, "get", "nodes", "-o", "json"], check=False, quiet=True)
+            proc = self.run([self.kubectl_bin, "get", "nodes", "-o", "json"], check=False, quiet=True)
             if proc.returncode == 0:
                 nodes = nodes_from_kubectl(json.loads(proc.stdout))
                 waiting = {h for h in action.hosts if not (h in nodes and nodes[h].ready)}
@@ -193,11 +222,12 @@ class Executor:
         raise Failure(f"not Ready: {' '.join(sorted(waiting))}")
 
     def do_record(self, action: Action) -> None:
+        r = self.request
         config_map = {"apiVersion": "v1", "kind": "ConfigMap",
                       "metadata": {"name": RECORD, "namespace": "kube-system"},
-                      "data": {"kubespray": self.request.kubespray, "kubernetes": self.request.kubernetes,
-                               "request": self.request.id}}
-        self.run([self.s.kubectl, "apply", "-f", "-"], input=json.dumps(config_map))
+                      "data": {"kubespray": r.kubespray, "kubernetes": r.kubernetes, "request": r.id, **r.network,
+                               "groupVarsFingerprint": r.fingerprint, "addons": ",".join(r.addons)}}
+        self.run([self.kubectl_bin, "apply", "-f", "-"], input=json.dumps(config_map))
 
     # --- tools -------------------------------------------------------------------------------
     def inventory(self, include=()) -> str:
@@ -210,11 +240,9 @@ class Executor:
         cps = sorted(h for h, (role, _) in hosts.items() if role == CONTROL_PLANE)
         workers = sorted(h for h, (role, _) in hosts.items() if role == WORKER)
         schedule_on_cp = getattr(self, "plan", None) is not None and self.plan.schedule_on_control_plane
-        r = self.request
         inventory = {"all": {
-            "vars": {"kube_version": r.kubernetes, "kube_pods_subnet": r.pod_cidr,
-                     "kube_network_node_prefix": r.node_prefix, "download_run_once": r.download_once,
-                     "download_localhost": False},
+            # The kubernetes: section's variables are in group_vars (write_group_vars).
+            "vars": {"download_run_once": self.request.download_once, "download_localhost": False},
             "hosts": {h: {"ansible_host": ip, "ip": ip} for h, (_, ip) in sorted(hosts.items())},
             "children": {
                 "kube_control_plane": {"hosts": {h: None for h in cps}},
@@ -228,7 +256,17 @@ class Executor:
             json.dump(inventory, f, indent=1)
         return path
 
+    def write_group_vars(self) -> None:
+        """The request's groupVars, as they came (JSON, which YAML reads), before every kubespray run."""
+        os.makedirs(os.path.dirname(self.s.group_vars_file), exist_ok=True)
+        with open(self.s.group_vars_file, "w") as f:
+            f.write(f"# K8sLab: the kubernetes: section of the environment file, from request {self.request.id}\n")
+            json.dump(self.request.group_vars, f, indent=1)
+            f.write("\n")
+
     def playbook(self, book: str, inventory: str, limit=(), extra=(), check=True, in_kubespray=True) -> int:
+        if in_kubespray:
+            self.write_group_vars()
         args = [self.s.ansible_playbook, "-i", inventory, "-b", "--forks", str(self.request.forks), book]
         if limit:
             args += ["--limit", ",".join(limit)]
@@ -240,8 +278,18 @@ class Executor:
             raise Failure(f"{os.path.basename(book)} failed")
         return proc.returncode
 
+    @property
+    def kubectl_bin(self) -> str:
+        """The cluster's own kubectl once kubespray fetched it, else the bastion's pinned one."""
+        return self.s.cluster_kubectl if os.access(self.s.cluster_kubectl, os.X_OK) else self.s.kubectl
+
+    def adopt_cluster_kubectl(self) -> None:
+        """ansible's fetch leaves the binary without its execute bit."""
+        if os.path.exists(self.s.cluster_kubectl):
+            os.chmod(self.s.cluster_kubectl, 0o755)
+
     def kubectl(self, *args: str) -> str:
-        return self.run([self.s.kubectl, *args]).stdout
+        return self.run([self.kubectl_bin, *args]).stdout
 
     def run(self, args: List[str], check=True, cwd=None, input=None, quiet=False) -> subprocess.CompletedProcess:
         env = dict(os.environ, KUBECONFIG=self.s.kubeconfig)

@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 
-from . import aws
+from . import aws, kubeconfig, spot
 from .execute import Executor, Failure, Settings
 from .model import RequestError, parse_request
 from .planner import plan as make_plan
@@ -69,7 +69,8 @@ def main(env=os.environ) -> int:
         assert request is not None
         signal_url = request.signal
         log(f"request {request.id} (version {version}): {len(request.nodes)} nodes, kubespray {request.kubespray}, "
-            f"Kubernetes {request.kubernetes}, maxSurge {request.max_surge}, forks {request.forks}")
+            f"Kubernetes {request.kubernetes} ({request.network_plugin}, add-ons: {', '.join(request.addons) or 'none'}), "
+            f"maxSurge {request.max_surge}, forks {request.forks}")
         if request.kubespray != s.kubespray_version:
             raise Failure(f"the request wants kubespray {request.kubespray}, this bastion has {s.kubespray_version}: "
                           "deploy the Bastion stack first (npx cdk deploy --all does)")
@@ -83,8 +84,9 @@ def main(env=os.environ) -> int:
         for note in plan.notes:
             log(f"note: {note}")
         executor.execute(plan)
+        notes = plan.notes + after_success(ssm, ec2, s, request, version, instances, log)
         ready = sum(1 for h in plan.hosts.values() if h.desired)
-        reason = f"{ready} nodes Ready" + "".join(f"; {n}" for n in plan.notes)
+        reason = f"{ready} nodes Ready" + "".join(f"; {n}" for n in notes)
         log(f"converged: {reason}")
         aws.signal(signal_url, "SUCCESS", reason, request.id, log)
         return_code = 0
@@ -102,6 +104,18 @@ def main(env=os.environ) -> int:
     with open(handled_file, "w") as f:
         f.write(marker + "\n")
     return return_code
+
+
+def after_success(ssm, ec2, s: Settings, request, version: int, instances, log):
+    """Cancel the spot requests of instances CloudFormation is about to delete; store the admin
+    kubeconfig. Neither fails the converged deploy: a problem becomes a note in its reason."""
+    try:
+        written = ssm.get_parameter(Name=f"{s.parameter}:{version}")["Parameter"]["LastModifiedDate"]
+        notes = spot.release(ec2, request, instances, written, log)
+    except Exception as e:  # noqa: BLE001
+        notes = [f"spot requests of removed nodes not checked ({e})"]
+    note = s.kubeconfig_parameter and kubeconfig.store(ssm, s.kubeconfig_parameter, s.kubeconfig, s.environment, log)
+    return notes + ([note] if note else [])
 
 
 def wait_for_instances(ec2, s: Settings, request, log):

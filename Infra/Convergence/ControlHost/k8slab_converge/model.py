@@ -1,13 +1,23 @@
 """What convergence reads: the request (SSM), the instances (EC2) and the cluster (kubectl)."""
+import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 CONTROL_PLANE = "control-plane"
 WORKER = "worker"
 ROLES = (CONTROL_PLANE, WORKER)
 # kubeadm's taint on a control-plane node that is not also a worker.
 CP_TAINT = "node-role.kubernetes.io/control-plane"
+
+# kubespray v2.31.0's defaults (roles/kubespray_defaults/defaults/main/main.yml): what a request
+# written before the kubernetes: section, and a cluster recorded before it, had.
+DEFAULT_PLUGIN = "calico"
+DEFAULT_POD_CIDR = "10.233.64.0/18"
+DEFAULT_SERVICE_CIDR = "10.233.0.0/18"
+DEFAULT_NODE_PREFIX = 24
+
+GroupVar = Union[str, int, bool]
 
 
 class RequestError(Exception):
@@ -35,12 +45,42 @@ class Request:
     max_surge: int = 1
     forks: int = 5
     download_once: bool = False
-    pod_cidr: str = "10.233.64.0/18"
-    node_prefix: int = 24
+    pod_cidr: str = DEFAULT_POD_CIDR
+    node_prefix: int = DEFAULT_NODE_PREFIX
     drain_seconds: int = 300
+    network_plugin: str = DEFAULT_PLUGIN
+    service_cidr: str = DEFAULT_SERVICE_CIDR
+    addons: Tuple[str, ...] = ()  # the enabled add-ons' keys, sorted
+    allow_rebuild: bool = False  # kubernetes.allowRebuild: a network change may reset the cluster
+    given_group_vars: Mapping[str, GroupVar] = field(default_factory=dict)  # settings.groupVars as sent
 
     def of_role(self, role: str) -> List[DesiredNode]:
         return [n for n in self.nodes if n.role == role]
+
+    @property
+    def group_vars(self) -> Dict[str, GroupVar]:
+        """kubespray's variables for the k8s_cluster group: the request's groupVars as given. A request
+        without them (from before the kubernetes: section) still names the version and the ranges."""
+        derived = {"kube_version": self.kubernetes, "kube_network_plugin": self.network_plugin,
+                   "kube_pods_subnet": self.pod_cidr, "kube_service_addresses": self.service_cidr,
+                   "kube_network_node_prefix": self.node_prefix}
+        return {**derived, **self.given_group_vars}
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.group_vars)
+
+    @property
+    def network(self) -> Dict[str, str]:
+        """What only a rebuild changes, by its key in the environment file's kubernetes: section."""
+        return {"networkPlugin": self.network_plugin, "podCidr": self.pod_cidr,
+                "serviceCidr": self.service_cidr, "nodePrefix": str(self.node_prefix)}
+
+
+def fingerprint(group_vars: Mapping[str, GroupVar]) -> str:
+    """Tells whether kubespray's variables changed since the last convergence (the record keeps it)."""
+    text = json.dumps(group_vars, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def host_name(name: str, instance_id: str) -> str:
@@ -68,7 +108,7 @@ def parse_request(header_text: str, part_texts: List[str]) -> Request:
             for name, instance_id in part.get(role, {}).items():
                 nodes.append(DesiredNode(name, role, instance_id))
     settings = header.get("settings", {})
-    return Request(
+    request = Request(
         id=header["id"],
         signal=header["signal"],
         nodes=tuple(nodes),
@@ -77,10 +117,22 @@ def parse_request(header_text: str, part_texts: List[str]) -> Request:
         max_surge=int(settings.get("maxSurge", 1)),
         forks=int(settings.get("forks", 5)),
         download_once=bool(settings.get("downloadOnce", False)),
-        pod_cidr=settings.get("podCidr", "10.233.64.0/18"),
-        node_prefix=int(settings.get("nodePrefix", 24)),
+        pod_cidr=settings.get("podCidr", DEFAULT_POD_CIDR),
+        node_prefix=int(settings.get("nodePrefix", DEFAULT_NODE_PREFIX)),
         drain_seconds=int(settings.get("drainSeconds", 300)),
+        network_plugin=settings.get("networkPlugin", DEFAULT_PLUGIN),
+        service_cidr=settings.get("serviceCidr", DEFAULT_SERVICE_CIDR),
+        addons=tuple(sorted(settings.get("addons", []))),
+        allow_rebuild=bool(settings.get("allowRebuild", False)),
+        given_group_vars=dict(settings.get("groupVars", {})),
     )
+    # The record and the planner read the settings; kubespray reads groupVars: they must agree.
+    derived = replace(request, given_group_vars={}).group_vars
+    clashes = [f"{k} {request.given_group_vars[k]!r} (settings: {v!r})" for k, v in derived.items()
+               if k in request.given_group_vars and request.given_group_vars[k] != v]
+    if clashes:
+        raise ValueError(f"the request's groupVars disagree with its settings: {', '.join(clashes)}")
+    return request
 
 
 @dataclass(frozen=True)
@@ -117,8 +169,12 @@ class Cluster:
     """The cluster as seen through one control-plane node's admin kubeconfig."""
     via: str  # the instance ID of the control-plane node whose kubeconfig was used
     nodes: Dict[str, ClusterNode] = field(default_factory=dict)
-    kubespray: Optional[str] = None  # recorded by the last convergence (ConfigMap), if any
+    # Recorded by the last convergence (the ConfigMap), None where the record has no such entry.
+    kubespray: Optional[str] = None
     kubernetes: Optional[str] = None
+    network: Dict[str, str] = field(default_factory=dict)  # as Request.network
+    fingerprint: Optional[str] = None  # of the group variables
+    addons: Tuple[str, ...] = ()
 
 
 def nodes_from_kubectl(doc: dict) -> Dict[str, ClusterNode]:

@@ -4,8 +4,15 @@ Pure: no AWS, no ansible, no kubectl. k8slab_converge.execute carries the action
 Rules, in the order a plan applies them:
 - Nodes whose instance is gone (terminated outside CloudFormation, or stopped) leave the cluster
   first, ungracefully, in one remove-node.yml run: they never block a deploy.
-- A changed kubespray or Kubernetes version upgrades the cluster's live members first, so that new
-  nodes never join with a kubelet newer than the control plane.
+- The kubernetes: settings are checked against the cluster's record before anything runs: a
+  Kubernetes downgrade, a skipped minor version, or a changed network plugin or range without
+  kubernetes.allowRebuild fails the deploy and leaves the cluster as it was.
+- A changed network plugin or range with kubernetes.allowRebuild rebuilds the cluster, as a changed
+  control plane does.
+- A changed kubespray or Kubernetes version upgrades the cluster's members first (so that new nodes
+  never join with a kubelet newer than the control plane): the control plane and etcd in one
+  upgrade-cluster.yml run (kubespray drains them one at a time), then the workers maxSurge at a time:
+  cordon and drain, upgrade-cluster.yml --limit, uncordon, validate.
 - Workers no longer requested are drained and removed before anything joins (so that the
   cluster never holds more than maxSurge nodes beyond the requested count).
 - Added workers join together; replaced workers roll surge-first, maxSurge at a time: successors
@@ -14,11 +21,14 @@ Rules, in the order a plan applies them:
 - Scheduling on the control plane follows the worker count: untainted before the last worker
   drains, tainted again once workers are Ready.
 - A changed control plane is rebuilt (reset.yml, cluster.yml): a lab does not migrate etcd.
+- Other changed kubespray variables (add-ons) re-run cluster.yml: no node is drained or replaced.
 """
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from .model import CONTROL_PLANE, WORKER, Cluster, DesiredNode, Instance, Request
+from .model import (CONTROL_PLANE, DEFAULT_PLUGIN, DEFAULT_SERVICE_CIDR, WORKER, Cluster, DesiredNode, Instance,
+                    Request)
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,56 @@ def recovery_hint(node: DesiredNode) -> str:
     return f"to get it back, add 1 to {group}.generations.{node.name} in the environment file and deploy"
 
 
+def version(text: str) -> Optional[Tuple[int, int, int]]:
+    """"1.35.4" or a kubelet's "v1.35.4" as (1, 35, 4); None when it names no version."""
+    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", text or "")
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def recorded_network(request: Request, cluster: Cluster) -> Dict[str, str]:
+    """The network the cluster was built with. A record from before the kubernetes: section has none:
+    its plugin and service range were kubespray's defaults (nothing could change them), its pod range
+    and node prefix came from the request then as now (they were settings already)."""
+    older = {"networkPlugin": DEFAULT_PLUGIN, "serviceCidr": DEFAULT_SERVICE_CIDR,
+             "podCidr": request.pod_cidr, "nodePrefix": str(request.node_prefix)}
+    return {**older, **cluster.network}
+
+
+def refusal(request: Request, cluster: Cluster, network_changes: List[str]) -> Optional[str]:
+    """Why the request cannot be applied to this cluster in place, or None."""
+    if network_changes and not request.allow_rebuild:
+        return (f"{', '.join(network_changes)}: on a running cluster this needs a rebuild (every node reset, "
+                "the cluster built anew, its workloads lost); set kubernetes.allowRebuild: true in the environment "
+                "file to allow it. The cluster was left as it was")
+    if network_changes:
+        return None  # a rebuild makes a new cluster: any version
+    running, wanted = cluster.kubernetes, request.kubernetes
+    have, want = version(running or ""), version(wanted)
+    if have is None or want is None:
+        return None
+    if want < have:
+        return (f"kubernetes.version: the cluster runs Kubernetes {running}; {wanted} would be a downgrade, "
+                f"which kubeadm does not do. The cluster was left as it was: set kubernetes.version back to "
+                f"{running} (an older version needs a new lab: destroy it and deploy)")
+    if want[0] == have[0] and want[1] > have[1] + 1:
+        steps = " then ".join(f"{want[0]}.{minor}" for minor in range(have[1] + 1, want[1] + 1))
+        return (f"kubernetes.version: {running} -> {wanted} skips a minor version; upgrade one minor at a time: "
+                f"{steps}, a deploy each. The cluster was left as it was (Kubernetes {running})")
+    return None
+
+
+def rebuild(p: Plan, desired_hosts: List[str], cluster: Cluster, why: str) -> Plan:
+    """Nodes still joined to the old cluster are reset first, or kubeadm would skip their join."""
+    members = [h for h in desired_hosts if h in cluster.nodes]
+    p.add("prepare", desired_hosts)
+    if members:
+        p.add("reset", members, why)
+    p.add("cluster", detail="rebuild")
+    p.add("wait-ready", desired_hosts)
+    p.add("record")
+    return p
+
+
 def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Cluster]) -> Plan:
     """instances: every instance of the lab by ID (any state); cluster: None when no control-plane
     node holds an admin kubeconfig (no cluster yet)."""
@@ -95,16 +155,17 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
     cluster_cps = {name for name, n in cluster.nodes.items() if n.control_plane}
     via_desired = cluster.via in {n.instance_id for n in live_cps}
     if not via_desired or cluster_cps != {n.host for n in live_cps}:
-        # The control plane changed: a lab rebuilds the cluster rather than migrating etcd. Nodes
-        # still joined to the old cluster are reset first, or kubeadm would skip their join.
-        members = [h for h in desired_hosts if h in cluster.nodes]
-        p.add("prepare", desired_hosts)
-        if members:
-            p.add("reset", members, "the control plane changed: the cluster is rebuilt")
-        p.add("cluster", detail="rebuild")
-        p.add("wait-ready", desired_hosts)
-        p.add("record")
+        # The control plane changed: a lab rebuilds the cluster rather than migrating etcd.
+        return rebuild(p, desired_hosts, cluster, "the control plane changed: the cluster is rebuilt")
+
+    was = recorded_network(request, cluster)
+    network_changes = [f"kubernetes.{key} {was[key]} -> {value}" for key, value in request.network.items() if was[key] != value]
+    refused = refusal(request, cluster, network_changes)
+    if refused:
+        p.add("fail", detail=refused)
         return p
+    if network_changes:
+        return rebuild(p, desired_hosts, cluster, f"{', '.join(network_changes)}: the cluster is rebuilt (kubernetes.allowRebuild)")
 
     # Cluster members that are not requested: dead ones go at once, live ones drain.
     dead, leaving = [], []
@@ -127,11 +188,42 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
     if joining:
         p.add("prepare", [n.host for n in joining])
 
-    outdated = [n.name for h, n in cluster.nodes.items() if h in p.hosts and n.kubelet and n.kubelet.lstrip("v") != request.kubernetes]
-    if (cluster.kubespray and cluster.kubespray != request.kubespray) or outdated:
-        p.add("upgrade", detail=f"kubespray {cluster.kubespray or '?'} -> {request.kubespray}, Kubernetes {request.kubernetes}")
+    # Upgrades: kubespray or Kubernetes moved, or members run an older kubelet than requested (an
+    # upgrade that failed part-way). Members newer than requested (a rollback after such a failure)
+    # stay as they are: kubeadm does not downgrade.
+    want = version(request.kubernetes)
+    kubelets = {h: version(cluster.nodes[h].kubelet) for h in members}
+    older = [h for h in members if kubelets[h] and kubelets[h] < want]
+    for h in members:
+        if kubelets[h] and kubelets[h] > want:
+            p.notes.append(f"{h} runs Kubernetes {cluster.nodes[h].kubelet.lstrip('v')}, newer than the requested "
+                           f"{request.kubernetes} (an upgrade got that far; kubeadm does not downgrade): deploy "
+                           "that version to finish it")
+    kubespray_moved = bool(cluster.kubespray) and cluster.kubespray != request.kubespray
+    recorded_older = (version(cluster.kubernetes or "") or want) < want
+    upgraded: List[str] = []
+    facts_done = False
+    if kubespray_moved or recorded_older or older:
+        moves = []
+        if kubespray_moved:
+            moves.append(f"kubespray {cluster.kubespray} -> {request.kubespray}")
+        moves.append(f"Kubernetes {request.kubernetes}" if cluster.kubernetes == request.kubernetes
+                     else f"Kubernetes {cluster.kubernetes or '?'} -> {request.kubernetes}")
+        p.add("facts")
+        facts_done = True
+        p.add("upgrade-control-plane", [n.host for n in live_cps], f"{', '.join(moves)}: control plane and etcd first")
+        p.add("wait-ready", members)
+        upgraded = [n.host for n in live_workers if n.host in cluster.nodes and (kubespray_moved or n.host in older)]
+        for start in range(0, len(upgraded), max(1, request.max_surge)):
+            batch = upgraded[start:start + max(1, request.max_surge)]
+            for h in batch:
+                p.add("cordon", [h])
+                p.add("drain", [h])
+            p.add("upgrade", batch, f"Kubernetes {request.kubernetes}")
+            p.add("uncordon", batch, "upgraded")
+            p.add("wait-ready", members)
 
-    cordoned = [h for h in members if cluster.nodes[h].unschedulable]
+    cordoned = [h for h in members if cluster.nodes[h].unschedulable and h not in upgraded]
     if cordoned:
         p.add("uncordon", cordoned, "requested again")
 
@@ -156,10 +248,10 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
             p.add("cordon", [h])
             p.add("drain", [h])
         p.add("remove", scale_in, "no longer requested")
-    facts_done = False
     if scale_out:
-        p.add("facts")
-        facts_done = True
+        if not facts_done:
+            p.add("facts")
+            facts_done = True
         p.add("scale", scale_out, "added")
         p.add("wait-ready", scale_out)
 
@@ -182,8 +274,17 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
     if not p.schedule_on_control_plane and live_workers and any(not cluster.nodes[h].tainted for h in cps):
         p.add("taint", cps, "workers are Ready: the control plane runs no workloads")
 
+    # Other kubespray variables changed (add-ons): cluster.yml applies them, no node drained. An
+    # upgrade applies them already (its control-plane run installs the apps). A record without a
+    # fingerprint is from before the kubernetes: section, when no add-on could be switched on.
+    settings_changed = (cluster.fingerprint != request.fingerprint if cluster.fingerprint
+                        else tuple(cluster.addons) != tuple(request.addons))
+    if settings_changed and not upgraded and not any(a.kind == "upgrade-control-plane" for a in p.actions):
+        p.add("cluster", detail="kubespray variables changed (add-ons): applied, no node drained")
+
     p.add("wait-ready", desired_hosts)
     changed = any(a.kind not in ("wait-ready",) for a in p.actions)
-    if changed or cluster.kubespray != request.kubespray or cluster.kubernetes != request.kubernetes:
+    recorded = (cluster.kubespray, cluster.kubernetes, cluster.network, cluster.fingerprint)
+    if changed or recorded != (request.kubespray, request.kubernetes, request.network, request.fingerprint):
         p.add("record")
     return p

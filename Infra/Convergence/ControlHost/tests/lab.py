@@ -20,7 +20,35 @@ SSM_STANDARD_BYTES = 4096
 ID_BYTES = len("i-0123456789abcdef0")  # the longest instance ID a Ref resolves to
 
 DEFAULTS = {"kubespray": "v2.31.0", "kubernetes": "1.35.4", "maxSurge": 1, "forks": 5, "downloadOnce": False,
-            "podCidr": "10.233.64.0/18", "nodePrefix": 24, "drainSeconds": 300}
+            "podCidr": "10.233.64.0/18", "nodePrefix": 24, "drainSeconds": 300,
+            "networkPlugin": "calico", "serviceCidr": "10.233.0.0/18", "addons": [], "allowRebuild": False}
+
+# The kubernetes: section as kubespray v2.31.0's variables, as the Nodes stack renders them for the
+# request's groupVars (Infra/Cluster/GroupVars.cs; ConvergenceProgramTests holds this copy to it):
+# the version and ranges, the plugin's pinned mode, every add-on's switch (off ones too).
+ADDON_SWITCHES = {"metricsServer": "metrics_server_enabled", "localPathProvisioner": "local_path_provisioner_enabled",
+                  "helm": "helm_enabled", "certManager": "cert_manager_enabled"}
+PLUGIN_VARS = {
+    "calico": {"calico_network_backend": "vxlan", "calico_vxlan_mode": "Always", "calico_ipip_mode": "Never",
+               "calico_vxlan_port": 4789, "typha_enabled": False, "calico_wireguard_enabled": False},
+    "cilium": {"cilium_tunnel_mode": "vxlan", "cilium_enable_hubble": False, "cilium_enable_prometheus": False,
+               "cilium_encryption_enabled": False},
+    "flannel": {"flannel_backend_type": "vxlan", "flannel_vxlan_port": 8472},
+}
+
+
+def group_vars(kubernetes="1.35.4", plugin="calico", addons=(), pod_cidr="10.233.64.0/18",
+               service_cidr="10.233.0.0/18", node_prefix=24):
+    return {"kube_version": kubernetes, "kube_network_plugin": plugin, "kube_pods_subnet": pod_cidr,
+            "kube_service_addresses": service_cidr, "kube_network_node_prefix": node_prefix, **PLUGIN_VARS[plugin],
+            **{variable: key in addons for key, variable in ADDON_SWITCHES.items()}}
+
+
+def with_group_vars(settings):
+    """The settings of a request, groupVars included (rendered from the other keys)."""
+    return dict(settings, addons=sorted(settings["addons"]), groupVars=group_vars(
+        settings["kubernetes"], settings["networkPlugin"], settings["addons"], settings["podCidr"],
+        settings["serviceCidr"], settings["nodePrefix"]))
 
 
 def require_emulator():
@@ -79,13 +107,15 @@ class Lab:
     """One environment. Each lab has its own name, so labs share one emulator without seeing each other."""
     count = 0
 
-    def __init__(self, test: unittest.TestCase, workers=2, control_planes=1, **settings):
+    def __init__(self, test: unittest.TestCase, workers=2, control_planes=1, spot=False, **settings):
         import boto3
         Lab.count += 1
         self.env = f"s{os.getpid()}x{Lab.count}"
         self.ec2 = boto3.client("ec2", region_name="eu-west-1")
         self.ssm = boto3.client("ssm", region_name="eu-west-1")
         self.parameter = f"/k8slab/{self.env}/converge-request"
+        self.kubeconfig_parameter = f"/k8slab/{self.env}/kubeconfig"
+        self.spot = spot  # nodes on persistent spot requests, as the lab's spot launch templates ask
         self.root = tempfile.mkdtemp(prefix="k8slab-lab-")
         test.addCleanup(shutil.rmtree, self.root, True)
         self.signals = SignalServer()
@@ -121,6 +151,7 @@ class Lab:
         """One run of the bastion's timer."""
         env = dict(os.environ,
                    LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
+                   KUBECONFIG_PARAMETER=self.kubeconfig_parameter,
                    KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=os.path.join(self.root, "kubespray"),
                    ANSIBLE_VENV=os.path.dirname(self.venv_bin), KUBECTL=os.path.join(STANDINS, "kubectl"),
                    K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
@@ -153,12 +184,37 @@ class Lab:
     def launch(self, name, role):
         tags = [{"Key": "k8slab:environment", "Value": self.env}, {"Key": "k8slab:role", "Value": role},
                 {"Key": "k8slab:node", "Value": name}, {"Key": "Name", "Value": f"k8slab-{self.env}-{name}"}]
-        response = self.ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, InstanceType="t3.medium",
-                                          TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
-        instance = response["Instances"][0]
+        if self.spot:
+            # EC2 makes a persistent request from the launch template's market options and tags it
+            # with the template's Name; moto does not model that for RunInstances, so the request is
+            # made directly, and the instance it launches gets the tags CloudFormation gives a node.
+            template = f"K8sLab-{self.env}-Nodes/{'ControlPlane' if role == 'control-plane' else 'Worker'}Bootstrap0a1b2cSpot/Template"
+            response = self.ec2.request_spot_instances(
+                InstanceCount=1, Type="persistent", InstanceInterruptionBehavior="stop",
+                LaunchSpecification={"ImageId": IMAGE, "InstanceType": "t3.medium"},
+                TagSpecifications=[{"ResourceType": "spot-instances-request", "Tags": [{"Key": "Name", "Value": template}]}])
+            instance_id = response["SpotInstanceRequests"][0]["InstanceId"]
+            self.ec2.create_tags(Resources=[instance_id], Tags=tags)
+            instance = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+        else:
+            response = self.ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, InstanceType="t3.medium",
+                                              TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
+            instance = response["Instances"][0]
         self.ips[instance["InstanceId"]] = instance["PrivateIpAddress"]
         self.set_running()
         return instance["InstanceId"]
+
+    def live_spot_requests(self):
+        """Instance ID -> request ID, of this lab's spot requests that can still launch instances."""
+        pages = self.ec2.get_paginator("describe_spot_instance_requests").paginate(
+            Filters=[{"Name": "tag:Name", "Values": [f"K8sLab-{self.env}-Nodes/*"]},
+                     {"Name": "state", "Values": ["open", "active", "disabled"]}])
+        return {r["InstanceId"]: r["SpotInstanceRequestId"] for page in pages for r in page["SpotInstanceRequests"]}
+
+    def stored_kubeconfig(self):
+        """The compact admin kubeconfig the bastion stored (decrypted), with its type and version."""
+        parameter = self.ssm.get_parameter(Name=self.kubeconfig_parameter, WithDecryption=True)["Parameter"]
+        return parameter["Value"], parameter["Type"], parameter["Version"]
 
     def terminate(self, *instance_ids):
         if instance_ids:
@@ -174,7 +230,8 @@ class Lab:
         self.save_model(model)
 
     def write_request(self, nodes, settings, signal):
-        request_id = hashlib.sha256(json.dumps([sorted(nodes.items()), sorted(settings.items())]).encode()).hexdigest()[:12]
+        settings = with_group_vars(settings)
+        request_id = hashlib.sha256(json.dumps([sorted(nodes.items()), settings], sort_keys=True).encode()).hexdigest()[:12]
         header, parts = render_request(request_id, signal, nodes, settings)
         for text in [header] + parts:
             assert len(text.encode()) <= SSM_STANDARD_BYTES, f"a request parameter of {len(text)} bytes"

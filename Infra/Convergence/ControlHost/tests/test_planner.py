@@ -1,22 +1,27 @@
 """The planner on tables of scenarios: what EC2 and the cluster report in, the ordered actions out.
 Hosts are named after the node and the last six hex digits of its instance ID (a1 -> ...0000a1)."""
+import json
 import unittest
 
 from k8slab_converge.model import Cluster, ClusterNode, DesiredNode, Instance, Request, parse_request, RequestError
 from k8slab_converge.planner import plan
-
+from lab import group_vars
 
 def iid(short):
     return "i-" + short.rjust(17, "0")
 
 
-def request(nodes, **settings):
+def request(nodes, kubernetes="1.35.4", plugin="calico", addons=(), pod_cidr="10.233.64.0/18",
+            service_cidr="10.233.0.0/18", node_prefix=24, **settings):
     """nodes: "cp-1=a1 worker-1=b1" (name=instance)."""
     desired = []
     for item in nodes.split():
         name, instance = item.split("=")
         desired.append(DesiredNode(name, "control-plane" if name.startswith("cp-") else "worker", iid(instance)))
-    return Request(id="r", signal="http://signal", nodes=tuple(desired), kubespray="v2.31.0", kubernetes="1.35.4", **settings)
+    return Request(id="r", signal="http://signal", nodes=tuple(desired), kubespray="v2.31.0", kubernetes=kubernetes,
+                   network_plugin=plugin, pod_cidr=pod_cidr, service_cidr=service_cidr, node_prefix=node_prefix,
+                   addons=tuple(sorted(addons)),
+                   given_group_vars=group_vars(kubernetes, plugin, addons, pod_cidr, service_cidr, node_prefix), **settings)
 
 
 def instances(spec):
@@ -30,18 +35,27 @@ def instances(spec):
     return result
 
 
-def cluster(spec, via="a1", kubespray="v2.31.0", **flags):
-    """"cp-1=a1 worker-1=b1:notready:cordoned" -> the cluster's nodes. Control-plane nodes are tainted
-    unless flags say untainted=True; kubelets run 1.35.4 unless kubelet= says otherwise."""
+def record(kubernetes="1.35.4", **settings):
+    """What a convergence of request(..., **settings) recorded."""
+    r = request("", kubernetes=kubernetes, **settings)
+    return {"kubernetes": kubernetes, "network": r.network, "fingerprint": r.fingerprint, "addons": r.addons}
+
+
+def cluster(spec, via="a1", kubespray="v2.31.0", recorded=None, **flags):
+    """"cp-1=a1 worker-1=b1:notready:cordoned:v1.34.6" -> the cluster's nodes. Control-plane nodes are
+    tainted unless flags say untainted=True; kubelets run kubelet= (1.35.4) unless the node says; the
+    record is record(kubelet) unless recorded= gives another."""
     nodes = {}
+    kubelet = flags.get("kubelet", "1.35.4")
     for item in spec.split():
         name, rest = item.split("=")
         short, *marks = rest.split(":")
         host = f"{name}-{iid(short)[-6:]}"
         cp = name.startswith("cp-")
+        own = [m for m in marks if m.startswith("v")]
         nodes[host] = ClusterNode(host, "10.0.0.1", "notready" not in marks, cp, "cordoned" in marks,
-                                  cp and not flags.get("untainted"), "v" + flags.get("kubelet", "1.35.4"))
-    return Cluster(via=iid(via), nodes=nodes, kubespray=kubespray, kubernetes=flags.get("kubelet", "1.35.4"))
+                                  cp and not flags.get("untainted"), own[0] if own else "v" + kubelet)
+    return Cluster(via=iid(via), nodes=nodes, kubespray=kubespray, **(record(kubelet) if recorded is None else recorded))
 
 
 def actions(p):
@@ -117,7 +131,11 @@ class PlannerTables(unittest.TestCase):
             ("kubespray moved: upgrade before anything joins",
              request("cp-1=a1 worker-1=b1 worker-2=b2"), instances("cp-1=a1 worker-1=b1 worker-2=b2"),
              cluster("cp-1=a1 worker-1=b1", kubespray="v2.30.0", kubelet="1.34.2"),
-             ["prepare worker-2-0000b2", "upgrade kubespray v2.30.0 -> v2.31.0, Kubernetes 1.35.4", "facts",
+             ["prepare worker-2-0000b2", "facts",
+              "upgrade-control-plane cp-1-0000a1 kubespray v2.30.0 -> v2.31.0, Kubernetes 1.34.2 -> 1.35.4: control plane and etcd first",
+              "wait-ready cp-1-0000a1 worker-1-0000b1",
+              "cordon worker-1-0000b1", "drain worker-1-0000b1", "upgrade worker-1-0000b1 Kubernetes 1.35.4",
+              "uncordon worker-1-0000b1 upgraded", "wait-ready cp-1-0000a1 worker-1-0000b1",
               "scale worker-2-0000b2 added", "wait-ready worker-2-0000b2",
               "wait-ready cp-1-0000a1 worker-1-0000b1 worker-2-0000b2", "record"]),
             ("a dead control-plane node fails the deploy with the way back",
@@ -158,6 +176,140 @@ class PlannerTables(unittest.TestCase):
         self.assertFalse(plan(request("cp-1=a1 worker-1=b1"), instances("cp-1=a1 worker-1=b1"), None).schedule_on_control_plane)
 
 
+LAB = "cp-1=a1 worker-1=b1 worker-2=b2 worker-3=b3"
+HOSTS = "cp-1-0000a1 worker-1-0000b1 worker-2-0000b2 worker-3-0000b3"
+
+
+def upgrade_of(workers, version="1.35.4"):
+    """The rolling steps of one batch of workers."""
+    steps = []
+    for w in workers:
+        steps += [f"cordon {w}", f"drain {w}"]
+    return steps + [f"upgrade {' '.join(workers)} Kubernetes {version}", f"uncordon {' '.join(workers)} upgraded", f"wait-ready {HOSTS}"]
+
+
+class KubernetesSettings(unittest.TestCase):
+    """The kubernetes: section against the cluster's record: upgrades, refusals, rebuilds, add-ons."""
+    maxDiff = None
+
+    def test_an_upgrade_runs_the_control_plane_first_then_the_workers_rolling(self):
+        table = [
+            ("maxSurge 1: one worker at a time", 1,
+             [["worker-1-0000b1"], ["worker-2-0000b2"], ["worker-3-0000b3"]]),
+            ("maxSurge 2: two at a time", 2, [["worker-1-0000b1", "worker-2-0000b2"], ["worker-3-0000b3"]]),
+        ]
+        for name, surge, batches in table:
+            with self.subTest(name):
+                p = plan(request(LAB, max_surge=surge), instances(LAB), cluster(LAB, kubelet="1.34.6"))
+                expected = ["facts", "upgrade-control-plane cp-1-0000a1 Kubernetes 1.34.6 -> 1.35.4: control plane and etcd first",
+                            f"wait-ready {HOSTS}"]
+                for batch in batches:
+                    expected += upgrade_of(batch)
+                self.assertEqual(expected + [f"wait-ready {HOSTS}", "record"], actions(p))
+
+    def test_without_workers_the_control_plane_upgrade_is_all(self):
+        p = plan(request("cp-1=a1 cp-2=a2 cp-3=a3"), instances("cp-1=a1 cp-2=a2 cp-3=a3"),
+                 cluster("cp-1=a1 cp-2=a2 cp-3=a3", kubelet="1.34.6", untainted=True))
+        self.assertEqual(["facts", "upgrade-control-plane cp-1-0000a1 cp-2-0000a2 cp-3-0000a3 Kubernetes 1.34.6 -> 1.35.4: "
+                          "control plane and etcd first", "wait-ready cp-1-0000a1 cp-2-0000a2 cp-3-0000a3",
+                          "wait-ready cp-1-0000a1 cp-2-0000a2 cp-3-0000a3", "record"], actions(p))
+
+    def test_an_upgrade_with_replaced_workers_upgrades_only_those_that_stay_and_comes_first(self):
+        p = plan(request("cp-1=a1 worker-1=b1 worker-2=c2"), instances("cp-1=a1 worker-1=b1 worker-2=b2 worker-2=c2"),
+                 cluster("cp-1=a1 worker-1=b1 worker-2=b2", kubelet="1.34.6"))
+        kinds = [str(a) for a in p.actions]
+        self.assertEqual("prepare worker-2-0000c2", kinds[0])
+        self.assertEqual(["upgrade worker-1-0000b1 Kubernetes 1.35.4"], [a for a in kinds if a.startswith("upgrade ")])
+        self.assertLess(kinds.index("upgrade worker-1-0000b1 Kubernetes 1.35.4"), kinds.index("scale worker-2-0000c2 successors join first"))
+        self.assertEqual(1, kinds.count("facts"))
+
+    def test_refusals_come_before_any_action_and_leave_the_cluster(self):
+        calico_then_cilium = ("kubernetes.networkPlugin calico -> cilium: on a running cluster this needs a rebuild (every node "
+                              "reset, the cluster built anew, its workloads lost); set kubernetes.allowRebuild: true in the "
+                              "environment file to allow it. The cluster was left as it was")
+        table = [
+            ("a downgrade", request(LAB, kubernetes="1.34.6"), cluster(LAB),
+             "kubernetes.version: the cluster runs Kubernetes 1.35.4; 1.34.6 would be a downgrade, which kubeadm does not do. "
+             "The cluster was left as it was: set kubernetes.version back to 1.35.4 (an older version needs a new lab: "
+             "destroy it and deploy)"),
+            ("a patch downgrade", request(LAB, kubernetes="1.35.3"), cluster(LAB), "1.35.3 would be a downgrade"),
+            ("a skipped minor", request(LAB), cluster(LAB, kubelet="1.33.7"),
+             "kubernetes.version: 1.33.7 -> 1.35.4 skips a minor version; upgrade one minor at a time: 1.34 then 1.35, "
+             "a deploy each. The cluster was left as it was (Kubernetes 1.33.7)"),
+            ("another network plugin", request(LAB, plugin="cilium"), cluster(LAB), calico_then_cilium),
+            ("other ranges", request(LAB, pod_cidr="10.100.0.0/16", service_cidr="10.101.0.0/18", node_prefix=25), cluster(LAB),
+             "kubernetes.podCidr 10.233.64.0/18 -> 10.100.0.0/16, kubernetes.serviceCidr 10.233.0.0/18 -> 10.101.0.0/18, "
+             "kubernetes.nodePrefix 24 -> 25: on a running cluster this needs a rebuild"),
+            ("a network change and a downgrade: allowRebuild is the first thing to say", request(LAB, plugin="cilium", kubernetes="1.34.6"),
+             cluster(LAB), calico_then_cilium),
+            ("a dead worker does not go first", request(LAB, kubernetes="1.34.6"), cluster(LAB), "would be a downgrade"),
+        ]
+        for name, req, clu, reason in table:
+            with self.subTest(name):
+                inst = instances(LAB.replace("b3", "b3:terminated") if "dead" in name else LAB)
+                p = plan(req, inst, clu)
+                self.assertEqual(["fail"], [a.kind for a in p.actions])
+                self.assertIn(reason, p.actions[0].detail)
+
+    def test_a_network_change_with_allow_rebuild_rebuilds(self):
+        p = plan(request(LAB, plugin="cilium", allow_rebuild=True), instances(LAB), cluster(LAB))
+        self.assertEqual([f"prepare {HOSTS}",
+                          f"reset {HOSTS} kubernetes.networkPlugin calico -> cilium: the cluster is rebuilt (kubernetes.allowRebuild)",
+                          "cluster rebuild", f"wait-ready {HOSTS}", "record"], actions(p))
+        # A rebuild makes a new cluster: a lower version is no downgrade of anything.
+        p = plan(request(LAB, plugin="flannel", kubernetes="1.34.6", allow_rebuild=True), instances(LAB), cluster(LAB))
+        self.assertEqual("cluster rebuild", str(p.actions[2]))
+
+    def test_allow_rebuild_alone_changes_nothing(self):
+        self.assertEqual([f"wait-ready {HOSTS}"], actions(plan(request(LAB, allow_rebuild=True), instances(LAB), cluster(LAB))))
+
+    def test_an_addon_switched_on_reruns_cluster_yml_without_draining(self):
+        for addons in (("metricsServer",), ("helm", "localPathProvisioner", "metricsServer")):
+            with self.subTest(addons=addons):
+                p = plan(request(LAB, addons=addons), instances(LAB), cluster(LAB))
+                self.assertEqual(["cluster kubespray variables changed (add-ons): applied, no node drained",
+                                  f"wait-ready {HOSTS}", "record"], actions(p))
+        # Switched off again: the same run (kubespray's variables changed).
+        p = plan(request(LAB), instances(LAB), cluster(LAB, recorded=record(addons=("helm",))))
+        self.assertEqual("cluster", p.actions[0].kind)
+
+    def test_an_upgrade_applies_the_addons_itself(self):
+        p = plan(request(LAB, addons=("helm",)), instances(LAB), cluster(LAB, kubelet="1.34.6"))
+        self.assertNotIn("cluster", [a.kind for a in p.actions])
+        self.assertEqual("record", p.actions[-1].kind)
+
+    def test_a_record_from_before_the_kubernetes_section(self):
+        old = {"kubernetes": "1.35.4"}  # kubespray, kubernetes and request only
+        # Its pod range and prefix came from the request then: nothing to refuse, the record is completed.
+        p = plan(request(LAB, pod_cidr="10.100.0.0/16", node_prefix=25), instances(LAB), cluster(LAB, recorded=old))
+        self.assertEqual([f"wait-ready {HOSTS}", "record"], actions(p))
+        # Its plugin and service range were kubespray's defaults.
+        p = plan(request(LAB, plugin="cilium"), instances(LAB), cluster(LAB, recorded=old))
+        self.assertEqual(["fail"], [a.kind for a in p.actions])
+        # No add-on could be on: switching one on applies it.
+        p = plan(request(LAB, addons=("helm",)), instances(LAB), cluster(LAB, recorded=old))
+        self.assertEqual("cluster", p.actions[0].kind)
+
+    def test_a_rollback_after_a_part_done_upgrade_downgrades_nothing(self):
+        # The upgrade to 1.35.4 failed after the control plane: the record still says 1.34.6.
+        p = plan(request(LAB, kubernetes="1.34.6"), instances(LAB),
+                 cluster("cp-1=a1:v1.35.4 worker-1=b1 worker-2=b2 worker-3=b3", kubelet="1.34.6"))
+        self.assertEqual([f"wait-ready {HOSTS}"], actions(p))
+        self.assertEqual(["cp-1-0000a1 runs Kubernetes 1.35.4, newer than the requested 1.34.6 (an upgrade got that far; "
+                          "kubeadm does not downgrade): deploy that version to finish it"], p.notes)
+        # Deploying 1.35.4 again finishes it: the control plane run again, then every older worker.
+        p = plan(request(LAB), instances(LAB), cluster("cp-1=a1:v1.35.4 worker-1=b1:v1.35.4 worker-2=b2 worker-3=b3",
+                                                       kubelet="1.34.6"))
+        self.assertEqual(["upgrade worker-2-0000b2 Kubernetes 1.35.4", "upgrade worker-3-0000b3 Kubernetes 1.35.4"],
+                         [str(a) for a in p.actions if a.kind == "upgrade"])
+        self.assertEqual("upgrade-control-plane", p.actions[1].kind)
+
+    def test_a_changed_control_plane_rebuilds_whatever_the_settings(self):
+        p = plan(request("cp-1=a2 worker-1=b1", plugin="cilium", kubernetes="1.34.6"), instances("cp-1=a1 cp-2=a2 worker-1=b1"),
+                 cluster("cp-1=a1 worker-1=b1"))
+        self.assertEqual("cluster rebuild", str(p.actions[2]))
+
+
 class RequestParsing(unittest.TestCase):
     header = '{"id":"abc","signal":"http://s","parts":2,"settings":{"kubespray":"v2.31.0","kubernetes":"1.35.4","maxSurge":2,"forks":9}}'
 
@@ -166,6 +318,33 @@ class RequestParsing(unittest.TestCase):
         self.assertEqual([("cp-1", "control-plane", "i-1"), ("worker-1", "worker", "i-2")],
                          [(n.name, n.role, n.instance_id) for n in r.nodes])
         self.assertEqual((2, 9), (r.max_surge, r.forks))
+
+    def test_the_kubernetes_settings(self):
+        settings = {"kubespray": "v2.31.0", "kubernetes": "1.34.6", "networkPlugin": "cilium", "podCidr": "10.100.0.0/16",
+                    "serviceCidr": "10.101.0.0/18", "nodePrefix": 25, "addons": ["metricsServer", "helm"], "allowRebuild": True,
+                    "groupVars": group_vars("1.34.6", "cilium", ("helm", "metricsServer"), "10.100.0.0/16", "10.101.0.0/18", 25)}
+        r = parse_request(json.dumps({"id": "abc", "signal": "http://s", "parts": 1, "settings": settings}), ['{"id":"abc"}'])
+        self.assertEqual(("cilium", "10.101.0.0/18", ("helm", "metricsServer"), True), (r.network_plugin, r.service_cidr, r.addons, r.allow_rebuild))
+        self.assertEqual(settings["groupVars"], r.group_vars)
+        self.assertEqual({"networkPlugin": "cilium", "podCidr": "10.100.0.0/16", "serviceCidr": "10.101.0.0/18", "nodePrefix": "25"}, r.network)
+
+    def test_a_request_from_before_the_kubernetes_section_means_kubesprays_defaults(self):
+        r = parse_request(self.header.replace('"parts":2', '"parts":1'), ['{"id":"abc"}'])
+        self.assertEqual(("calico", "10.233.64.0/18", "10.233.0.0/18", 24, (), False),
+                         (r.network_plugin, r.pod_cidr, r.service_cidr, r.node_prefix, r.addons, r.allow_rebuild))
+        self.assertEqual({"kube_version": "1.35.4", "kube_network_plugin": "calico", "kube_pods_subnet": "10.233.64.0/18",
+                          "kube_service_addresses": "10.233.0.0/18", "kube_network_node_prefix": 24}, r.group_vars)
+
+    def test_group_vars_that_disagree_with_the_settings_are_refused(self):
+        settings = {"kubespray": "v2.31.0", "kubernetes": "1.35.4", "groupVars": group_vars("1.34.6")}
+        with self.assertRaisesRegex(ValueError, "groupVars disagree with its settings: kube_version '1.34.6' \\(settings: '1.35.4'\\)"):
+            parse_request(json.dumps({"id": "abc", "signal": "http://s", "parts": 1, "settings": settings}), ['{"id":"abc"}'])
+
+    def test_the_fingerprint_follows_every_variable(self):
+        base = request("cp-1=a1").fingerprint
+        self.assertEqual(base, request("cp-1=a1").fingerprint)
+        self.assertNotEqual(base, request("cp-1=a1", addons=("helm",)).fingerprint)
+        self.assertNotEqual(base, request("cp-1=a1", kubernetes="1.35.3").fingerprint)
 
     def test_a_part_of_another_deploy_is_refused(self):
         with self.assertRaisesRegex(RequestError, "part 2 belongs to request old"):

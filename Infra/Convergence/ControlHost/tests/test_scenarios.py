@@ -1,9 +1,17 @@
 """Convergence scenarios, each a sequence of deploys, against the AWS emulator (moto) with the real
 k8slab_converge and stand-ins for ansible-playbook and kubectl that model the cluster."""
+import base64
+import json
+import os
 import re
+import sys
+import time
 import unittest
 
-from lab import Lab, require_emulator
+from lab import STANDINS, Lab, require_emulator
+
+sys.path.insert(0, STANDINS)
+import cluster_model  # noqa: E402
 
 
 def logical(host):
@@ -17,6 +25,24 @@ class Scenarios(unittest.TestCase):
     def assertSignal(self, lab, status, deploy_status):
         self.assertEqual(status, deploy_status, lab.last_output + lab.log()[-3000:])
 
+    def assertStoredKubeconfig(self, lab, cluster_ip):
+        """SSM holds, as a SecureString within the Standard tier, the admin credentials of the cluster
+        whose first control-plane node has this address, pointed at it."""
+        value, kind, version = lab.stored_kubeconfig()
+        self.assertEqual("SecureString", kind)
+        self.assertLessEqual(len(value.encode()), 4096, "SSM's Standard tier")
+        lines = value.splitlines()
+        self.assertEqual(["k8slab-kubeconfig 1", f"server https://{cluster_ip}:6443"], lines[:2])
+        stored = {}
+        for line in lines[2:]:
+            name, rest = line.split(" ", 1)
+            label, der = rest.rsplit(" ", 1)
+            stored[name] = (label, base64.b64decode(der))
+        expected = {name: (label, cluster_model.der(cluster_ip, what, size))
+                    for name, (_, label, size, what) in zip(("ca", "cert", "key"), cluster_model.CREDENTIALS)}
+        self.assertEqual(expected, stored)
+        return version
+
     def test_first_deploy(self):
         lab = Lab(self, workers=2)
         self.assertSignal(lab, "SUCCESS", lab.deploy())
@@ -25,14 +51,20 @@ class Scenarios(unittest.TestCase):
         inventory = cluster["inventory"]["all"]
         self.assertEqual(lab.hosts("control-plane"), sorted(inventory["children"]["kube_control_plane"]["hosts"]))
         self.assertEqual(lab.hosts("worker"), sorted(inventory["children"]["kube_node"]["hosts"]))
-        self.assertEqual({"kubeconfig_localhost": "true"}, cluster["extra"])
+        self.assertEqual({"kubeconfig_localhost": "true", "kubectl_localhost": "true"}, cluster["extra"])
+        # kubespray read the kubernetes: section from group_vars/k8s_cluster, as the request gave it.
+        self.assertEqual(json.loads(lab.request_texts[0])["settings"]["groupVars"], cluster["groupVars"])
+        self.assertNotIn("kube_version", inventory["vars"])
         self.assertEqual(lab.hosts(), sorted(lab.cluster()))
         self.assertTrue(all(n["tainted"] for n in lab.cluster().values() if n["cp"]), "workers exist: the control plane is tainted")
         self.assertEqual("3 nodes Ready", lab.outcome["Reason"])
+        cp_ip = lab.ips[lab.nodes["cp-1"][1]]
+        self.assertEqual(1, self.assertStoredKubeconfig(lab, cp_ip))
         # The same request again (the timer's next tick) runs nothing.
         calls = len(lab.calls())
         self.assertEqual(0, lab.converge())
         self.assertEqual(calls, len(lab.calls()))
+        self.assertEqual(1, lab.stored_kubeconfig()[2], "a run that does nothing stores nothing")
 
     def test_every_worker_replaced_surge_first(self):
         for surge in (1, 2):
@@ -88,6 +120,8 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(old, sorted(lab.cluster()))
         self.assertEqual({n: v["ip"] for n, v in old_server.items()}, {n: v["ip"] for n, v in lab.cluster().items()})
         self.assertEqual(["wait-ready " + " ".join(old)], lab.plans[-1])
+        # The failed run stored nothing; the rollback's stored the old cluster's credentials again.
+        self.assertEqual(2, self.assertStoredKubeconfig(lab, lab.ips[lab.nodes["cp-1"][1]]))
         # And the next deploy finds the same healthy cluster.
         self.assertSignal(lab, "SUCCESS", lab.deploy(workers=3))
         self.assertEqual(lab.hosts(), sorted(lab.cluster()))
@@ -136,6 +170,8 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(["kubeconfig.yml"], books, "a new bastion reads the cluster; it does not run cluster.yml")
         self.assertEqual(["wait-ready " + " ".join(lab.hosts())], lab.plans[-1])
         self.assertEqual(lab.hosts(), sorted(lab.cluster()))  # its own kubeconfig works
+        # It stores the kubeconfig it fetched from the control plane (a new version, same cluster).
+        self.assertEqual(2, self.assertStoredKubeconfig(lab, lab.ips[lab.nodes["cp-1"][1]]))
         self.assertSignal(lab, "SUCCESS", lab.deploy(workers=3))
 
     def test_kubespray_version_moved_runs_the_upgrade(self):
@@ -147,10 +183,202 @@ class Scenarios(unittest.TestCase):
         lab.new_bastion(kubespray="v2.31.1")
         self.assertSignal(lab, "SUCCESS", lab.deploy(kubespray="v2.31.1", kubernetes="1.35.5"))
         upgrade = [c for c in lab.playbooks() if c["book"] == "upgrade-cluster.yml"]
-        self.assertEqual(1, len(upgrade))
-        self.assertEqual({"kube_version": "1.35.5"}, upgrade[0]["extra"])
+        self.assertEqual([["kube_control_plane:etcd"]] + [[w] for w in lab.hosts("worker")], [c["limit"] for c in upgrade])
+        self.assertTrue(all(c["groupVars"]["kube_version"] == "1.35.5" for c in upgrade))
         self.assertEqual({"v1.35.5"}, {n["kubelet"] for n in lab.cluster().values()})
         self.assertNotIn("cluster.yml", [c["book"] for c in lab.playbooks()[1:]][2:])
+
+    def test_spot_requests_of_replaced_and_removed_nodes_are_cancelled(self):
+        lab = Lab(self, workers=3, spot=True)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        self.assertEqual(sorted(i for _, i in lab.nodes.values()), sorted(lab.live_spot_requests()))
+        before = dict(lab.nodes)
+        # worker-1 replaced (a new document), worker-3 removed (count 3 -> 2).
+        self.assertSignal(lab, "SUCCESS", lab.deploy(workers=2, replace=("worker-1",)))
+        live = lab.live_spot_requests()
+        self.assertEqual(sorted(i for _, i in lab.nodes.values()), sorted(live), lab.log()[-2000:])
+        for gone in (before["worker-1"][1], before["worker-3"][1]):
+            self.assertNotIn(gone, live)
+            self.assertIn(f"({gone}): its instance leaves the stack", lab.log())
+        self.assertEqual("3 nodes Ready", lab.outcome["Reason"], "nothing went wrong, nothing to note")
+        # A failed replacement rolls back: the rollback's convergence cancels the successor's request,
+        # the predecessor keeps its own.
+        kept = lab.nodes["worker-2"][1]
+        self.assertSignal(lab, "FAILURE", lab.deploy(replace=("worker-2",), fail=("scale.yml",)))
+        self.assertEqual(0, lab.rollback_status, lab.last_output)
+        self.assertEqual(kept, lab.nodes["worker-2"][1])
+        self.assertEqual(sorted(i for _, i in lab.nodes.values()), sorted(lab.live_spot_requests()))
+        # A node instance launched after the request was written belongs to a deploy still writing
+        # its own request: a run started by hand meanwhile leaves its request alone.
+        time.sleep(1.1)  # EC2 reports launch times in whole seconds
+        newer = lab.launch("worker-3", "worker")
+        os.remove(os.path.join(lab.state, "handled"))
+        self.assertEqual(0, lab.converge(), lab.last_output)
+        self.assertIn(newer, lab.live_spot_requests())
+
+    # --- the kubernetes: section -----------------------------------------------------------------
+    def test_a_kubernetes_upgrade_control_plane_first_then_workers_rolling(self):
+        for surge in (1, 2):
+            with self.subTest(maxSurge=surge):
+                lab = Lab(self, workers=3, kubernetes="1.34.6", maxSurge=surge)
+                self.assertSignal(lab, "SUCCESS", lab.deploy())
+                self.assertEqual({"v1.34.6"}, {n["kubelet"] for n in lab.cluster().values()})
+                mark, calls = len(lab.model()["history"]), len(lab.calls())
+                nodes = dict(lab.nodes)
+                self.assertSignal(lab, "SUCCESS", lab.deploy(kubernetes="1.35.4"))
+                self.assertEqual(nodes, lab.nodes, "no instance replaced")
+                cp, workers = lab.hosts("control-plane")[0], lab.hosts("worker")
+
+                books = [c for c in lab.calls()[calls:] if "book" in c]
+                self.assertEqual(["kubeconfig.yml", "facts.yml"] + ["upgrade-cluster.yml"] * (1 + (3 + surge - 1) // surge),
+                                 [c["book"] for c in books])
+                upgrades = books[2:]
+                self.assertEqual([["kube_control_plane:etcd"]] + [workers[i:i + surge] for i in range(0, 3, surge)],
+                                 [c["limit"] for c in upgrades])
+                self.assertTrue(all(c["groupVars"]["kube_version"] == "1.35.4" for c in upgrades))
+                self.assertEqual({"kubectl_localhost": "true", "drain_timeout": "300s"}, upgrades[0]["extra"])
+                self.assertTrue(all(c["extra"] == {"serial": str(len(c["limit"]))} for c in upgrades[1:]))
+
+                # Control plane first (kubespray drains it itself); then each worker cordoned and drained
+                # by the convergence, upgraded, uncordoned; never more than maxSurge out at once.
+                events = [e["event"] for e in lab.model()["history"][mark:]]
+                self.assertEqual([f"kubespray drain {cp}", f"upgrade {cp} to v1.35.4", f"kubespray uncordon {cp}"], events[:3])
+                out = set()
+                for event in events[3:]:
+                    verb, host = event.split()[0], event.split()[1]
+                    if verb == "cordon":
+                        out.add(host)
+                    if verb == "uncordon":
+                        out.discard(host)
+                    if verb == "upgrade":
+                        self.assertIn(host, out, f"{host} upgraded while it took workloads")
+                        self.assertIn(f"drain {host}", events[:events.index(event) + 3])
+                    self.assertLessEqual(len(out), surge, event)
+                self.assertEqual(sorted(workers), sorted(e.split()[1] for e in events if e.startswith("upgrade worker")))
+                self.assertFalse(any(n["unschedulable"] for n in lab.cluster().values()))
+                self.assertEqual({"v1.35.4"}, {n["kubelet"] for n in lab.cluster().values()})
+
+                record = self.record(lab)
+                self.assertEqual(("1.35.4", "calico"), (record["kubernetes"], record["networkPlugin"]))
+                # kubectl: the cluster's own (kubectl_localhost), the new one from the control-plane upgrade on.
+                kubectls = [c for c in lab.calls()[calls:] if "kubectl" in c]
+                first_upgrade = lab.calls().index(upgrades[0], calls) - calls
+                after = {c["version"] for c in lab.calls()[calls + first_upgrade:] if "kubectl" in c}
+                self.assertEqual({"v1.34.6"}, {c["version"] for c in lab.calls()[calls:calls + first_upgrade] if "kubectl" in c})
+                self.assertEqual({"v1.35.4"}, after)
+                self.assertTrue(kubectls)
+
+    def test_an_upgrade_stopped_by_a_drain_is_finished_by_the_next_deploy(self):
+        lab = Lab(self, workers=3, kubernetes="1.34.6")
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        cp, workers = lab.hosts("control-plane")[0], lab.hosts("worker")
+        lab.block_drain(workers[1])
+        self.assertSignal(lab, "FAILURE", lab.deploy(kubernetes="1.35.4"))
+        self.assertIn(f"drain of {workers[1]} stopped", lab.outcome["Reason"])
+        # The rollback asks for 1.34.6 again: nothing is downgraded, the stopped worker takes workloads again.
+        self.assertEqual(0, lab.rollback_status, lab.last_output)
+        self.assertEqual({cp: "v1.35.4", workers[0]: "v1.35.4", workers[1]: "v1.34.6", workers[2]: "v1.34.6"},
+                         {h: n["kubelet"] for h, n in lab.cluster().items()})
+        self.assertFalse(any(n["unschedulable"] for n in lab.cluster().values()))
+        self.assertIn(f"{cp} runs Kubernetes 1.35.4, newer than the requested 1.34.6", lab.signals.signals[-1]["Reason"])
+        # The budget fixed, the same deploy again finishes the upgrade.
+        model = lab.model()
+        model["blocked"] = {}
+        lab.save_model(model)
+        calls = len(lab.calls())
+        self.assertSignal(lab, "SUCCESS", lab.deploy(kubernetes="1.35.4"))
+        self.assertEqual([["kube_control_plane:etcd"], [workers[1]], [workers[2]]],
+                         [c["limit"] for c in lab.calls()[calls:] if c.get("book") == "upgrade-cluster.yml"])
+        self.assertEqual({"v1.35.4"}, {n["kubelet"] for n in lab.cluster().values()})
+
+    def test_a_downgrade_or_a_jump_of_two_minors_is_refused_before_anything_runs(self):
+        lab = Lab(self, workers=2, kubernetes="1.34.6")
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        for version, reason in (("1.33.11", "kubernetes.version: the cluster runs Kubernetes 1.34.6; 1.33.11 would be a downgrade"),
+                                ("1.34.5", "1.34.5 would be a downgrade")):
+            calls = len(lab.calls())
+            self.assertSignal(lab, "FAILURE", lab.deploy(kubernetes=version))
+            self.assertIn(reason, lab.outcome["Reason"])
+            self.assertNothingChanged(lab, calls)
+        lab = Lab(self, workers=2, kubernetes="1.33.11")
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        calls = len(lab.calls())
+        self.assertSignal(lab, "FAILURE", lab.deploy(kubernetes="1.35.4"))
+        self.assertIn("kubernetes.version: 1.33.11 -> 1.35.4 skips a minor version; upgrade one minor at a time: 1.34 then 1.35",
+                      lab.outcome["Reason"])
+        self.assertNothingChanged(lab, calls)
+        # The way it names: one minor a deploy.
+        self.assertSignal(lab, "SUCCESS", lab.deploy(kubernetes="1.34.6"))
+        self.assertSignal(lab, "SUCCESS", lab.deploy(kubernetes="1.35.4"))
+        self.assertEqual({"v1.35.4"}, {n["kubelet"] for n in lab.cluster().values()})
+
+    def test_a_network_plugin_change_needs_allow_rebuild(self):
+        lab = Lab(self, workers=2)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        calls = len(lab.calls())
+        self.assertSignal(lab, "FAILURE", lab.deploy(networkPlugin="cilium"))
+        self.assertIn("kubernetes.networkPlugin calico -> cilium: on a running cluster this needs a rebuild", lab.outcome["Reason"])
+        self.assertIn("set kubernetes.allowRebuild: true", lab.outcome["Reason"])
+        self.assertIn("The cluster was left as it was", lab.outcome["Reason"])
+        self.assertNothingChanged(lab, calls)
+        self.assertEqual("calico", self.model_cluster(lab)["settings"]["plugin"])
+
+        calls = len(lab.calls())
+        self.assertSignal(lab, "SUCCESS", lab.deploy(networkPlugin="cilium", allowRebuild=True))
+        books = [c for c in lab.calls()[calls:] if "book" in c]
+        self.assertEqual(["kubeconfig.yml", "prepare.yml", "reset.yml", "cluster.yml"], [c["book"] for c in books])
+        self.assertEqual(sorted(lab.hosts()), sorted(books[2]["limit"]))
+        self.assertEqual(("cilium", "vxlan"), (books[3]["groupVars"]["kube_network_plugin"], books[3]["groupVars"]["cilium_tunnel_mode"]))
+        self.assertEqual("cilium", self.model_cluster(lab)["settings"]["plugin"])
+        self.assertEqual(lab.hosts(), sorted(lab.cluster()))
+        self.assertEqual("cilium", self.record(lab)["networkPlugin"])
+        # allowRebuild left on changes nothing by itself.
+        calls = len(lab.calls())
+        self.assertSignal(lab, "SUCCESS", lab.deploy(workers=2, drainSeconds=301))
+        self.assertEqual(["kubeconfig.yml"], [c["book"] for c in lab.calls()[calls:] if "book" in c])
+
+    def test_an_addon_switched_on_reruns_cluster_yml_without_draining(self):
+        lab = Lab(self, workers=2)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        nodes, mark, calls = dict(lab.nodes), len(lab.model()["history"]), len(lab.calls())
+        self.assertSignal(lab, "SUCCESS", lab.deploy(addons=["metricsServer", "helm"]))
+        self.assertEqual(nodes, lab.nodes, "no instance replaced")
+        books = [c for c in lab.calls()[calls:] if "book" in c]
+        self.assertEqual(["kubeconfig.yml", "cluster.yml"], [c["book"] for c in books])
+        self.assertEqual((True, True, False), tuple(books[1]["groupVars"][v] for v in
+                                                    ("metrics_server_enabled", "helm_enabled", "local_path_provisioner_enabled")))
+        events = [e["event"] for e in lab.model()["history"][mark:]]
+        self.assertFalse([e for e in events if e.split()[0] in ("cordon", "drain", "reset", "remove")], events)
+        self.assertEqual(["helm_enabled", "metrics_server_enabled"], self.model_cluster(lab)["addons"])
+        self.assertEqual("helm,metricsServer", self.record(lab)["addons"])
+        self.assertEqual(lab.hosts(), sorted(lab.cluster()))
+
+    def test_a_cluster_recorded_before_the_kubernetes_section_is_adopted(self):
+        lab = Lab(self, workers=1, podCidr="10.100.0.0/16", nodePrefix=25)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        model = lab.model()
+        cluster = model["clusters"][list(model["clusters"])[0]]
+        old = {k: v for k, v in cluster["configmaps"]["k8slab-convergence"].items() if k in ("kubespray", "kubernetes", "request")}
+        cluster["configmaps"]["k8slab-convergence"] = old
+        lab.save_model(model)
+        calls = len(lab.calls())
+        self.assertSignal(lab, "SUCCESS", lab.deploy(drainSeconds=301))
+        self.assertEqual(["kubeconfig.yml"], [c["book"] for c in lab.calls()[calls:] if "book" in c])
+        self.assertEqual(("calico", "10.100.0.0/16", "25"), tuple(self.record(lab)[k] for k in ("networkPlugin", "podCidr", "nodePrefix")))
+
+    def assertNothingChanged(self, lab, calls):
+        """A refusal: only the reads that find the cluster ran, and the rollback's run did nothing either."""
+        since = lab.calls()[calls:]
+        self.assertEqual({"kubeconfig.yml"}, {c["book"] for c in since if "book" in c})
+        self.assertEqual(set(), {c["kubectl"][0] for c in since if "kubectl" in c} - {"get"})
+        self.assertEqual(0, lab.rollback_status, lab.last_output)
+        self.assertEqual(["wait-ready " + " ".join(lab.hosts())], lab.plans[-1])
+
+    def model_cluster(self, lab):
+        return lab.model()["clusters"][list(lab.model()["clusters"])[0]]
+
+    def record(self, lab):
+        return self.model_cluster(lab)["configmaps"]["k8slab-convergence"]
 
     def test_a_400_node_request(self):
         lab = Lab(self, workers=399, forks=50)

@@ -2,6 +2,8 @@
 stand-ins. Reachability is EC2's truth: a host answers when an instance with its address runs (in
 the AWS emulator). State lives in the JSON file $STANDIN_STATE; every change is appended to its
 history with the nodes at that moment, for the tests' step-by-step assertions."""
+import base64
+import hashlib
 import json
 import os
 import re
@@ -42,6 +44,11 @@ def ready(node, ips):
     return node["ip"] in ips and node.get("polls", 0) <= 0
 
 
+def version(text):
+    """"v1.35.4" as (1, 35, 4)."""
+    return tuple(int(x) for x in text.lstrip("v").split(".")[:3])
+
+
 def cluster_of_ip(state, ip):
     """The cluster a host belongs to (a kubelet joined to it), by address."""
     for key, cluster in state["clusters"].items():
@@ -63,3 +70,35 @@ def server_of_kubeconfig():
     if not match:
         fail("error: kubeconfig names no server", 1)
     return match.group(1)
+
+
+# kubeadm's admin credentials, as sizes of their DER: a CA and a client certificate of about 800
+# bytes, an RSA-2048 key in PKCS#1 of 1,191 (what the compact form in SSM must fit in 4 KB).
+CREDENTIALS = (("certificate-authority-data", "CERTIFICATE", 800, "ca"),
+               ("client-certificate-data", "CERTIFICATE", 860, "cert"),
+               ("client-key-data", "RSA PRIVATE KEY", 1191, "key"))
+
+
+def der(cluster_key, what, size):
+    """Stand-in DER: deterministic bytes of a cluster (not a certificate, not a key)."""
+    out = b""
+    while len(out) < size:
+        out += hashlib.sha256(f"{cluster_key}/{what}/{len(out)}".encode()).digest()
+    return out[:size]
+
+
+def pem(label, data):
+    body = base64.b64encode(data).decode()
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
+
+
+def admin_conf(server_ip, cluster_key):
+    """An admin.conf shaped as kubeadm writes it (one line a value), its credentials the cluster's."""
+    data = {key: base64.b64encode(pem(label, der(cluster_key, what, size)).encode()).decode()
+            for key, label, size, what in CREDENTIALS}
+    return (f"apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {data['certificate-authority-data']}\n"
+            f"    server: https://{server_ip}:6443\n  name: cluster.local\ncontexts:\n- context:\n    cluster: cluster.local\n"
+            f"    user: kubernetes-admin\n  name: kubernetes-admin@cluster.local\ncurrent-context: kubernetes-admin@cluster.local\n"
+            f"kind: Config\npreferences: {{}}\nusers:\n- name: kubernetes-admin\n  user:\n"
+            f"    client-certificate-data: {data['client-certificate-data']}\n    client-key-data: {data['client-key-data']}\n")
