@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using K8sLab.Bastion;
 using K8sLab.Bootstrap;
+using K8sLab.Cluster;
 using K8sLab.Configuration;
 using K8sLab.Images;
 using K8sLab.Network;
@@ -36,7 +37,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         var security = new SecurityStack(app, $"{prefix}-Security", new SecurityStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
-            Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment, NetworkPlugin = config.Kubernetes.NetworkPlugin,
+            Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
             KubeconfigParameter = Bootstrap.ControlHost.KubeconfigParameter(config.Environment),
             // The spot requests carry their launch template's construct path as Name (BootstrapTemplate).
@@ -57,6 +58,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             Environment = config.Environment, UserTags = config.Tags,
             ControlPlane = config.ControlPlane, Workers = config.Workers,
             Request = Convergence.RequestSettings.For(config), ConvergenceTimeout = ScaleLimits.WaitTimeout(config),
+            PluginRules = PortRules.Plugin(config.Kubernetes.NetworkPlugin),
             Vpc = network.Vpc, ControlPlaneGroup = security.Groups[SecurityGroupRole.ControlPlane], WorkerGroup = security.Groups[SecurityGroupRole.Worker],
             InstanceProfileName = security.NodeProfile.Ref, KeyName = security.ClusterKeyName,
             Images = images, Bootstrap = bootstrap,

@@ -8,7 +8,7 @@ namespace K8sLab.Preview;
 /// convergence request's header in the stack's templates (the parameter <see cref="Header"/>):
 /// a note ("kubernetes: version 1.34.7 → 1.35.4: upgrade ..., re-converge, no instance replaced") and,
 /// for what the convergence will refuse (a downgrade, a skipped minor, a rebuild without
-/// kubernetes.allowRebuild) and what such a refusal cannot undo, a warning each.
+/// kubernetes.allowRebuild), a warning each.
 /// </summary>
 public static class ClusterNotes
 {
@@ -21,7 +21,7 @@ public static class ClusterNotes
         if (Settings(before) is not { } old || Settings(after) is not { } now) return (Array.Empty<string>(), Array.Empty<string>());
         var change = ClusterChange.Between(old, now);
         if (change.None) return (Array.Empty<string>(), Array.Empty<string>());
-        return (new[] { change.Describe(instancesReplaced) }, change.Refusals.Concat(change.Hazards).Select(r => $"kubernetes: {r}").ToList());
+        return (new[] { change.Describe(instancesReplaced) }, change.Refusals.Select(r => $"kubernetes: {r}").ToList());
     }
 
     /// <summary>The header's settings: its Fn::Join's literal parts joined (the Refs, the signal URL, left empty).</summary>

@@ -173,8 +173,7 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
         foreach (var (name, app) in environments.ByName)
             Assert.Empty(SecurityRules.NetworkPluginPortsOnly(app, EnvironmentFiles.Load(Repo.EnvironmentsFolder, name).Kubernetes.NetworkPlugin.Name()));
 
-        var labs = NetworkPlugins.All.ToDictionary(p => p, p => Synth.Lab(Environments.With("test",
-            ("count: 2\n  instanceType: t3.medium", $"count: 2\n  instanceType: t3.medium\nkubernetes:\n  networkPlugin: {p.Name()}"))));
+        var labs = PluginLabs.Value;
         foreach (var (plugin, lab) in labs)
             Assert.Empty(SecurityRules.NetworkPluginPortsOnly(lab, plugin.Name()));
 
@@ -185,15 +184,58 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
         // flannel shares cilium's VXLAN port, nothing else.
         Assert.Equal(8, SecurityRules.NetworkPluginPortsOnly(labs[NetworkPlugin.Flannel], "cilium").Count());
 
-        var withCalicoVxlan = Broken(labs[NetworkPlugin.Cilium], "K8sLab-test-Security", t => Add(t, "CalicoVxlan", new JsonObject
-        {
-            ["Type"] = "AWS::EC2::SecurityGroupIngress",
-            ["Properties"] = new JsonObject { ["IpProtocol"] = "udp", ["FromPort"] = 4789, ["ToPort"] = 4789, ["SourceSecurityGroupId"] = Ref(t, "WorkerGroup"), ["GroupId"] = Ref(t, "WorkerGroup"), ["Description"] = "x" },
-        }));
-        Assert.Contains("another network plugin's port, not cilium's", Assert.Single(SecurityRules.NetworkPluginPortsOnly(withCalicoVxlan, "cilium")));
-        var withoutOnePair = Broken(labs[NetworkPlugin.Flannel], "K8sLab-test-Security", t => t["Resources"]!.AsObject().Remove(
+        // Another plugin's port, in either stack: in the Security stack beside the groups, or in the
+        // Nodes stack as a copy of one of its own plugin rules (which names the groups by import).
+        var inSecurity = Broken(labs[NetworkPlugin.Cilium], "K8sLab-test-Security", t => Add(t, "CalicoVxlan", CalicoVxlan(Ref(t, "WorkerGroup"))));
+        Assert.Contains("another network plugin's port, not cilium's", Assert.Single(SecurityRules.NetworkPluginPortsOnly(inSecurity, "cilium")));
+        var inNodes = Broken(labs[NetworkPlugin.Cilium], "K8sLab-test-Nodes", t => Add(t, "CalicoVxlan",
+            CalicoVxlan(First(t, "AWS::EC2::SecurityGroupIngress")["Properties"]!["GroupId"]!.DeepClone())));
+        Assert.Contains("another network plugin's port, not cilium's", Assert.Single(SecurityRules.NetworkPluginPortsOnly(inNodes, "cilium")));
+        var withoutOnePair = Broken(labs[NetworkPlugin.Flannel], "K8sLab-test-Nodes", t => t["Resources"]!.AsObject().Remove(
             t["Resources"]!.AsObject().First(r => r.Value!["Properties"]?["FromPort"]?.GetValue<int>() == 8472).Key));
         Assert.Contains("is not open from", Assert.Single(SecurityRules.NetworkPluginPortsOnly(withoutOnePair, "flannel")));
+    }
+
+    /// <summary>One test lab per network plugin, the same but for kubernetes.networkPlugin; synthesized once.</summary>
+    private static readonly Lazy<Dictionary<NetworkPlugin, Synthesized>> PluginLabs = new(() =>
+        NetworkPlugins.All.ToDictionary(p => p, p => Synth.Lab(Environments.With("test",
+            ("count: 2\n  instanceType: t3.medium", $"count: 2\n  instanceType: t3.medium\nkubernetes:\n  networkPlugin: {p.Name()}")))));
+
+    /// <summary>calico's VXLAN rule to and from <paramref name="group"/> (a GetAtt or an import of its ID).</summary>
+    private static JsonObject CalicoVxlan(JsonNode group) => new()
+    {
+        ["Type"] = "AWS::EC2::SecurityGroupIngress",
+        ["Properties"] = new JsonObject { ["IpProtocol"] = "udp", ["FromPort"] = 4789, ["ToPort"] = 4789, ["SourceSecurityGroupId"] = group.DeepClone(), ["GroupId"] = group.DeepClone(), ["Description"] = "x" },
+    };
+
+    /// <summary>
+    /// What templates can show of a refused plugin change: the Security stack, which deploys before the
+    /// convergence and does not roll back with it, is the same for every plugin; the plugin's rules are
+    /// the Nodes stack's, and its convergence waits for them, so they roll back with its refusal.
+    /// </summary>
+    [Fact]
+    public void A_plugin_change_the_convergence_refuses_rolls_back_with_its_port_rules()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.PluginRulesRollBackWithTheConvergence));
+        var labs = PluginLabs.Value;
+        var calico = labs[NetworkPlugin.Calico];
+        foreach (var (plugin, lab) in labs)
+        {
+            Assert.Empty(SecurityRules.PluginRulesRollBackWithTheConvergence(lab));
+            Assert.Equal(calico.Texts["K8sLab-test-Security"], lab.Texts["K8sLab-test-Security"]);
+            Assert.Equal(PortRules.Plugin(plugin).Count, lab.Resources("AWS::EC2::SecurityGroupIngress").Count(r => r.Stack == "K8sLab-test-Nodes"));
+        }
+
+        // A plugin rule back in the Security stack (as before), or one the wait or the header does not wait for.
+        var inSecurity = Broken(calico, "K8sLab-test-Security", t => Add(t, "CalicoVxlan", CalicoVxlan(Ref(t, "WorkerGroup"))));
+        Assert.Contains("outside the Nodes stack", Assert.Single(SecurityRules.PluginRulesRollBackWithTheConvergence(inSecurity)));
+        Assert.NotEqual(calico.Texts["K8sLab-test-Security"], inSecurity.Texts["K8sLab-test-Security"]);
+        var waitOnly = Broken(calico, "K8sLab-test-Nodes", t =>
+            First(t, "AWS::CloudFormation::WaitCondition")["DependsOn"] = new JsonArray("ConvergeRequest"));
+        Assert.Equal(4, SecurityRules.PluginRulesRollBackWithTheConvergence(waitOnly).Count(v => v.Contains("/Converged") && v.Contains("does not depend on the plugin rule")));
+        var headerOnly = Broken(calico, "K8sLab-test-Nodes", t =>
+            t["Resources"]!["ConvergeRequest"]!["DependsOn"] = new JsonArray("ConvergeRequestPart1"));
+        Assert.Equal(4, SecurityRules.PluginRulesRollBackWithTheConvergence(headerOnly).Count(v => v.Contains("/ConvergeRequest: does not depend")));
     }
 
     [Fact]

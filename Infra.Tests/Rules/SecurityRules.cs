@@ -86,7 +86,7 @@ public static class SecurityRules
     /// <summary>
     /// Each network plugin's ports between nodes, as kubespray's port-requirements document lists them
     /// for the mode the lab runs it in (VXLAN; cilium's health checks on TCP 4240 and ICMP echo), written
-    /// here apart from the lab's own table (Security/PortRules.cs) so that the two check each other.
+    /// here apart from the lab's own table (Cluster/PortRules.cs) so that the two check each other.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, (string Protocol, int From, int To)[]> PluginPorts = new Dictionary<string, (string, int, int)[]>
     {
@@ -111,6 +111,35 @@ public static class SecurityRules
         foreach (var port in PluginPorts.Where(p => p.Key != plugin).SelectMany(p => p.Value).Except(own).Distinct())
             foreach (var i in nodeIngress.Where(i => Is(i.Rule, port)))
                 yield return $"{i.Stack}: {port.Protocol} {port.From}-{port.To} to {i.Target} from {Source(i.Rule)}: another network plugin's port, not {plugin}'s";
+    }
+
+    /// <summary>
+    /// A network plugin's port rules roll back with a plugin change the convergence refuses: each one
+    /// is in a Nodes stack (the Security stack deploys first and would not roll back with it), and that
+    /// stack's convergence request header and wait condition depend on it (the bastion starts once the
+    /// header changes; a rebuild finds its plugin's ports open).
+    /// </summary>
+    public static IEnumerable<string> PluginRulesRollBackWithTheConvergence(Synthesized app)
+    {
+        var pluginPorts = PluginPorts.Values.SelectMany(p => p).Distinct().ToList();
+        foreach (var (stack, id, resource) in app.Resources("AWS::EC2::SecurityGroupIngress")
+                     .Where(r => pluginPorts.Any(port => Is(r.Resource["Properties"]!, port))))
+        {
+            if (!stack.EndsWith("-Nodes", StringComparison.Ordinal))
+            {
+                yield return $"{stack}/{id}: a network plugin's rule outside the Nodes stack does not roll back with a refused plugin change";
+                continue;
+            }
+            var resources = app.Template(stack)["Resources"]!.AsObject();
+            var waiters = resources.Where(r => r.Key == "ConvergeRequest" || r.Value!["Type"]!.GetValue<string>() == "AWS::CloudFormation::WaitCondition").ToList();
+            if (waiters.Count < 2) yield return $"{stack}: no convergence request and wait condition to depend on {id}";
+            foreach (var w in waiters.Where(w => !Strings(w.Value!["DependsOn"]).Contains(id)))
+                yield return $"{stack}/{w.Key}: does not depend on the plugin rule {id}";
+        }
+        // An inline rule of a group cannot be in the Nodes stack at all.
+        foreach (var i in Ingress(app).Where(i => !i.Stack.EndsWith("-Nodes", StringComparison.Ordinal) && i.Rule["GroupId"] is null
+                                                 && pluginPorts.Any(port => Is(i.Rule, port))))
+            yield return $"{i.Stack}: a network plugin's rule inline on {i.Target} does not roll back with a refused plugin change";
     }
 
     private static bool Is(JsonNode rule, (string Protocol, int From, int To) port) =>
@@ -341,10 +370,32 @@ public static class SecurityRules
 
     private sealed record RuleAt(string Stack, string Target, JsonNode Rule);
 
-    private static IEnumerable<RuleAt> Ingress(Synthesized app) =>
-        app.Resources("AWS::EC2::SecurityGroupIngress").Select(r => new RuleAt(r.Stack, TargetOf(r.Resource["Properties"]!["GroupId"], r.LogicalId), r.Resource["Properties"]!))
+    /// <summary>
+    /// Every ingress rule, with its target and source as the security groups' logical IDs: a rule in
+    /// another stack than its groups (the Nodes stack's plugin rules) names them through imports of
+    /// the Security stack's exports, which this follows to the exported group.
+    /// </summary>
+    private static IEnumerable<RuleAt> Ingress(Synthesized app)
+    {
+        var exports = Exports(app);
+        return app.Resources("AWS::EC2::SecurityGroupIngress").Select(r =>
+            {
+                var rule = r.Resource["Properties"]!.DeepClone().AsObject();
+                foreach (var key in new[] { "GroupId", "SourceSecurityGroupId" })
+                    if (rule[key] is JsonObject { } reference && reference["Fn::ImportValue"] is JsonValue name && exports.TryGetValue(name.GetValue<string>(), out var value))
+                        rule[key] = value.DeepClone();
+                return new RuleAt(r.Stack, TargetOf(rule["GroupId"], r.LogicalId), rule);
+            })
             .Concat(app.Resources("AWS::EC2::SecurityGroup").SelectMany(g =>
                 (g.Resource["Properties"]?["SecurityGroupIngress"]?.AsArray() ?? new JsonArray()).Select(i => new RuleAt(g.Stack, g.LogicalId, i!))));
+    }
+
+    /// <summary>Each export's name and the value its stack gives it.</summary>
+    private static Dictionary<string, JsonNode> Exports(Synthesized app) =>
+        app.All.SelectMany(t => (t.Template["Outputs"]?.AsObject() ?? new JsonObject())
+                .Where(o => o.Value?["Export"]?["Name"] is JsonValue && o.Value["Value"] is not null)
+                .Select(o => (Name: o.Value!["Export"]!["Name"]!.GetValue<string>(), Value: o.Value["Value"]!)))
+            .ToDictionary(e => e.Name, e => e.Value);
 
     private static IEnumerable<RuleAt> Egress(Synthesized app) =>
         app.Resources("AWS::EC2::SecurityGroupEgress").Select(r => new RuleAt(r.Stack, TargetOf(r.Resource["Properties"]!["GroupId"], r.LogicalId), r.Resource["Properties"]!))

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using K8sLab.Cluster;
 using K8sLab.Security;
 using K8sLab.Tagging;
 using K8sLab.Tests.Rules;
@@ -75,9 +76,9 @@ public class LabStackTests
     public void Security_groups_carry_exactly_the_port_table_with_a_description_on_every_rule()
     {
         var ingress = AllIngress(Synth.RepositoryEnvironment("dev")).ToList();
-        Assert.Equal(PortRules.For(K8sLab.Cluster.NetworkPlugin.Calico).Count, ingress.Count);
+        Assert.Equal(PortRules.For(NetworkPlugin.Calico).Count, ingress.Count);
         Assert.All(ingress, i => Assert.False(string.IsNullOrWhiteSpace(i["Description"]?.GetValue<string>())));
-        foreach (var rule in PortRules.For(K8sLab.Cluster.NetworkPlugin.Calico))
+        foreach (var rule in PortRules.For(NetworkPlugin.Calico))
             Assert.Contains(ingress, i => i["FromPort"]!.GetValue<int>() == rule.FromPort && i["ToPort"]!.GetValue<int>() == rule.ToPort
                                           && i["Description"]!.GetValue<string>() == rule.Description);
     }

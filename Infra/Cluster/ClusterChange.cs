@@ -31,11 +31,9 @@ public sealed record ClusterSettings(string Version, string NetworkPlugin, strin
 /// replaces an instance: the settings reach the cluster as group variables, not user data.
 /// </summary>
 /// <param name="Changes">"version 1.34.7 → 1.35.4", "networkPlugin calico → cilium", "addons +helm": what differs.</param>
-/// <param name="Refusals">Why the convergence will refuse the change (the deploy then fails and rolls back).</param>
-/// <param name="Hazards">What a refused change still does: the Security stack deploys before the convergence
-/// and does not roll back with it, so a refused plugin change has already swapped the ports.</param>
-public sealed record ClusterChange(IReadOnlyList<string> Changes, bool Upgrade, IReadOnlyList<string> RebuildBy, IReadOnlyList<string> Refusals,
-    IReadOnlyList<string> Hazards)
+/// <param name="Refusals">Why the convergence will refuse the change (the deploy then fails and rolls back,
+/// the plugin's port rules with it: they are the Nodes stack's, Cluster/PortRules.cs).</param>
+public sealed record ClusterChange(IReadOnlyList<string> Changes, bool Upgrade, IReadOnlyList<string> RebuildBy, IReadOnlyList<string> Refusals)
 {
     public bool None => Changes.Count == 0;
     public bool Rebuild => RebuildBy.Count > 0;
@@ -66,16 +64,12 @@ public sealed record ClusterChange(IReadOnlyList<string> Changes, bool Upgrade, 
         })
             if (old != now) rebuildBy.Add($"{key} {old} → {now}");
         changes.AddRange(rebuildBy);
-        var hazards = new List<string>();
         if (rebuildBy.Count > 0 && !after.AllowRebuild)
-        {
             refusals.Add($"{string.Join(", ", rebuildBy)} rebuilds the running cluster (reset, then cluster.yml: workloads are lost), and kubernetes.allowRebuild is not true: " +
-                         "the convergence refuses it and leaves the cluster as it was");
-            if (before.NetworkPlugin != after.NetworkPlugin)
-                hazards.Add($"the Security stack deploys before the convergence refuses, and stays deployed: it opens {after.NetworkPlugin}'s ports between nodes instead of " +
-                            $"{before.NetworkPlugin}'s, so the running {before.NetworkPlugin} cluster's pods cannot reach other nodes until you deploy networkPlugin: {before.NetworkPlugin} " +
-                            "again (or allow the rebuild)");
-        }
+                         "the convergence refuses it and leaves the cluster as it was" +
+                         (before.NetworkPlugin != after.NetworkPlugin
+                             ? $" ({after.NetworkPlugin}'s port rules, in the Nodes stack, roll back with the refusal; {before.NetworkPlugin}'s stay open)"
+                             : ""));
 
         var added = after.Addons.Except(before.Addons).Select(a => "+" + a);
         var removed = before.Addons.Except(after.Addons).Select(a => "-" + a);
@@ -83,7 +77,7 @@ public sealed record ClusterChange(IReadOnlyList<string> Changes, bool Upgrade, 
         if (before.AllowRebuild != after.AllowRebuild) changes.Add($"allowRebuild {Bool(before.AllowRebuild)} → {Bool(after.AllowRebuild)}");
         // What the settings above do not explain (a request from before the group variables, say).
         if (changes.Count == 0 && before.GroupVars != after.GroupVars) changes.Add("kubespray group variables");
-        return new ClusterChange(changes, upgrade, rebuildBy, refusals, hazards);
+        return new ClusterChange(changes, upgrade, rebuildBy, refusals);
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ public static class GroupVars
 {
     /// <summary>
     /// Per plugin, the variables that fix its mode, and so the ports it uses, to what the security
-    /// groups open (Security/PortRules.cs): VXLAN on <see cref="NetworkPlugins.VxlanPort"/>, and off
+    /// groups open (PortRules.cs): VXLAN on <see cref="NetworkPlugins.VxlanPort"/>, and off
     /// whatever would need another port (calico's BGP and IP-in-IP, Typha, WireGuard; cilium's Hubble,
     /// Prometheus metrics and encryption). Each value is kubespray v2.31.0's default: pinned so the
     /// cluster and the security groups cannot drift apart.

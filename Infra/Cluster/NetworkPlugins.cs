@@ -6,7 +6,7 @@ public enum NetworkPlugin { Calico, Cilium, Flannel }
 /// <summary>
 /// What each plugin is in the lab, written once: its name in the environment file and in kubespray,
 /// and the UDP port of its VXLAN overlay, which the security groups open between nodes
-/// (Security/PortRules.cs) and the group variables pin where kubespray has a variable for it
+/// (PortRules.cs) and the group variables pin where kubespray has a variable for it
 /// (GroupVars.cs). Every plugin runs in VXLAN mode: nodes sit in different subnets and zones, where
 /// plain routing of pod addresses would need VPC route tables the lab does not manage.
 /// </summary>

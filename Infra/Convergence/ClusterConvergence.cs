@@ -17,6 +17,11 @@ public sealed class ClusterConvergenceProps
     public required IReadOnlyList<BootstrappedInstance> Nodes { get; init; }
     /// <summary>What the bastion needs besides the node set (versions, surge, forks, pod range, drain).</summary>
     public required RequestSettings Settings { get; init; }
+    /// <summary>
+    /// Resources of the same stack the cluster needs before the bastion reads the request (the network
+    /// plugin's port rules): the request's header and the wait depend on them.
+    /// </summary>
+    public IReadOnlyList<CfnResource> Prerequisites { get; init; } = Array.Empty<CfnResource>();
     /// <summary>How long the deploy waits for the cluster (<see cref="ScaleLimits.WaitTimeout"/>).</summary>
     public required TimeSpan Timeout { get; init; }
 }
@@ -69,8 +74,12 @@ public sealed class ClusterConvergence : Construct
             return parameter;
         }).ToList();
         // A part is written once its nodes exist (its Refs of them say so); the header, which the
-        // bastion reads first, after every part.
-        parameters[0].AddOverride("DependsOn", parameters.Skip(1).Select(p => p.LogicalId).ToArray());
+        // bastion reads first, after every part and every prerequisite.
+        var stack = Stack.Of(this);
+        if (props.Prerequisites.FirstOrDefault(p => Stack.Of(p) != stack) is { } foreign)
+            throw new ArgumentException($"ClusterConvergenceProps.Prerequisites: {foreign.Node.Path} is not in {stack.StackName}; DependsOn reaches only its own stack");
+        var prerequisites = props.Prerequisites.Select(p => stack.GetLogicalId(p)).ToArray();
+        parameters[0].AddOverride("DependsOn", parameters.Skip(1).Select(p => p.LogicalId).Concat(prerequisites).ToArray());
 
         var wait = Resource($"Converged{RequestId}", new CfnResourceProps
         {
@@ -82,7 +91,7 @@ public sealed class ClusterConvergence : Construct
                 ["Timeout"] = timeout,
             },
         });
-        wait.AddOverride("DependsOn", new[] { parameters[0].LogicalId });
+        wait.AddOverride("DependsOn", prerequisites.Prepend(parameters[0].LogicalId).ToArray());
     }
 
     /// <summary>A resource of this construct whose logical ID is <paramref name="logicalId"/>, not one derived from its path.</summary>

@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Constructs;
 using K8sLab.Bootstrap;
+using K8sLab.Cluster;
 using K8sLab.Configuration;
 using K8sLab.Convergence;
 using K8sLab.Instances;
@@ -14,10 +15,16 @@ public sealed class NodesStackProps : InstanceStackProps
     public required NodeGroup ControlPlane { get; init; }
     /// <summary>The worker group (workers:).</summary>
     public required NodeGroup Workers { get; init; }
-    /// <summary>The control-plane nodes' security group (Security/PortRules.cs).</summary>
+    /// <summary>The control-plane nodes' security group (the Security stack's, with the common rules of Cluster/PortRules.cs).</summary>
     public required ISecurityGroup ControlPlaneGroup { get; init; }
     /// <summary>The workers' security group.</summary>
     public required ISecurityGroup WorkerGroup { get; init; }
+    /// <summary>
+    /// The network plugin's own rules between the node groups (<see cref="PortRules.Plugin"/>): this
+    /// stack opens them, and the convergence waits for them, so a rebuild finds its plugin's ports open
+    /// and a refused plugin change rolls back with them (the Security stack would not).
+    /// </summary>
+    public required IReadOnlyList<PortRule> PluginRules { get; init; }
     /// <summary>What the convergence request carries besides the nodes (<see cref="RequestSettings.For"/>).</summary>
     public required RequestSettings Request { get; init; }
     /// <summary>How long the deploy waits for a converged cluster (<see cref="ScaleLimits.WaitTimeout"/>).</summary>
@@ -73,8 +80,16 @@ public sealed class NodesStack : Stack
         var workers = Group(NodeRole.Worker, props.Workers, props.WorkerGroup, "worker");
         Nodes = controlPlane.Concat(workers).ToList();
 
+        var groups = new Dictionary<SecurityGroupRole, ISecurityGroup>
+        {
+            [SecurityGroupRole.ControlPlane] = props.ControlPlaneGroup,
+            [SecurityGroupRole.Worker] = props.WorkerGroup,
+        };
+        var pluginRules = props.PluginRules.Select(rule => PluginRule(rule, groups)).ToList();
+
         Convergence = new ClusterConvergence(this, "Convergence", new ClusterConvergenceProps
         {
+            Prerequisites = pluginRules,
             Environment = props.Environment,
             Nodes = Nodes,
             Timeout = props.ConvergenceTimeout,
@@ -83,6 +98,41 @@ public sealed class NodesStack : Stack
 
         FingerprintOutput("ControlPlaneUserData", controlPlane);
         FingerprintOutput("WorkerUserData", workers);
+    }
+
+    /// <summary>
+    /// One plugin rule as a raw ingress resource on a group of the Security stack (a Ref through its
+    /// export; security groups are never replaced with the nodes).
+    /// </summary>
+    private CfnSecurityGroupIngress PluginRule(PortRule rule, IReadOnlyDictionary<SecurityGroupRole, ISecurityGroup> groups)
+    {
+        if (!groups.TryGetValue(rule.From, out var from) || !groups.TryGetValue(rule.To, out var to))
+            throw new ArgumentException($"NodesStackProps.PluginRules: {rule.Description} runs from {rule.From} to {rule.To}; plugin rules run between the node groups only");
+        var id = PluginRuleId(rule);
+        var ingress = new CfnSecurityGroupIngress(this, id, new CfnSecurityGroupIngressProps
+        {
+            GroupId = to.SecurityGroupId,
+            SourceSecurityGroupId = from.SecurityGroupId,
+            IpProtocol = rule.Transport.Protocol(),
+            FromPort = rule.FromPort,
+            ToPort = rule.ToPort,
+            Description = rule.Description,
+        });
+        ingress.OverrideLogicalId(id);
+        return ingress;
+    }
+
+    /// <summary>
+    /// "PluginPortWorkerFromControlPlaneUdp8472": what EC2 tells rules apart by (groups, protocol,
+    /// ports), not the plugin. A rule two plugins share (cilium's and flannel's VXLAN) keeps its
+    /// resource across a change between them: EC2 refuses a second, identical rule, which a new
+    /// logical ID would create before the old one is deleted.
+    /// </summary>
+    public static string PluginRuleId(PortRule rule)
+    {
+        var ports = rule.Transport == Transport.Icmp ? $"Type{rule.FromPort}" + (rule.ToPort < 0 ? "" : $"Code{rule.ToPort}")
+            : rule.FromPort == rule.ToPort ? $"{rule.FromPort}" : $"{rule.FromPort}to{rule.ToPort}";
+        return $"PluginPort{rule.To}From{rule.From}{rule.Transport}{ports}";
     }
 
     /// <summary>"worker-1..3=3f2a9c1b4d5e": which bootstrap each node runs, as of this deploy.</summary>

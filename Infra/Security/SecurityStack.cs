@@ -14,8 +14,6 @@ public sealed class SecurityStackProps : StackProps
     public required IVpc Vpc { get; init; }
     public required AdminAccess Admin { get; init; }
     public required string Environment { get; init; }
-    /// <summary>The cluster's network plugin: the groups open its ports between nodes and none of the others' (<see cref="PortRules.For"/>).</summary>
-    public required NetworkPlugin NetworkPlugin { get; init; }
     /// <summary>The convergence request's SSM parameters (header and node parts) the bastion reads.</summary>
     public required IReadOnlyList<string> ConvergeRequestParameters { get; init; }
     /// <summary>The SSM parameter the bastion writes the admin kubeconfig to (write only).</summary>
@@ -27,7 +25,11 @@ public sealed class SecurityStackProps : StackProps
     public required string SpotRequestNames { get; init; }
 }
 
-/// <summary>Security groups from <see cref="PortRules"/> for the cluster's network plugin, the instances' roles, and the cluster's SSH key.</summary>
+/// <summary>
+/// Security groups with the rules every cluster needs (<see cref="PortRules.Common"/>), the instances'
+/// roles, and the cluster's SSH key. Nothing here depends on the network plugin: its rules are the
+/// Nodes stack's, so that a plugin change the convergence refuses rolls back with them.
+/// </summary>
 public sealed class SecurityStack : Stack
 {
     public IReadOnlyDictionary<SecurityGroupRole, SecurityGroup> Groups { get; }
@@ -50,7 +52,7 @@ public sealed class SecurityStack : Stack
             }));
 
         var admin = Peer.Ipv4(props.Admin.Cidr.ToString());
-        foreach (var rule in PortRules.For(props.NetworkPlugin))
+        foreach (var rule in PortRules.Common)
         {
             var port = rule.Transport switch
             {

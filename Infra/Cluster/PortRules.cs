@@ -1,6 +1,4 @@
-using K8sLab.Cluster;
-
-namespace K8sLab.Security;
+namespace K8sLab.Cluster;
 
 /// <summary>Who a port rule admits or protects: one of the lab's security groups, or <see cref="Admin"/>, the configured admin CIDR.</summary>
 public enum SecurityGroupRole { Admin, Bastion, ControlPlane, Worker }
@@ -20,11 +18,12 @@ public sealed record PortRule(SecurityGroupRole From, SecurityGroupRole To, Tran
 
 /// <summary>
 /// kubespray's port requirements (docs/operations/port-requirements.md), written once: the rules
-/// every cluster needs, and each network plugin's own between nodes, in the mode the group variables
-/// pin (Cluster/GroupVars.cs). A cluster's groups open the common rules and its plugin's, nothing of
-/// the other plugins. Everything not listed is closed: 10257/10259 are local only; calico's BGP 179,
-/// IP-in-IP, Typha 5473 and WireGuard, cilium's Hubble 4244/4245, metrics 9962-9964 and WireGuard
-/// 51871 belong to modes the group variables switch off.
+/// every cluster needs (<see cref="Common"/>, opened by the Security stack), and each network plugin's
+/// own between nodes (<see cref="Plugin"/>, opened by the Nodes stack beside the convergence), in the
+/// mode the group variables pin (GroupVars.cs). A cluster's groups open the common rules and its
+/// plugin's, nothing of the other plugins. Everything not listed is closed: 10257/10259 are local
+/// only; calico's BGP 179, IP-in-IP, Typha 5473 and WireGuard, cilium's Hubble 4244/4245, metrics
+/// 9962-9964 and WireGuard 51871 belong to modes the group variables switch off.
 /// </summary>
 public static class PortRules
 {
@@ -56,8 +55,8 @@ public static class PortRules
         },
     };
 
-    /// <summary>The rules of a cluster with <paramref name="plugin"/>: the common ones and the plugin's own, nothing of the others.</summary>
-    public static IReadOnlyList<PortRule> For(NetworkPlugin plugin) => new[]
+    /// <summary>The rules every cluster needs, whatever its plugin: the Security stack opens them.</summary>
+    public static IReadOnlyList<PortRule> Common { get; } = new[]
     {
         new PortRule(SecurityGroupRole.Admin, SecurityGroupRole.Bastion, Transport.Tcp, 22, "SSH to the bastion from the admin CIDR"),
         new PortRule(SecurityGroupRole.Bastion, SecurityGroupRole.ControlPlane, Transport.Tcp, 22, "SSH from the bastion (ansible)"),
@@ -67,11 +66,21 @@ public static class PortRules
         new PortRule(SecurityGroupRole.ControlPlane, SecurityGroupRole.ControlPlane, Transport.Tcp, 2379, 2380, "etcd client and peer, among control-plane nodes"),
     }
     .Concat(Nodes.Select(from => new PortRule(from, SecurityGroupRole.ControlPlane, Transport.Tcp, 6443, "Kubernetes API from the nodes")))
-    // Per pair of nodes: the kubelet, then the plugin's ports (an order that keeps calico's templates as they were).
-    .Concat(Nodes.SelectMany(from => Nodes.SelectMany(to =>
-        PluginPorts[plugin].Prepend(new NodePort(Transport.Tcp, 10250, "kubelet API (control plane, metrics-server)"))
-            .Select(p => new PortRule(from, to, p.Transport, p.FromPort, p.ToPort, p.Description)))))
+    .Concat(Nodes.SelectMany(from => Nodes.Select(to => new PortRule(from, to, Transport.Tcp, 10250, "kubelet API (control plane, metrics-server)"))))
     .Concat(Nodes.Select(from => new PortRule(from, SecurityGroupRole.Worker, Transport.Tcp, 30000, 32767, "NodePort services between nodes")))
     .ToList();
 
+    /// <summary>
+    /// <paramref name="plugin"/>'s own rules, between every pair of nodes, both ways. The Nodes stack
+    /// opens them beside the convergence, so that they roll back with a refused plugin change.
+    /// </summary>
+    public static IReadOnlyList<PortRule> Plugin(NetworkPlugin plugin) =>
+        Nodes.SelectMany(from => Nodes.SelectMany(to => PluginPorts[plugin].Select(p => new PortRule(from, to, p.Transport, p.FromPort, p.ToPort, p.Description))))
+            .ToList();
+
+    /// <summary>Everything a cluster with <paramref name="plugin"/> opens: the common rules and the plugin's own, nothing of the others.</summary>
+    public static IReadOnlyList<PortRule> For(NetworkPlugin plugin) => Common.Concat(Plugin(plugin)).ToList();
+
+    /// <summary>tcp, udp, icmp: the transport as CloudFormation's IpProtocol writes it.</summary>
+    public static string Protocol(this Transport transport) => transport.ToString().ToLowerInvariant();
 }
