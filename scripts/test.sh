@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pair in cloud-init:cloud-init shellcheck:shellcheck ansible-inventory:ansible jq:jq curl:curl; do
+# kubectl (the kubeconfig script's tests): this machine kind ships one; elsewhere Debian's kubernetes-client.
+for pair in cloud-init:cloud-init shellcheck:shellcheck ansible-inventory:ansible jq:jq curl:curl kubectl:kubernetes-client; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
