@@ -9,7 +9,9 @@ public class SizeTests
     [InlineData("control-plane", 4 * 1024)]
     [InlineData("worker", 4 * 1024)]
     [InlineData("nat-instance", 4 * 1024)]
-    [InlineData("bastion", 14 * 1024)] // gzipped: it carries the convergence program
+    // gzipped: it carries the convergence program (42 KB of Python without comments). 15 KB leaves
+    // 1 KB of EC2's 16 KB; the next growth should move the program out of user data (an asset).
+    [InlineData("bastion", 15 * 1024)]
     public void Every_document_stays_within_its_budget(string name, int budget)
     {
         var bytes = Documents.All[name].Ec2Bytes;

@@ -52,6 +52,8 @@ public static class Tool
         "cfn-lint" or "moto_server" or "aws" =>
             "it ships with this machine kind's Python 3.11 (elsewhere: pip install cfn-lint==1.51.0 'moto[server]==5.2.1' awscli boto3)",
         "node" => "run npm ci at the repository root (it installs the pinned Node 22 into node_modules/.bin)",
+        // Debian has no kubectl package; this machine kind ships one (the kubeconfig script's tests need it).
+        "kubectl" => "install kubectl (this machine kind ships it; Debian itself has no package for it)",
         _ => "scripts/test.sh installs it (Debian packages cloud-init, shellcheck, ansible, jq, curl)",
     };
 }
