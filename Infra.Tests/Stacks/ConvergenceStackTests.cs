@@ -37,14 +37,17 @@ public class ConvergenceStackTests
         Assert.Equal("/k8slab/test/converge-request-1", part["Properties"]!["Name"]!.GetValue<string>());
         Assert.All(new[] { header, part }, p => Assert.Equal("Standard", p["Properties"]!["Tier"]!.GetValue<string>()));
         var instances = lab.Resources("AWS::EC2::Instance").Where(r => r.Stack == "K8sLab-test-Nodes").Select(r => r.LogicalId).Order().ToList();
-        Assert.Equal(new[] { "ConvergeRequestPart1" }, header["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
+        // After its parts, and after the network plugin's port rules (the bastion starts once the header changes).
+        var pluginRules = resources.Where(r => r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::SecurityGroupIngress").Select(r => r.Key).ToList();
+        Assert.Equal(4, pluginRules.Count);
+        Assert.Equal(pluginRules.Prepend("ConvergeRequestPart1"), header["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
         // Each node by its instance's Ref: the request names the exact instance generation, and is
         // written once every node exists.
         Assert.Equal(instances, Json.References(part["Properties"]!["Value"]).Order());
 
         var wait = resources[WaitId(lab)]!;
         Assert.Equal($"{(int)ScaleLimits.WaitTimeout(Environments.With()).TotalSeconds}", wait["Properties"]!["Timeout"]!.GetValue<string>());
-        Assert.Equal(new[] { "ConvergeRequest" }, wait["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Equal(pluginRules.Prepend("ConvergeRequest"), wait["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
         var handle = Json.References(wait["Properties"]!["Handle"]).Single();
         Assert.StartsWith("ConvergeSignal", handle);
         // The request carries the handle's URL by reference: no URL, no secret in the template.
@@ -52,6 +55,24 @@ public class ConvergenceStackTests
         // The bastion may read exactly these parameters (the Security stack names them in advance).
         Assert.Equal(new[] { "/k8slab/test/converge-request", "/k8slab/test/converge-request-1" },
             ClusterConvergence.ParameterNames(Environments.With()));
+    }
+
+    /// <summary>
+    /// A plugin rule's logical ID names its groups, protocol and ports, not its plugin: EC2 refuses a
+    /// second identical rule, which a new ID for the same rule would create before deleting the old one.
+    /// </summary>
+    [Fact]
+    public void Plugin_rules_two_plugins_share_keep_their_resource_across_a_change_between_them()
+    {
+        IReadOnlyList<string> Ids(K8sLab.Cluster.NetworkPlugin plugin) => K8sLab.Cluster.PortRules.Plugin(plugin).Select(K8sLab.Nodes.NodesStack.PluginRuleId).ToList();
+        foreach (var plugin in K8sLab.Cluster.NetworkPlugins.All)
+            Assert.Equal(Ids(plugin).Count, Ids(plugin).Distinct().Count());
+        // cilium's and flannel's VXLAN (UDP 8472) are the same four rules, under the same IDs; calico's differ.
+        var shared = Ids(K8sLab.Cluster.NetworkPlugin.Cilium).Intersect(Ids(K8sLab.Cluster.NetworkPlugin.Flannel)).ToList();
+        Assert.Equal(Ids(K8sLab.Cluster.NetworkPlugin.Flannel), shared);
+        Assert.All(shared, id => Assert.EndsWith("Udp8472", id));
+        Assert.Empty(Ids(K8sLab.Cluster.NetworkPlugin.Calico).Intersect(shared));
+        Assert.Contains("PluginPortWorkerFromControlPlaneIcmpType8", Ids(K8sLab.Cluster.NetworkPlugin.Cilium));
     }
 
     [Fact]
