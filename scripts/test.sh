@@ -1,6 +1,6 @@
 #!/bin/bash
 # The README's test command. Installs what the tests validate with (Debian: cloud-init, shellcheck,
-# ansible, jq, curl; npm: the pinned CDK CLI and Node), then runs every test once, serially where CDK is involved.
+# ansible, jq, curl, kubectl; npm: the pinned CDK CLI and Node), then runs every test once, serially where CDK is involved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
