@@ -87,7 +87,7 @@ if ! value=$(aws --region "$region" ssm get-parameter --name "$parameter" --with
   fail "cannot read $parameter: $(grep -v '^[[:space:]]*$' "$tmp/error" | tail -n 1)"
 fi
 
-# The compact form (Infra/Convergence/ControlHost/k8slab_converge/kubeconfig.py): a header, the server
+# The compact form (converge/k8slab_converge/kubeconfig.py): a header, the server
 # the bastion uses, then "ca|cert|key LABEL DER-IN-BASE64": each back into a PEM file for kubectl.
 server=""
 found=()

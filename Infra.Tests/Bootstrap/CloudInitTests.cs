@@ -70,7 +70,7 @@ public class CloudInitTests
         Assert.Contains(program, r => r.Name == "k8slab_converge/planner.py");
         Assert.All(program, r =>
         {
-            var text = File.ReadAllText(Repo.PathOf("Infra", "Convergence", "ControlHost", r.Name));
+            var text = File.ReadAllText(Repo.PathOf("converge", r.Name));
             Assert.Equal(r.Name.EndsWith(".py", StringComparison.Ordinal) ? PythonSource.Compact(text) : text, files[$"/usr/local/lib/k8slab/{r.Name}"]);
         });
         Assert.Contains("ExecStart=/opt/k8slab/awscli/bin/python3 -m k8slab_converge", files["/etc/systemd/system/k8slab-converge.service"]);

@@ -5,7 +5,7 @@ using K8sLab.Tests.Support;
 namespace K8sLab.Tests.Cluster;
 
 /// <summary>
-/// The generated table of kubespray v2.31.0 (Infra/Cluster/kubespray.txt): it names its source, agrees
+/// The generated table of kubespray v2.31.0 (converge/contract/kubespray.txt): it names its source, agrees
 /// with the pins, and its generator does what the header says (run here on a small git repository
 /// laid out like kubespray's, since the real one is not part of this repository).
 /// </summary>
@@ -27,9 +27,9 @@ public class KubesprayReleaseTests
     [Fact]
     public void The_file_names_its_source_and_the_command_that_wrote_it()
     {
-        var text = File.ReadAllText(Repo.PathOf("Infra", "Cluster", "kubespray.txt"));
+        var text = File.ReadAllText(Repo.PathOf("converge", "contract", "kubespray.txt"));
         Assert.Contains("# Generated; do not edit.", text);
-        Assert.Contains("python3 scripts/kubespray-facts.py KUBESPRAY_GIT_DIR v2.31.0 > Infra/Cluster/kubespray.txt", text);
+        Assert.Contains("python3 scripts/kubespray-facts.py KUBESPRAY_GIT_DIR v2.31.0 > converge/contract/kubespray.txt", text);
         Assert.Contains($"https://github.com/kubernetes-sigs/kubespray at v2.31.0 (commit {Release.Commit})", text);
         Assert.Contains("roles/kubespray_defaults/vars/main/checksums.yml", text);
     }
@@ -73,6 +73,10 @@ public class KubesprayReleaseTests
         Assert.Equal("roles/network_plugin/calico_defaults/defaults/main.yml", release.Variables["calico_vxlan_port"].Single().File);
         Assert.Null(release.Variables["kube_version"].Single().Default); // a template, not a value
         Assert.Equal(new[] { "helm_enabled" }, release.Variables.Keys.Intersect(new[] { "helm_enabled", "ingress_nginx_enabled" }));
+        Assert.Equal(string.Concat(Enumerable.Repeat("ea", 32)), release.KubectlSha256[("1.35.1", "arm64")]);
+        Assert.False(release.KubectlSha256.ContainsKey(("1.34.0", "arm64"))); // not installable there: not listed
+        Assert.Equal(("2.17.0", "2.18.0", "2.17"), (release.Ansible.Min, release.Ansible.Max, release.AnsibleCoreSeries));
+        Assert.Equal(new[] { "cluster.yml", "playbooks/ansible_version.yml", "playbooks/cluster.yml", "playbooks/facts.yml" }, release.Playbooks);
     }
 
     [Fact]
@@ -112,13 +116,18 @@ public class KubesprayReleaseTests
                     1.34.0: sha256:dc
                 kubectl_checksums:
                   arm64:
-                    1.35.1: sha256:ea
-                    1.35.0: sha256:eb
+                    1.35.1: sha256:eaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaeaea
+                    1.35.0: sha256:ebebebebebebebebebebebebebebebebebebebebebebebebebebebebebebebeb
                   amd64:
-                    1.35.1: sha256:fa
-                    1.35.0: sha256:fb
-                    1.34.0: sha256:fc
+                    1.35.1: sha256:fafafafafafafafafafafafafafafafafafafafafafafafafafafafafafafafa
+                    1.35.0: sha256:fbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfb
+                    1.34.0: sha256:fcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfcfc
                 """);
+            Write("playbooks/ansible_version.yml", "- name: Check\n  hosts: all\n  vars:\n    minimal_ansible_version: 2.17.0\n    maximal_ansible_version: 2.18.0\n");
+            Write("playbooks/facts.yml", "- name: Facts\n  hosts: all\n");
+            Write("cluster.yml", "- name: Install\n  ansible.builtin.import_playbook: playbooks/cluster.yml\n");
+            Write("playbooks/cluster.yml", "- name: Install\n  hosts: all\n");
+            Write("galaxy.yml", "namespace: kubernetes_sigs\n"); // not a playbook
             Write("roles/kubespray_defaults/defaults/main/main.yml",
                 $"kube_version: {kubeVersion}\nkube_version_min_required: \"{{{{ (kubelet_checksums['amd64'] | dict2items)[-1].key }}}}\"\nhelm_enabled: false\n");
             Write("roles/network_plugin/calico_defaults/defaults/main.yml", "calico_vxlan_port: 4789\n");

@@ -3,7 +3,7 @@ using K8sLab.Tests.Support;
 namespace K8sLab.Tests.Convergence;
 
 /// <summary>
-/// The convergence scenarios of Infra/Convergence/ControlHost/tests/test_scenarios.py, each a
+/// The convergence scenarios of converge/tests/test_scenarios.py, each a
 /// sequence of deploys, against moto's EC2 and SSM on loopback: the test plays CloudFormation
 /// (instances with the lab's tags, the request, creation before deletion, rollbacks) and runs the
 /// real k8slab_converge, with stand-ins only for ansible-playbook and kubectl that model the cluster.

@@ -22,6 +22,7 @@ public class FolderDependencyTests
         new[] { "Images", "Costs" },
         new[] { "Configuration" },
         new[] { "Cluster", "Tagging", "Compliance" },
+        new[] { "Contract" },
     };
 
     private sealed record Source(string Folder, string File, string Text);

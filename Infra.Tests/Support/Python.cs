@@ -1,12 +1,12 @@
 namespace K8sLab.Tests.Support;
 
 /// <summary>
-/// The bastion's convergence program (Infra/Convergence/ControlHost), run by this machine's python3:
+/// The bastion's convergence program (converge/), run by this machine's python3:
 /// the same code the bastion runs with its AWS CLI's Python.
 /// </summary>
 public static class Python
 {
-    public static string ControlHost => Repo.PathOf("Infra", "Convergence", "ControlHost");
+    public static string ControlHost => Repo.PathOf("converge");
 
     public static ToolResult Run(string a, string b, string? stdin = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
         Run(new[] { a, b }, stdin, environment, timeout);

@@ -3,7 +3,7 @@ namespace K8sLab.Bootstrap;
 /// <summary>
 /// What the bastion needs to converge the cluster: the k8slab_converge program (Python: the control
 /// host's language, run by the AWS CLI's own interpreter, whose botocore it uses; its source and tests
-/// are in Convergence/ControlHost), the lab's two playbooks, the systemd units that run it
+/// are in converge/), the lab's two playbooks, the systemd units that run it
 /// (<see cref="ConvergeUnits"/>), and the names it reads.
 /// </summary>
 public static class ControlHost

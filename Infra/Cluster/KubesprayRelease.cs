@@ -8,13 +8,13 @@ public sealed record KubesprayVariable(string Name, string File, JsonElement? De
 
 /// <summary>
 /// What the lab knows of the pinned kubespray release, generated from the release itself by
-/// <c>scripts/kubespray-facts.py</c> into <c>Infra/Cluster/kubespray.txt</c> (its header names the
+/// <c>scripts/kubespray-facts.py</c> into <c>converge/contract/kubespray.txt</c> (its header names the
 /// source): the Kubernetes versions it installs per architecture, its default and minimum version,
 /// and its default variables. Facts only; nothing here is kubespray's code.
 /// </summary>
 public sealed class KubesprayRelease
 {
-    public const string File = "Infra/Cluster/kubespray.txt";
+    public const string File = "converge/contract/kubespray.txt";
     public const string ResourceName = "kubespray.txt";
 
     public string Tag { get; }
@@ -26,12 +26,23 @@ public sealed class KubesprayRelease
     public IReadOnlyList<(KubernetesVersion Version, IReadOnlyList<string> Architectures)> Versions { get; }
     /// <summary>Default variables by name (a name may be defined in more than one role's defaults).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<KubesprayVariable>> Variables { get; }
+    /// <summary>kubectl's SHA-256 by (version, architecture), as the release pins it (kubectl_checksums).</summary>
+    public IReadOnlyDictionary<(string Version, string Architecture), string> KubectlSha256 { get; }
+    /// <summary>The ansible-core range the release asserts: at least <c>Min</c>, below <c>Max</c>.</summary>
+    public (string Min, string Max) Ansible { get; }
+    /// <summary>The playbooks at the root and in playbooks/, by path.</summary>
+    public IReadOnlyList<string> Playbooks { get; }
 
     private KubesprayRelease(string tag, string commit, string @default, string minimum,
-        IReadOnlyList<(KubernetesVersion, IReadOnlyList<string>)> versions, IReadOnlyDictionary<string, IReadOnlyList<KubesprayVariable>> variables)
+        IReadOnlyList<(KubernetesVersion, IReadOnlyList<string>)> versions, IReadOnlyDictionary<string, IReadOnlyList<KubesprayVariable>> variables,
+        IReadOnlyDictionary<(string, string), string> kubectl, (string, string) ansible, IReadOnlyList<string> playbooks)
     {
         (Tag, Commit, Default, Minimum, Versions, Variables) = (tag, commit, @default, minimum, versions, variables);
+        (KubectlSha256, Ansible, Playbooks) = (kubectl, ansible, playbooks);
     }
+
+    /// <summary>The ansible-core series the release needs ("2.18"): its minimum's major and minor.</summary>
+    public string AnsibleCoreSeries => string.Join('.', Ansible.Min.Split('.').Take(2));
 
     private static readonly Lazy<KubesprayRelease> Built = new(() =>
     {
@@ -49,6 +60,9 @@ public sealed class KubesprayRelease
         string? tag = null, commit = null, @default = null, minimum = null;
         var versions = new List<(KubernetesVersion, IReadOnlyList<string>)>();
         var variables = new Dictionary<string, List<KubesprayVariable>>();
+        var kubectl = new Dictionary<(string, string), string>();
+        (string, string)? ansible = null;
+        var playbooks = new List<string>();
         var lineNumber = 0;
         foreach (var raw in text.Split('\n'))
         {
@@ -68,17 +82,26 @@ public sealed class KubesprayRelease
                     if (!variables.TryGetValue(f[1], out var list)) variables[f[1]] = list = new List<KubesprayVariable>();
                     list.Add(new KubesprayVariable(f[1], f[2], f.Length == 4 ? JsonDocument.Parse(f[3]).RootElement.Clone() : null));
                     break;
+                case "kubectl" when f.Length == 4 && f[3].Length == 64: kubectl[(f[1], f[2])] = f[3]; break;
+                case "ansible" when f.Length == 3: ansible = (f[1], f[2]); break;
+                case "playbook" when f.Length == 2: playbooks.Add(f[1]); break;
                 default:
-                    throw new FormatException($"{File}: line {lineNumber}: expected release, default, minimum, version or variable, got '{line}'");
+                    throw new FormatException($"{File}: line {lineNumber}: expected release, default, minimum, version, variable, kubectl, ansible or playbook, got '{line}'");
             }
         }
-        if (tag is null || commit is null || @default is null || minimum is null || versions.Count == 0)
-            throw new FormatException($"{File}: needs a release, default, minimum and at least one version line");
+        if (tag is null || commit is null || @default is null || minimum is null || versions.Count == 0 || ansible is null || playbooks.Count == 0)
+            throw new FormatException($"{File}: needs a release, default, minimum, ansible line and at least one version and playbook line");
         if (!versions.Any(v => v.Item1.ToString() == @default))
             throw new FormatException($"{File}: the default {@default} is not among the versions");
         return new KubesprayRelease(tag, commit, @default, minimum, versions,
-            variables.ToDictionary(v => v.Key, v => (IReadOnlyList<KubesprayVariable>)v.Value));
+            variables.ToDictionary(v => v.Key, v => (IReadOnlyList<KubesprayVariable>)v.Value), kubectl, ansible.Value, playbooks);
     }
+
+    /// <summary>A plain default value of kubespray's (its string form), as the release defines it.</summary>
+    public string DefaultValue(string variable) =>
+        Variables.TryGetValue(variable, out var defs) && defs.FirstOrDefault(d => d.Default is not null)?.Default is { } value
+            ? (value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText())
+            : throw new InvalidOperationException($"{File}: kubespray {Tag} has no plain default for {variable}");
 
     /// <summary>The versions kubespray installs on <paramref name="architecture"/> (amd64, arm64).</summary>
     public IEnumerable<KubernetesVersion> For(string architecture) =>
