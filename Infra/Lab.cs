@@ -26,24 +26,23 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
     {
         // Region from the file, account from the credentials at deploy time: a synth needs neither.
         var env = new Amazon.CDK.Environment { Region = config.Region };
-        var prefix = config.StackPrefix;
-        var nodesStackName = $"{prefix}-Nodes";
+        var names = config.StackNames;
 
-        var network = new NetworkStack(app, $"{prefix}-Network", new NetworkStackProps
+        var network = new NetworkStack(app, names.Network, new NetworkStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: VPC, subnets, internet gateway, NAT",
             Network = config.Network, Images = images, Bootstrap = bootstrap,
         });
-        var security = new SecurityStack(app, $"{prefix}-Security", new SecurityStackProps
+        var security = new SecurityStack(app, names.Security, new SecurityStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
             Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
             KubeconfigParameter = Bootstrap.ControlHost.KubeconfigParameter(config.Environment),
             // The spot requests carry their launch template's construct path as Name (BootstrapTemplate).
-            SpotRequestNames = $"{nodesStackName}/*",
+            SpotRequestNames = $"{names.Nodes}/*",
         });
-        var bastion = new BastionStack(app, $"{prefix}-Bastion", new BastionStackProps
+        var bastion = new BastionStack(app, names.Bastion, new BastionStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: bastion and control host",
             Environment = config.Environment, UserTags = config.Tags, Region = config.Region,
@@ -52,7 +51,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             InstanceProfileName = security.BastionProfile.Ref, KeyName = security.ClusterKeyName,
             Images = images, Bootstrap = bootstrap,
         });
-        var nodes = new NodesStack(app, nodesStackName, new NodesStackProps
+        var nodes = new NodesStack(app, names.Nodes, new NodesStackProps
         {
             Env = env, Description = $"K8sLab {config.Environment}: control-plane and worker nodes",
             Environment = config.Environment, UserTags = config.Tags,

@@ -6,13 +6,25 @@ using K8sLab.Configuration;
 using K8sLab.Images;
 using K8sLab.Summary;
 
-// Wiring only: read the environment file, build its stacks, synthesize, summarize.
+// Wiring only: read the environment file, build its stacks, synthesize, summarize; or, with
+// --print-config ENV, print what the scripts need of the file as JSON, starting no jsii.
 var started = Stopwatch.StartNew();
 // CDK's own NAT instance provider calls a deprecated prop internally; the user can do nothing about
 // it, so jsii (started below, inheriting this environment) keeps that notice out of their output.
 System.Environment.SetEnvironmentVariable("JSII_DEPRECATED", "quiet");
 try
 {
+    if (args.Length > 0)
+    {
+        if (args is not ["--print-config", var name])
+        {
+            Console.Error.WriteLine("usage: K8sLab --print-config ENVIRONMENT   (without arguments it synthesizes, as npx cdk runs it)");
+            return 2;
+        }
+        var folder = EnvironmentFiles.FindFolder(Directory.GetCurrentDirectory());
+        Console.WriteLine(PrintedConfig.Render(EnvironmentFiles.Load(folder, name), EnvironmentFiles.FileOf(folder, name)));
+        return 0;
+    }
     var environment = CdkContext.Environment(System.Environment.GetEnvironmentVariable("CDK_CONTEXT_JSON"));
     var config = EnvironmentFiles.Load(EnvironmentFiles.FindFolder(Directory.GetCurrentDirectory()), environment);
     // Starting jsii takes seconds; render the documents on the other core meanwhile (pure C#).

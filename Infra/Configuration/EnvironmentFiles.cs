@@ -43,11 +43,14 @@ public static partial class EnvironmentFiles
     public static IReadOnlyList<string> Available(string folder) =>
         Directory.GetFiles(folder, "*.yaml").Select(Path.GetFileNameWithoutExtension).OfType<string>().Order().ToList();
 
+    /// <summary>The environment's file in <paramref name="folder"/>, as <see cref="Load"/> reads it.</summary>
+    public static string FileOf(string folder, string environment) => Path.GetFullPath(Path.Combine(folder, environment + ".yaml"));
+
     public static LabConfig Load(string folder, string environment)
     {
         if (!EnvironmentName.IsMatch(environment))
             throw new ConfigException($"environment name '{environment}': use 1-16 lower-case letters, digits and dashes, starting with a letter");
-        var file = Path.Combine(folder, environment + ".yaml");
+        var file = FileOf(folder, environment);
         var shown = Path.Combine(Folder, environment + ".yaml");
         if (!File.Exists(file))
             throw new ConfigException($"{shown}: no such environment file; available: {string.Join(", ", Available(folder))} (choose one with -c env=NAME)");

@@ -30,7 +30,13 @@ public sealed record LabConfig(
 
     /// <summary>Prefix of every stack and name tag, so environments sit side by side in one account.</summary>
     public string StackPrefix => $"K8sLab-{Environment}";
+
+    /// <summary>The four stacks' names: Lab.cs names its stacks so, and --print-config tells the scripts.</summary>
+    public StackNames StackNames => new($"{StackPrefix}-Network", $"{StackPrefix}-Security", $"{StackPrefix}-Bastion", $"{StackPrefix}-Nodes");
 }
+
+/// <summary>One environment's stacks, in deploy order.</summary>
+public sealed record StackNames(string Network, string Security, string Bastion, string Nodes);
 
 public enum NatKind { Gateway, Instance }
 
