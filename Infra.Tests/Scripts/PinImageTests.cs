@@ -72,6 +72,7 @@ public class PinImageTests
     [InlineData("scripts/pin-image.sh")]
     [InlineData("scripts/lab.sh")]
     [InlineData("scripts/kubeconfig.sh")]
+    [InlineData("scripts/lab-config.sh")]
     [InlineData("scripts/test.sh")]
     [InlineData(".ci/run")]
     public void Repository_scripts_pass_shellcheck(string script)

@@ -4,7 +4,10 @@ using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Scripts;
 
-/// <summary>The app's <c>--print-config ENV</c>: what the scripts are to read instead of the YAML.</summary>
+/// <summary>
+/// The app's <c>--print-config ENV</c>, which the scripts read through scripts/lab-config.sh, and that
+/// helper's own refusals. The app runs as the scripts run it in the tests (<see cref="LabApp"/>).
+/// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PrintConfigTests : IDisposable
 {
@@ -12,7 +15,9 @@ public sealed class PrintConfigTests : IDisposable
 
     public PrintConfigTests()
     {
+        Directory.CreateDirectory(Path.Combine(_root, "scripts"));
         Directory.CreateDirectory(Path.Combine(_root, "environments"));
+        File.Copy(Repo.PathOf("scripts", "lab-config.sh"), Path.Combine(_root, "scripts", "lab-config.sh"));
         File.Copy(Repo.PathOf("environments", "dev.yaml"), Path.Combine(_root, "environments", "dev.yaml"));
     }
 
@@ -90,5 +95,62 @@ public sealed class PrintConfigTests : IDisposable
             Assert.Equal("", result.StdOut);
             Assert.StartsWith("usage: K8sLab --print-config ENVIRONMENT", result.StdErr);
         }
+    }
+
+    /// <summary>lab-config.sh sourced by a script named "probe", which prints one value.</summary>
+    private ToolResult Probe(string filter, Dictionary<string, string> environment) =>
+        Tool.Run("bash", new[] { "-c", $"set -euo pipefail; . scripts/lab-config.sh; lab_config probe dev; lab_value '{filter}'" }, _root, environment);
+
+    private static Dictionary<string, string> WithApp(string app) => new() { ["K8SLAB_APP"] = app };
+
+    /// <summary>A PATH of links to <paramref name="tools"/> only: what a machine without the others has.</summary>
+    private string PathWith(params string[] tools)
+    {
+        var bin = Directory.CreateDirectory(Path.Combine(_root, "bin-" + string.Join('-', tools))).FullName;
+        foreach (var tool in tools) File.CreateSymbolicLink(Path.Combine(bin, tool), Tool.Locate(tool));
+        return bin;
+    }
+
+    [Fact]
+    public void The_helper_reads_a_value_of_the_apps_json()
+    {
+        var result = Probe(".facts.controlHost.adminUser", WithApp(LabApp.Command));
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(LabFacts.ControlHost.AdminUser + "\n", result.StdOut);
+    }
+
+    [Fact]
+    public void A_value_the_app_does_not_print_is_named()
+    {
+        var result = Probe(".stacks.cluster", WithApp(LabApp.Command));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("probe: the app's --print-config has no .stacks.cluster", result.StdErr);
+    }
+
+    [Fact]
+    public void An_app_that_does_not_run_is_shown_as_it_failed_and_named()
+    {
+        var missing = Path.Combine(_root, "no-such-build", "K8sLab.dll");
+        var result = Probe(".region", WithApp($"{Tool.Locate("dotnet")} {missing}"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("", result.StdOut);
+        Assert.Contains(missing, result.StdErr);
+        Assert.EndsWith($"probe: the app did not run ({Tool.Locate("dotnet")} {missing} --print-config dev: exit 1)\n", result.StdErr);
+    }
+
+    [Fact]
+    public void Without_jq_one_line_names_it()
+    {
+        var result = Probe(".region", new() { ["PATH"] = PathWith("dirname", "dotnet"), ["K8SLAB_APP"] = LabApp.Command });
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("probe: jq is not installed: install it (Debian and Ubuntu: apt-get install jq; macOS: brew install jq)\n", result.StdErr);
+    }
+
+    [Fact]
+    public void Without_the_dotnet_sdk_one_line_names_it()
+    {
+        var result = Probe(".region", new() { ["PATH"] = PathWith("dirname", "jq") });
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("probe: the .NET SDK (dotnet) is not installed: the app reads environments/dev.yaml for this script, as for npx cdk synth\n", result.StdErr);
     }
 }

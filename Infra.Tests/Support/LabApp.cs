@@ -1,9 +1,16 @@
 namespace K8sLab.Tests.Support;
 
-/// <summary>The app these tests were built with (K8sLab.dll beside them), run as a process.</summary>
+/// <summary>
+/// The app these tests were built with (K8sLab.dll beside them), for the scripts: K8SLAB_APP makes
+/// scripts/lab-config.sh run it directly instead of <c>dotnet run</c>, which would build it first.
+/// Still the real app, reading the test's environment file.
+/// </summary>
 public static class LabApp
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "K8sLab.dll");
+
+    /// <summary>K8SLAB_APP's value: a command prefix, words split at spaces (the test folders have none).</summary>
+    public static string Command => $"{Tool.Locate("dotnet")} {Dll}";
 
     /// <summary>The environment file of a test's copy of the repository, from dev.yaml with its region line replaced.</summary>
     public static string DevWithRegion(string regionLines)
