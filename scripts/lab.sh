@@ -20,13 +20,18 @@
 # status also warns about the lab's spot requests that could launch instances while no instance of
 # the lab is theirs.
 #
+# It reads the environment file, and the lab's tag keys, role names and parameter names, through the
+# app (scripts/lab-config.sh): it needs the .NET SDK, as the synth does, and jq.
+#
 # Environment: CDK_OUT (synthesized templates, default cdk.out), LAB_READY_TIMEOUT (seconds resume
-# waits for Ready, default 1200), LAB_POLL_SECONDS (default 15).
+# waits for Ready, default 1200), LAB_POLL_SECONDS (default 15), K8SLAB_APP (see lab-config.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 prices="$root/Infra/Costs/prices.txt"
+# shellcheck source=SCRIPTDIR/lab-config.sh
+. "$here/lab-config.sh"
 
 usage() {
   names=()
@@ -67,19 +72,37 @@ if [ ! -f "$file" ]; then
   echo "lab: no environments/$env.yaml" >&2
   exit 1
 fi
-region=$(sed -n -E 's/^region:[[:space:]]*([a-z0-9-]+).*/\1/p' "$file")
+lab_config lab "$env"
+region=$(lab_value .region)
+tag_environment=$(lab_value .facts.tags.environment)
+tag_role=$(lab_value .facts.tags.role)
+tag_node=$(lab_value .facts.tags.node)
+tag_fingerprint=$(lab_value .facts.tags.fingerprint)
+role_control_plane=$(lab_value .facts.roles.controlPlane.tag)
+role_worker=$(lab_value .facts.roles.worker.tag)
+role_bastion=$(lab_value .facts.roles.bastion.tag)
+admin_user=$(lab_value .facts.controlHost.adminUser)
+kubeconfig_parameter=$(lab_value .parameters.kubeconfig)
+network_stack=$(lab_value .stacks.network)
+bastion_stack=$(lab_value .stacks.bastion)
+nodes_stack=$(lab_value .stacks.nodes)
 poll=${LAB_POLL_SECONDS:-15}
 timeout=${LAB_READY_TIMEOUT:-1200}
 
 ec2() { aws ec2 --region "$region" "$@"; }
 
-# One line per instance of the environment that is not terminated:
-# ID STATE ROLE NAME FINGERPRINT (ROLE "nat" for the NAT instance, which has no k8slab:role).
-instances() {
+# JMESPath for the value of the tag KEY.
+tag() {
   # shellcheck disable=SC2016 # backquotes are JMESPath literals, not shell
+  printf 'Tags[?Key==`%s`]|[0].Value' "$1"
+}
+
+# One line per instance of the environment that is not terminated:
+# ID STATE ROLE NAME FINGERPRINT (ROLE "nat" for the NAT instance, which has no role tag).
+instances() {
   ec2 describe-instances \
-    --filters "Name=tag:k8slab:environment,Values=$env" "Name=instance-state-name,Values=pending,running,stopping,stopped" \
-    --query 'Reservations[].Instances[].[InstanceId, State.Name, Tags[?Key==`k8slab:role`]|[0].Value, Tags[?Key==`k8slab:node`]|[0].Value, Tags[?Key==`Name`]|[0].Value, Tags[?Key==`k8slab:userdata-sha256`]|[0].Value]' \
+    --filters "Name=tag:$tag_environment,Values=$env" "Name=instance-state-name,Values=pending,running,stopping,stopped" \
+    --query "Reservations[].Instances[].[InstanceId, State.Name, $(tag "$tag_role"), $(tag "$tag_node"), $(tag Name), $(tag "$tag_fingerprint")]" \
     --output text |
     awk 'BEGIN { OFS = "\t" } {
       role = $3; name = $4
@@ -94,11 +117,11 @@ ids_of_role() { awk -F '\t' -v r="$1" '$3 == r { print $1 }' <<<"$all"; }
 # The nodes kubectl on the bastion reports Ready, one name a line; fails when it cannot ask.
 ready_nodes() {
   local bastion command_id status
-  bastion=$(ids_of_role bastion | head -n 1)
+  bastion=$(ids_of_role "$role_bastion" | head -n 1)
   [ -n "$bastion" ] || return 1
   command_id=$(aws ssm send-command --region "$region" --instance-ids "$bastion" --document-name AWS-RunShellScript \
     --comment "k8slab $env: which nodes are Ready" \
-    --parameters 'commands=["sudo -iu ubuntu kubectl get nodes --no-headers"]' \
+    --parameters "commands=[\"sudo -iu $admin_user kubectl get nodes --no-headers\"]" \
     --query Command.CommandId --output text 2>/dev/null) || return 1
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     status=$(aws ssm get-command-invocation --region "$region" --command-id "$command_id" --instance-id "$bastion" \
@@ -118,10 +141,10 @@ ready_nodes() {
 # The fingerprints the synthesized templates want, as NAME FINGERPRINT lines.
 wanted() {
   local template
-  for template in "$cdk_out/K8sLab-$env-Network.template.json" "$cdk_out/K8sLab-$env-Bastion.template.json" "$cdk_out/K8sLab-$env-Nodes.template.json"; do
+  for template in "$cdk_out/$network_stack.template.json" "$cdk_out/$bastion_stack.template.json" "$cdk_out/$nodes_stack.template.json"; do
     [ -f "$template" ] || continue
-    jq -r '.Resources[] | select(.Type == "AWS::EC2::Instance") | .Properties.Tags // [] | from_entries
-      | [(.["k8slab:node"] // .Name), .["k8slab:userdata-sha256"]] | @tsv' "$template"
+    jq -r --arg node "$tag_node" --arg fingerprint "$tag_fingerprint" '.Resources[] | select(.Type == "AWS::EC2::Instance")
+      | .Properties.Tags // [] | from_entries | [(.[$node] // .Name), .[$fingerprint]] | @tsv' "$template"
   done
 }
 
@@ -135,9 +158,9 @@ price_of() { # REGION ITEM: the price table's USD for the item, or nothing
 # What stays billed while every instance is stopped: NAT gateways with their addresses, and volumes.
 paused_cost() {
   local gateways gib nat ipv4 gp3
-  gateways=$(ec2 describe-nat-gateways --filter "Name=tag:k8slab:environment,Values=$env" "Name=state,Values=available,pending" \
+  gateways=$(ec2 describe-nat-gateways --filter "Name=tag:$tag_environment,Values=$env" "Name=state,Values=available,pending" \
     --query 'length(NatGateways)' --output text)
-  gib=$(ec2 describe-volumes --filters "Name=tag:k8slab:environment,Values=$env" --query 'sum(Volumes[].Size)' --output text)
+  gib=$(ec2 describe-volumes --filters "Name=tag:$tag_environment,Values=$env" --query 'sum(Volumes[].Size)' --output text)
   if [ "$gib" = "None" ] || [ "$gib" = "0" ]; then
     # Volumes carry the instance's Name, not always the environment tag: sum those of its instances.
     local ids
@@ -176,7 +199,7 @@ wait_for() { # STATE IDS...: EC2's waiter, for the instances given
 # templates (Infra/Instances/BootstrapTemplate.cs).
 spot_requests() {
   ec2 describe-spot-instance-requests \
-    --filters "Name=tag:Name,Values=K8sLab-$env-Nodes/*" "Name=state,Values=open,active,disabled" \
+    --filters "Name=tag:Name,Values=$nodes_stack/*" "Name=state,Values=open,active,disabled" \
     --query 'SpotInstanceRequests[].[SpotInstanceRequestId, State, InstanceId]' --output text
 }
 
@@ -223,14 +246,11 @@ case "$command" in
       else
         wants="?"
       fi
-      case "$role" in
-        control-plane | worker)
-          if [ "$cluster" = no ]; then node_state="?"
-          elif grep -qx -- "$name" <<<"$ready"; then node_state=Ready
-          else node_state=NotReady
-          fi ;;
-        *) node_state="-" ;;
-      esac
+      if [ "$role" != "$role_control_plane" ] && [ "$role" != "$role_worker" ]; then node_state="-"
+      elif [ "$cluster" = no ]; then node_state="?"
+      elif grep -qx -- "$name" <<<"$ready"; then node_state=Ready
+      else node_state=NotReady
+      fi
       printf '%-12s %-14s %-20s %-9s %-13s %-13s %s\n' "$name" "$role" "$id" "$state" "$launched" "$wants" "$node_state"
     done <<<"$all"
     if [ "${#want[@]}" -eq 0 ]; then
@@ -249,15 +269,15 @@ case "$command" in
 
   pause)
     # Workers first, so nothing is rescheduled onto a node about to stop; the NAT instance last.
-    in_order stop stopped worker control-plane bastion nat
+    in_order stop stopped "$role_worker" "$role_control_plane" "$role_bastion" nat
     echo "paused: every instance of $env is stopped; scripts/lab.sh resume $env starts them again"
     paused_cost
     ;;
 
   resume)
     # The NAT instance first (the nodes' way out), the bastion, then the control plane before the workers.
-    in_order start running nat bastion control-plane worker
-    mapfile -t nodes < <(awk -F '\t' '$3 == "control-plane" || $3 == "worker" { print $4 }' <<<"$all")
+    in_order start running nat "$role_bastion" "$role_control_plane" "$role_worker"
+    mapfile -t nodes < <(awk -F '\t' -v cp="$role_control_plane" -v w="$role_worker" '$3 == cp || $3 == w { print $4 }' <<<"$all")
     echo "waiting for ${#nodes[@]} node(s) to be Ready (asking the bastion's kubectl through SSM, up to ${timeout} s)"
     deadline=$((SECONDS + timeout))
     while :; do
@@ -307,8 +327,8 @@ case "$command" in
     fi
     (cd "$root" && npx cdk destroy --all --force -c "env=$env")
     # The bastion wrote it, not CloudFormation (which cannot make a SecureString): it goes here.
-    if aws ssm delete-parameter --region "$region" --name "/k8slab/$env/kubeconfig" 2>/dev/null; then
-      echo "deleted /k8slab/$env/kubeconfig (the cluster's admin credentials)"
+    if aws ssm delete-parameter --region "$region" --name "$kubeconfig_parameter" 2>/dev/null; then
+      echo "deleted $kubeconfig_parameter (the cluster's admin credentials)"
     fi
     echo "destroyed: $env"
     ;;

@@ -7,7 +7,8 @@ namespace K8sLab.Tests.Scripts;
 /// scripts/lab.sh against moto's EC2 and SSM. The one stand-in is the bastion's answer to SSM Run
 /// Command (moto runs no command): an <c>aws</c> wrapper answers <c>ssm send-command</c> and
 /// <c>get-command-invocation</c> with kubectl's node list from a file, and passes everything else to
-/// the real AWS CLI, pointed at moto.
+/// the real AWS CLI, pointed at moto. The script reads the environment file through the app the
+/// tests built (<see cref="LabApp"/>).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class LabScriptTests : IDisposable
@@ -23,7 +24,7 @@ public sealed class LabScriptTests : IDisposable
 
     public LabScriptTests()
     {
-        foreach (var (folder, file) in new[] { ("scripts", "lab.sh"), ("environments", "dev.yaml"), ("environments", "spot.yaml"), ("Infra/Costs", "prices.txt") })
+        foreach (var (folder, file) in new[] { ("scripts", "lab.sh"), ("scripts", "lab-config.sh"), ("environments", "dev.yaml"), ("environments", "spot.yaml"), ("Infra/Costs", "prices.txt") })
         {
             Directory.CreateDirectory(Path.Combine(_root, folder));
             File.Copy(Repo.PathOf(folder.Split('/').Append(file).ToArray()), Path.Combine(_root, folder, file));
@@ -90,7 +91,7 @@ public sealed class LabScriptTests : IDisposable
 
     private ToolResult Lab(params string[] args) =>
         Tool.Run("bash", new[] { "scripts/lab.sh" }.Concat(args), _root,
-            _aws.Environment(new Dictionary<string, string>(_moto.ClientEnvironment) { ["LAB_POLL_SECONDS"] = "0", ["LAB_READY_TIMEOUT"] = "0" }));
+            _aws.Environment(new Dictionary<string, string>(_moto.ClientEnvironment) { ["LAB_POLL_SECONDS"] = "0", ["LAB_READY_TIMEOUT"] = "0", ["K8SLAB_APP"] = LabApp.Command }));
 
     private string State(string name) => _moto.Aws("ec2", "describe-instances", "--instance-ids", _ids[name], "--query", "Reservations[0].Instances[0].State.Name");
 
@@ -303,6 +304,45 @@ public sealed class LabScriptTests : IDisposable
         Assert.Contains("not destroyed (answer with the environment's name, or pass --yes)", result.StdErr);
         Assert.Equal(new[] { request.Request }, LiveSpotRequests());
         Assert.Equal(-1, CallIndex("npx "));
+    }
+
+    [Theory]
+    [MemberData(nameof(LabApp.UsEast1), MemberType = typeof(LabApp))]
+    public void The_region_is_the_one_the_synth_reads_however_the_file_writes_it(string region)
+    {
+        File.WriteAllText(Path.Combine(_root, "environments", "home.yaml"), LabApp.DevWithRegion(region));
+        Launch("home", "us-east-1", "bastion", "bastion", Wanted, 20);
+        Launch("home", "us-east-1", "cp-1", "control-plane", Wanted, 30);
+        Launch("home", "us-east-1", "worker-1", "worker", Wanted, 30);
+        File.WriteAllText(_readyFile, "cp-1 Ready control-plane 1h v1.35.4\nworker-1 Ready <none> 1h v1.35.4\n");
+
+        var result = Lab("status", "home");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("K8sLab home (us-east-1):", result.StdOut);
+        Assert.Matches($@"\ncp-1\s+control-plane\s+{_ids["cp-1"]}\s+running\s+{Wanted[..12]}\s+\?\s+Ready\n", result.StdOut);
+        Assert.Contains(_aws.Calls, c => c.StartsWith($"aws ssm send-command --region us-east-1 --instance-ids {_ids["bastion"]} ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_file_the_synth_refuses_stops_every_command_with_its_errors_before_any_aws_call()
+    {
+        LaunchDev();
+        File.WriteAllText(Path.Combine(_root, "environments", "dev.yaml"), LabApp.DevWithRegion("region: \"eu-west\"").Replace("  count: 1 ", "  count: 2 "));
+
+        foreach (var args in new[] { new[] { "status", "dev" }, new[] { "pause", "dev" }, new[] { "resume", "dev" }, new[] { "destroy", "dev", "--yes" } })
+        {
+            var result = Lab(args);
+            Assert.True(result.ExitCode == 1, result.Output);
+            Assert.Equal("", result.StdOut);
+            Assert.Equal(new[]
+            {
+                "lab: environments/dev.yaml: region: 'eu-west' is not an AWS region name such as eu-west-1",
+                "lab: environments/dev.yaml: controlPlane.count: must be odd (etcd runs on the control plane and needs a majority), got 2",
+            }, result.StdErr.TrimEnd('\n').Split('\n'));
+        }
+        Assert.Empty(_aws.Calls);
+        foreach (var node in new[] { "bastion", "cp-1", "worker-1", "worker-2" }) Assert.Equal("running", State(node));
     }
 
     [Fact]

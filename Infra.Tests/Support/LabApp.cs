@@ -12,6 +12,17 @@ public static class LabApp
     /// <summary>K8SLAB_APP's value: a command prefix, words split at spaces (the test folders have none).</summary>
     public static string Command => $"{Tool.Locate("dotnet")} {Dll}";
 
+    /// <summary>
+    /// us-east-1 as YAML may write it and the synth reads it, none of which a line-based read gets:
+    /// quoted, quoted before a comment, and through an alias (of a tag's value, anchored first).
+    /// </summary>
+    public static TheoryData<string> UsEast1 => new()
+    {
+        "region: \"us-east-1\"",
+        "region: 'us-east-1'   # N. Virginia",
+        "tags:\n  home: &home us-east-1\nregion: *home",
+    };
+
     /// <summary>The environment file of a test's copy of the repository, from dev.yaml with its region line replaced.</summary>
     public static string DevWithRegion(string regionLines)
     {
