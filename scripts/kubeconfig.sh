@@ -15,12 +15,15 @@
 # 3. Opens a Session Manager port forward from 127.0.0.1:PORT through the bastion to port 6443 of a
 #    running control-plane node, until you stop it (Ctrl-C); with --print it only prints the command.
 #
-# Needs the AWS CLI with its Session Manager plugin, and kubectl. Every check comes before anything is
-# written: a problem is one line on stderr and exit code 1.
+# Needs the AWS CLI with its Session Manager plugin, kubectl, jq, and the .NET SDK: the app reads the
+# environment file and the lab's names for it (scripts/lab-config.sh; K8SLAB_APP runs another build of
+# it). Every check comes before anything is written: a problem is one line on stderr and exit code 1.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=SCRIPTDIR/lab-config.sh
+. "$here/lab-config.sh"
 
 usage() {
   names=()
@@ -51,8 +54,13 @@ if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1024 ] || [ "$port" -gt 65535 ];
 fi
 file="$root/environments/$env.yaml"
 [ -f "$file" ] || fail "no environments/$env.yaml"
-region=$(sed -n -E 's/^region:[[:space:]]*([a-z0-9-]+).*/\1/p' "$file")
-parameter="/k8slab/$env/kubeconfig"
+lab_config kubeconfig "$env"
+region=$(lab_value .region)
+parameter=$(lab_value .parameters.kubeconfig)
+tag_environment=$(lab_value .facts.tags.environment)
+tag_role=$(lab_value .facts.tags.role)
+role_bastion=$(lab_value .facts.roles.bastion.tag)
+role_control_plane=$(lab_value .facts.roles.controlPlane.tag)
 cluster="k8slab-$env"
 user="k8slab-$env-admin"
 
@@ -112,14 +120,14 @@ stored_host=${stored_host%:*}
 running() { # ROLE QUERY: the environment's running instances of a role, one value a line
   local out
   out=$(call "cannot list the instances of $env" ec2 describe-instances \
-    --filters "Name=tag:k8slab:environment,Values=$env" "Name=tag:k8slab:role,Values=$1" "Name=instance-state-name,Values=running" \
+    --filters "Name=tag:$tag_environment,Values=$env" "Name=tag:$tag_role,Values=$1" "Name=instance-state-name,Values=running" \
     --query "Reservations[].Instances[].$2" --output text)
   tr '\t' '\n' <<<"$out" | grep -v -e '^[[:space:]]*$' -e '^None$' || true
 }
-bastions=$(running bastion InstanceId)
+bastions=$(running "$role_bastion" InstanceId)
 bastion=${bastions%%$'\n'*}
 [ -n "$bastion" ] || fail "no running bastion of $env in $region: the port forward goes through it (scripts/lab.sh status $env; scripts/lab.sh resume $env starts a paused lab)"
-addresses=$(running control-plane PrivateIpAddress)
+addresses=$(running "$role_control_plane" PrivateIpAddress)
 mapfile -t control_plane < <(grep . <<<"$addresses" || true)
 [ "${#control_plane[@]}" -gt 0 ] || fail "no running control-plane node of $env in $region (scripts/lab.sh status $env)"
 host=${control_plane[0]}

@@ -13,6 +13,7 @@ namespace K8sLab.Tests.Scripts;
 /// implemented"), so that one step is the seam: an <c>aws</c> wrapper hands <c>ssm start-session</c>
 /// and its arguments to a stand-in <c>session-manager-plugin</c> that records them (the real CLI calls
 /// StartSession, then runs the plugin); every other call goes to the real AWS CLI, pointed at moto.
+/// The script reads the environment file through the app the tests built (<see cref="LabApp"/>).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class KubeconfigScriptTests : IDisposable
@@ -50,7 +51,7 @@ public sealed class KubeconfigScriptTests : IDisposable
 
     public KubeconfigScriptTests()
     {
-        foreach (var (folder, file) in new[] { ("scripts", "kubeconfig.sh"), ("environments", "dev.yaml"), ("environments", "cheap.yaml") })
+        foreach (var (folder, file) in new[] { ("scripts", "kubeconfig.sh"), ("scripts", "lab-config.sh"), ("environments", "dev.yaml"), ("environments", "cheap.yaml") })
         {
             Directory.CreateDirectory(Path.Combine(_root, folder));
             File.Copy(Repo.PathOf(folder, file), Path.Combine(_root, folder, file));
@@ -81,12 +82,12 @@ public sealed class KubeconfigScriptTests : IDisposable
     }
 
     /// <summary>A converged dev lab: its bastion and control plane running, the kubeconfig in SSM as the bastion stores it.</summary>
-    private void ConvergedDev(bool storeKubeconfig = true)
+    private void ConvergedDev(bool storeKubeconfig = true, string region = MotoServer.Region)
     {
-        _bastion = Launch("bastion", "bastion");
-        var controlPlane = Launch("cp-1", "control-plane");
-        _controlPlaneIp = _moto.Aws("ec2", "describe-instances", "--instance-ids", controlPlane, "--query", "Reservations[0].Instances[0].PrivateIpAddress");
-        Launch("worker-1", "worker");
+        _bastion = Launch("bastion", "bastion", region);
+        var controlPlane = Launch("cp-1", "control-plane", region);
+        _controlPlaneIp = _moto.Aws("ec2", "describe-instances", "--region", region, "--instance-ids", controlPlane, "--query", "Reservations[0].Instances[0].PrivateIpAddress");
+        Launch("worker-1", "worker", region);
         if (!storeKubeconfig) return;
         // The convergence's own compact form (k8slab_converge.kubeconfig) of an admin.conf made by openssl.
         var compact = Python.Run(new[] { "-c", """
@@ -95,11 +96,11 @@ public sealed class KubeconfigScriptTests : IDisposable
             print(kubeconfig.compact(test_kubeconfig.openssl_admin_conf(sys.argv[1]).replace("10.20.131.245", sys.argv[2])), end="")
             """, _credentials, _controlPlaneIp });
         Assert.True(compact.ExitCode == 0, compact.Output);
-        _moto.Aws("ssm", "put-parameter", "--name", ControlHost.KubeconfigParameter("dev"), "--type", "SecureString", "--value", compact.StdOut);
+        _moto.Aws("ssm", "put-parameter", "--region", region, "--name", ControlHost.KubeconfigParameter("dev"), "--type", "SecureString", "--value", compact.StdOut);
     }
 
-    private string Launch(string node, string role) =>
-        _moto.Aws("ec2", "run-instances", "--image-id", Environments.ExampleAmi, "--count", "1", "--instance-type", "t3.small",
+    private string Launch(string node, string role, string region) =>
+        _moto.Aws("ec2", "run-instances", "--region", region, "--image-id", Environments.ExampleAmi, "--count", "1", "--instance-type", "t3.small",
             "--tag-specifications", $"ResourceType=instance,Tags=[{{Key=k8slab:environment,Value=dev}},{{Key=k8slab:role,Value={role}}},{{Key=k8slab:node,Value={node}}}]",
             "--query", "Instances[0].InstanceId");
 
@@ -113,6 +114,7 @@ public sealed class KubeconfigScriptTests : IDisposable
             ["AWS_EC2_METADATA_DISABLED"] = "true",
             ["TMPDIR"] = Path.Combine(_root, "tmp"),
         };
+        env["K8SLAB_APP"] = LabApp.Command;
         foreach (var (k, v) in more ?? new()) env[k] = v;
         return Tool.Run("bash", new[] { "scripts/kubeconfig.sh" }.Concat(args), _root, (bin ?? _bin).Environment(env));
     }
@@ -239,6 +241,29 @@ public sealed class KubeconfigScriptTests : IDisposable
         var path = string.Join(':', bare.Folder, string.Join(':', (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Where(d => !File.Exists(Path.Combine(d, "session-manager-plugin")))));
         AssertRefused(Script(bare, new() { ["PATH"] = path }, "dev"), "Session Manager plugin (session-manager-plugin) is not installed");
+    }
+
+    [Theory]
+    [MemberData(nameof(LabApp.UsEast1), MemberType = typeof(LabApp))]
+    public void The_region_is_the_one_the_synth_reads_however_the_file_writes_it(string region)
+    {
+        File.WriteAllText(Path.Combine(_root, "environments", "dev.yaml"), LabApp.DevWithRegion(region));
+        ConvergedDev(region: "us-east-1");
+
+        var result = Script(args: new[] { "dev", "--print" });
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains($"aws ssm start-session --region us-east-1 --target {_bastion} ", result.StdOut);
+        Assert.NotNull(Named(View(_kubeconfig), "contexts", "k8slab-dev"));
+    }
+
+    [Fact]
+    public void A_file_the_synth_refuses_one_line_with_its_error_and_no_aws_call()
+    {
+        ConvergedDev();
+        File.WriteAllText(Path.Combine(_root, "environments", "dev.yaml"), LabApp.DevWithRegion("region: \"eu-west\""));
+        AssertRefused(Script(args: "dev"), "kubeconfig: environments/dev.yaml: region: 'eu-west' is not an AWS region name such as eu-west-1");
+        Assert.DoesNotContain(_bin.Calls, c => c.StartsWith("aws ", StringComparison.Ordinal));
     }
 
     [Fact]
