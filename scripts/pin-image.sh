@@ -2,33 +2,38 @@
 # Pins an environment's machine image: writes the AMI ID of Canonical's current Ubuntu 24.04 LTS
 # build for the environment's region and architecture (machineImage.architecture: x86_64, the
 # default, or arm64 for Graviton) into environments/ENV.yaml. Nothing else ever moves the image,
-# so no new build replaces instances behind your back. Needs AWS credentials (read-only calls).
+# so no new build replaces instances behind your back. Needs AWS credentials (read-only calls), jq,
+# and the .NET SDK: the app reads the file first (scripts/lab-config.sh), so a file the synth refuses
+# is refused here too, before anything is asked or written.
 #
 #   scripts/pin-image.sh dev     then: git diff, npx cdk diff -c env=dev, commit, deploy
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/lab-config.sh
+. "$here/lab-config.sh"
+
 env=${1:-}
 if [ -z "$env" ]; then
   names=()
-  for f in "$(dirname "$0")"/../environments/*.yaml; do names+=("$(basename "$f" .yaml)"); done
+  for f in "$here"/../environments/*.yaml; do names+=("$(basename "$f" .yaml)"); done
   echo "usage: scripts/pin-image.sh ENVIRONMENT   (one of: ${names[*]})" >&2
   exit 2
 fi
-file="$(dirname "$0")/../environments/$env.yaml"
-if [ ! -f "$file" ]; then
+if [ ! -f "$here/../environments/$env.yaml" ]; then
   echo "pin-image: no environments/$env.yaml" >&2
   exit 1
 fi
 
-region=$(sed -n -E 's/^region:[[:space:]]*([a-z0-9-]+).*/\1/p' "$file")
-architecture=$(awk '
-  /^[^[:space:]#]/ { in_image = ($0 ~ /^machineImage:/) }
-  in_image && /^[[:space:]]+architecture:/ { sub(/^[[:space:]]+architecture:[[:space:]]*/, ""); sub(/[[:space:]]*(#.*)?$/, ""); print; exit }
-' "$file")
-case "${architecture:-x86_64}" in
+lab_config pin-image "$env"
+file=$(lab_value .file)
+region=$(lab_value .region)
+architecture=$(lab_value .machineImage.architecture)
+# Canonical's names for the app's two architectures.
+case "$architecture" in
   x86_64) ubuntu_arch=amd64 ;;
   arm64) ubuntu_arch=arm64 ;;
-  *) echo "pin-image: environments/$env.yaml: machineImage.architecture must be x86_64 or arm64, got '$architecture'" >&2; exit 1 ;;
+  *) echo "pin-image: machineImage.architecture '$architecture' has no Canonical image name here (x86_64, arm64)" >&2; exit 1 ;;
 esac
 parameter=/aws/service/canonical/ubuntu/server/24.04/stable/current/$ubuntu_arch/hvm/ebs-gp3/ami-id
 ami=$(aws ssm get-parameter --region "$region" --name "$parameter" --query Parameter.Value --output text)

@@ -3,24 +3,28 @@ using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Scripts;
 
-/// <summary>scripts/pin-image.sh against a stand-in AWS CLI, on a copy of a real environment file.</summary>
+/// <summary>
+/// scripts/pin-image.sh against a stand-in AWS CLI, on a copy of a real environment file (or of
+/// <paramref name="yaml"/>), read through the app the tests built (<see cref="LabApp"/>).
+/// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class PinImageTests
 {
-    private static (ToolResult Result, string Folder, FakeBin Aws) Pin(string environment, string amiAnswer, string copy = "dev")
+    private static (ToolResult Result, string Folder, FakeBin Aws) Pin(string environment, string amiAnswer, string copy = "dev", string? yaml = null)
     {
         var folder = Directory.CreateTempSubdirectory("k8slab-pin-").FullName;
         Directory.CreateDirectory(Path.Combine(folder, "scripts"));
         Directory.CreateDirectory(Path.Combine(folder, "environments"));
         File.Copy(Repo.PathOf("scripts", "pin-image.sh"), Path.Combine(folder, "scripts", "pin-image.sh"));
-        File.Copy(Repo.PathOf("environments", copy + ".yaml"), Path.Combine(folder, "environments", copy + ".yaml"));
+        File.Copy(Repo.PathOf("scripts", "lab-config.sh"), Path.Combine(folder, "scripts", "lab-config.sh"));
+        File.WriteAllText(Path.Combine(folder, "environments", copy + ".yaml"), yaml ?? File.ReadAllText(Repo.PathOf("environments", copy + ".yaml")));
         var aws = new FakeBin().Add("aws", $$"""
             case "$*" in
               *get-parameter*) echo {{amiAnswer}} ;;
               *describe-images*) echo example-ubuntu-noble-24.04-amd64-server ;;
             esac
             """);
-        var result = Tool.Run("bash", new[] { "scripts/pin-image.sh", environment }, folder, aws.Environment());
+        var result = Tool.Run("bash", new[] { "scripts/pin-image.sh", environment }, folder, aws.Environment(new() { ["K8SLAB_APP"] = LabApp.Command }));
         return (result, folder, aws);
     }
 
@@ -58,6 +62,32 @@ public class PinImageTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("unexpected answer", result.StdErr);
         Assert.Equal(File.ReadAllText(Repo.PathOf("environments", "dev.yaml")), File.ReadAllText(Path.Combine(folder, "environments", "dev.yaml")));
+    }
+
+    [Theory]
+    [MemberData(nameof(LabApp.UsEast1), MemberType = typeof(LabApp))]
+    public void The_region_is_the_one_the_synth_reads_however_the_file_writes_it(string region)
+    {
+        var yaml = LabApp.DevWithRegion(region);
+        var (result, folder, aws) = Pin("dev", Environments.ExampleAmi, yaml: yaml);
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains(aws.Calls, c => c.StartsWith("aws ssm get-parameter --region us-east-1 --name /aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/", StringComparison.Ordinal));
+        Assert.Contains(aws.Calls, c => c.StartsWith($"aws ec2 describe-images --region us-east-1 --image-ids {Environments.ExampleAmi} ", StringComparison.Ordinal));
+        var config = EnvironmentFiles.Load(Path.Combine(folder, "environments"), "dev");
+        Assert.Equal(("us-east-1", Environments.ExampleAmi), (config.Region, config.MachineImage.AmiId));
+        // The region's own lines stay as they were written.
+        Assert.Contains(region + "\n", File.ReadAllText(Path.Combine(folder, "environments", "dev.yaml")));
+    }
+
+    [Fact]
+    public void A_file_the_synth_refuses_is_refused_with_its_error_before_any_aws_call()
+    {
+        var yaml = File.ReadAllText(Repo.PathOf("environments", "dev.yaml")).Replace("  amiId:\n", "  amiId: ubuntu-latest\n");
+        var (result, folder, aws) = Pin("dev", Environments.ExampleAmi, yaml: yaml);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("pin-image: environments/dev.yaml: machineImage.amiId: 'ubuntu-latest' is not an AMI ID (ami- and 8 or 17 hex digits); empty it (amiId:) and run scripts/pin-image.sh, which writes one\n", result.StdErr);
+        Assert.Empty(aws.Calls);
+        Assert.Equal(yaml, File.ReadAllText(Path.Combine(folder, "environments", "dev.yaml")));
     }
 
     [Fact]

@@ -155,7 +155,7 @@ public static partial class EnvironmentFiles
     {
         var ami = s.OptionalString("amiId", "an AMI ID (ami- and 8 or 17 hex digits)");
         if (ami is not null && !AmiId.IsMatch(ami))
-            s.Problem("amiId", $"'{ami}' is not an AMI ID (ami- and 8 or 17 hex digits); set it with scripts/pin-image.sh");
+            s.Problem("amiId", $"'{ami}' is not an AMI ID (ami- and 8 or 17 hex digits); empty it (amiId:) and run scripts/pin-image.sh, which writes one");
         var name = s.OptionalString("name", "the image's name, for the record");
         var architecture = s.Choice("architecture", Architectures.X86, Architectures.X86, Architectures.Arm);
         s.RejectUnknownKeys();
