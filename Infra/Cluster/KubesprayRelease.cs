@@ -15,7 +15,7 @@ public sealed record KubesprayVariable(string Name, string File, JsonElement? De
 public sealed class KubesprayRelease
 {
     public const string File = "converge/contract/kubespray.txt";
-    public const string ResourceName = "kubespray.txt";
+    public const string ResourceName = "converge/contract/kubespray.txt";
 
     public string Tag { get; }
     public string Commit { get; }

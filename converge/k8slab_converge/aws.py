@@ -6,6 +6,7 @@ import time
 import urllib.request
 from typing import Dict, List, Optional, Tuple
 
+from . import contract
 from .model import ROLES, Instance
 
 RETRIES = {"mode": "standard", "max_attempts": 10}
@@ -38,14 +39,15 @@ def lab_instances(ec2, environment: str) -> Dict[str, Instance]:
     """Every node instance of the environment, in any state, by instance ID."""
     result = {}
     pages = ec2.get_paginator("describe_instances").paginate(
-        Filters=[{"Name": "tag:k8slab:environment", "Values": [environment]}])
+        Filters=[{"Name": f"tag:{contract.tag('environment')}", "Values": [environment]}])
     for page in pages:
         for reservation in page["Reservations"]:
             for i in reservation["Instances"]:
                 tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
-                if tags.get("k8slab:role") not in ROLES or "k8slab:node" not in tags:
+                role, node = tags.get(contract.tag("role")), tags.get(contract.tag("node"))
+                if role not in ROLES or node is None:
                     continue
-                result[i["InstanceId"]] = Instance(i["InstanceId"], tags["k8slab:node"], tags["k8slab:role"],
+                result[i["InstanceId"]] = Instance(i["InstanceId"], node, role,
                                                    i["State"]["Name"], i.get("PrivateIpAddress"))
     return result
 

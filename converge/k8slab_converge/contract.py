@@ -64,5 +64,5 @@ def tag(key: str) -> str:
 
 
 def role_tag(role: str) -> str:
-    """The k8slab:role value of controlPlane, worker or bastion."""
+    """The role tag's value of controlPlane, worker or bastion."""
     return facts()["roles"][role]["tag"]

@@ -4,18 +4,21 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
-CONTROL_PLANE = "control-plane"
-WORKER = "worker"
+from . import contract
+
+CONTROL_PLANE = contract.role_tag("controlPlane")
+WORKER = contract.role_tag("worker")
 ROLES = (CONTROL_PLANE, WORKER)
 # kubeadm's taint on a control-plane node that is not also a worker.
 CP_TAINT = "node-role.kubernetes.io/control-plane"
 
-# kubespray v2.31.0's defaults (roles/kubespray_defaults/defaults/main/main.yml): what a request
-# written before the kubernetes: section, and a cluster recorded before it, had.
-DEFAULT_PLUGIN = "calico"
-DEFAULT_POD_CIDR = "10.233.64.0/18"
-DEFAULT_SERVICE_CIDR = "10.233.0.0/18"
-DEFAULT_NODE_PREFIX = 24
+# The pinned kubespray's defaults (roles/kubespray_defaults/defaults/main/main.yml, in the contract's
+# kubespray.txt): what a request written before the kubernetes: section, and a cluster recorded
+# before it, had.
+DEFAULT_PLUGIN = contract.kubespray().default("kube_network_plugin")
+DEFAULT_POD_CIDR = contract.kubespray().default("kube_pods_subnet")
+DEFAULT_SERVICE_CIDR = contract.kubespray().default("kube_service_addresses")
+DEFAULT_NODE_PREFIX = contract.kubespray().default("kube_network_node_prefix")
 
 GroupVar = Union[str, int, bool]
 
@@ -26,7 +29,7 @@ class RequestError(Exception):
 
 @dataclass(frozen=True)
 class DesiredNode:
-    name: str  # worker-3: the k8slab:node tag and the node's logical name
+    name: str  # worker-3: the node tag's value and the node's logical name
     role: str
     instance_id: str  # the exact instance generation CloudFormation created for it
 
