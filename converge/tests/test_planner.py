@@ -224,25 +224,27 @@ class KubernetesSettings(unittest.TestCase):
         self.assertEqual(1, kinds.count("facts"))
 
     def test_refusals_come_before_any_action_and_leave_the_cluster(self):
-        calico_then_cilium = ("kubernetes.networkPlugin calico -> cilium: on a running cluster this needs a rebuild (every node "
-                              "reset, the cluster built anew, its workloads lost); set kubernetes.allowRebuild: true in the "
-                              "environment file to allow it. The cluster was left as it was")
+        # The wording is k8slab_converge.changes' (the preview's too): test_changes holds each rule to it.
+        calico_then_cilium = ("networkPlugin calico → cilium rebuilds the running cluster (reset, then cluster.yml: workloads "
+                              "are lost), and kubernetes.allowRebuild is not true: the convergence refuses it and leaves the "
+                              "cluster as it was")
         table = [
             ("a downgrade", request(LAB, kubernetes="1.34.6"), cluster(LAB),
-             "kubernetes.version: the cluster runs Kubernetes 1.35.4; 1.34.6 would be a downgrade, which kubeadm does not do. "
-             "The cluster was left as it was: set kubernetes.version back to 1.35.4 (an older version needs a new lab: "
-             "destroy it and deploy)"),
-            ("a patch downgrade", request(LAB, kubernetes="1.35.3"), cluster(LAB), "1.35.3 would be a downgrade"),
+             "kubernetes.version 1.34.6 is older than the running 1.35.4: a downgrade, which the convergence refuses: "
+             "set kubernetes.version back to 1.35.4"),
+            ("a patch downgrade", request(LAB, kubernetes="1.35.3"), cluster(LAB), "1.35.3 is older than the running 1.35.4"),
             ("a skipped minor", request(LAB), cluster(LAB, kubelet="1.33.7"),
-             "kubernetes.version: 1.33.7 -> 1.35.4 skips a minor version; upgrade one minor at a time: 1.34 then 1.35, "
-             "a deploy each. The cluster was left as it was (Kubernetes 1.33.7)"),
+             "kubernetes.version 1.33.7 → 1.35.4 skips a minor version, which the convergence refuses: upgrade one minor "
+             "at a time: 1.34.x, then 1.35.4, a deploy each; it leaves the cluster as it was"),
+            ("a major version", request(LAB, kubernetes="2.0.0"), cluster(LAB),
+             "kubernetes.version 1.35.4 → 2.0.0 changes the major version, which the convergence refuses"),
             ("another network plugin", request(LAB, plugin="cilium"), cluster(LAB), calico_then_cilium),
             ("other ranges", request(LAB, pod_cidr="10.100.0.0/16", service_cidr="10.101.0.0/18", node_prefix=25), cluster(LAB),
-             "kubernetes.podCidr 10.233.64.0/18 -> 10.100.0.0/16, kubernetes.serviceCidr 10.233.0.0/18 -> 10.101.0.0/18, "
-             "kubernetes.nodePrefix 24 -> 25: on a running cluster this needs a rebuild"),
+             "podCidr 10.233.64.0/18 → 10.100.0.0/16, serviceCidr 10.233.0.0/18 → 10.101.0.0/18, "
+             "nodePrefix 24 → 25 rebuilds the running cluster"),
             ("a network change and a downgrade: allowRebuild is the first thing to say", request(LAB, plugin="cilium", kubernetes="1.34.6"),
              cluster(LAB), calico_then_cilium),
-            ("a dead worker does not go first", request(LAB, kubernetes="1.34.6"), cluster(LAB), "would be a downgrade"),
+            ("a dead worker does not go first", request(LAB, kubernetes="1.34.6"), cluster(LAB), "a downgrade"),
         ]
         for name, req, clu, reason in table:
             with self.subTest(name):

@@ -294,8 +294,8 @@ class Scenarios(unittest.TestCase):
     def test_a_downgrade_or_a_jump_of_two_minors_is_refused_before_anything_runs(self):
         lab = Lab(self, workers=2, kubernetes="1.34.6")
         self.assertSignal(lab, "SUCCESS", lab.deploy())
-        for version, reason in (("1.33.11", "kubernetes.version: the cluster runs Kubernetes 1.34.6; 1.33.11 would be a downgrade"),
-                                ("1.34.5", "1.34.5 would be a downgrade")):
+        for version, reason in (("1.33.11", "kubernetes.version 1.33.11 is older than the running 1.34.6: a downgrade"),
+                                ("1.34.5", "1.34.5 is older than the running 1.34.6")):
             calls = len(lab.calls())
             self.assertSignal(lab, "FAILURE", lab.deploy(kubernetes=version))
             self.assertIn(reason, lab.outcome["Reason"])
@@ -304,7 +304,8 @@ class Scenarios(unittest.TestCase):
         self.assertSignal(lab, "SUCCESS", lab.deploy())
         calls = len(lab.calls())
         self.assertSignal(lab, "FAILURE", lab.deploy(kubernetes="1.35.4"))
-        self.assertIn("kubernetes.version: 1.33.11 -> 1.35.4 skips a minor version; upgrade one minor at a time: 1.34 then 1.35",
+        self.assertIn("kubernetes.version 1.33.11 → 1.35.4 skips a minor version, which the convergence refuses: "
+                      "upgrade one minor at a time: 1.34.x, then 1.35.4",
                       lab.outcome["Reason"])
         self.assertNothingChanged(lab, calls)
         # The way it names: one minor a deploy.
@@ -317,9 +318,9 @@ class Scenarios(unittest.TestCase):
         self.assertSignal(lab, "SUCCESS", lab.deploy())
         calls = len(lab.calls())
         self.assertSignal(lab, "FAILURE", lab.deploy(networkPlugin="cilium"))
-        self.assertIn("kubernetes.networkPlugin calico -> cilium: on a running cluster this needs a rebuild", lab.outcome["Reason"])
-        self.assertIn("set kubernetes.allowRebuild: true", lab.outcome["Reason"])
-        self.assertIn("The cluster was left as it was", lab.outcome["Reason"])
+        self.assertIn("networkPlugin calico → cilium rebuilds the running cluster", lab.outcome["Reason"])
+        self.assertIn("kubernetes.allowRebuild is not true", lab.outcome["Reason"])
+        self.assertIn("leaves the cluster as it was", lab.outcome["Reason"])
         self.assertNothingChanged(lab, calls)
         self.assertEqual("calico", self.model_cluster(lab)["settings"]["plugin"])
 
