@@ -6,6 +6,7 @@ import time
 import urllib.request
 from typing import Dict, List, Optional, Tuple
 
+from . import contract
 from .model import ROLES, Instance
 
 RETRIES = {"mode": "standard", "max_attempts": 10}
@@ -25,7 +26,12 @@ def read_request(ssm, name: str) -> Optional[Tuple[int, str, List[str]]]:
         header = ssm.get_parameter(Name=name)["Parameter"]
     except ssm.exceptions.ParameterNotFound:
         return None
-    count = int(json.loads(header["Value"]).get("parts", 0))
+    try:
+        count = int(json.loads(header["Value"]).get("parts", 0))
+    except (ValueError, TypeError, AttributeError):
+        count = 0  # parse_request says what is wrong with the header
+    # Never more reads than a valid request has parts: the schema refuses such a header anyway.
+    count = max(0, min(count, contract.request_schema()["$defs"]["header"]["properties"]["parts"]["maximum"]))
     names = [f"{name}-{i}" for i in range(1, count + 1)]
     values: Dict[str, str] = {}
     for start in range(0, len(names), 10):  # GetParameters takes 10 names a call
