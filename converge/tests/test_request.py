@@ -5,7 +5,7 @@ InvalidRequest naming the field, which fails the run at once."""
 import json
 import unittest
 
-from k8slab_converge import contract
+from k8slab_converge import aws, contract
 from k8slab_converge.model import ROLES, InvalidRequest, RequestError, parse_request
 from lab import DEFAULTS, group_vars, render_request, with_group_vars
 
@@ -163,6 +163,9 @@ class TheSchema(unittest.TestCase):
         for key in ("controlPlane", "worker"):
             (pattern,) = part[roles[key]["tag"]]["patternProperties"]
             self.assertTrue(pattern.startswith("^" + roles[key]["namePrefix"]), pattern)
+
+    def test_the_reader_reads_no_more_parts_than_it_allows(self):
+        self.assertEqual(aws.MAX_PARTS, contract.request_schema()["$defs"]["header"]["properties"]["parts"]["maximum"])
 
     def test_it_is_a_valid_draft_2020_12_schema(self):
         from jsonschema import Draft202012Validator
