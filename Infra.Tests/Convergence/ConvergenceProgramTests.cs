@@ -36,6 +36,14 @@ public class ConvergenceProgramTests
     }
 
     [Fact]
+    public void The_bastion_holds_the_request_to_the_schema_and_names_what_breaks_it()
+    {
+        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_request" });
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("OK", result.StdErr);
+    }
+
+    [Fact]
     public void The_python_tests_request_the_group_variables_the_nodes_stack_renders()
     {
         // tests/lab.py writes requests as the Nodes stack would: its copy of GroupVars must not drift.

@@ -10,6 +10,9 @@ from . import contract
 from .model import ROLES, Instance
 
 RETRIES = {"mode": "standard", "max_attempts": 10}
+# The most parts a request has (the schema's maximum of the header's parts; test_request holds the
+# two equal): here as a number, so a bastion without the schema file still reads and fails loudly.
+MAX_PARTS = 20
 
 
 def client(service: str, region: str):
@@ -26,7 +29,11 @@ def read_request(ssm, name: str) -> Optional[Tuple[int, str, List[str]]]:
         header = ssm.get_parameter(Name=name)["Parameter"]
     except ssm.exceptions.ParameterNotFound:
         return None
-    count = int(json.loads(header["Value"]).get("parts", 0))
+    try:
+        count = int(json.loads(header["Value"]).get("parts", 0))
+    except (ValueError, TypeError, AttributeError):
+        count = 0  # parse_request says what is wrong with the header
+    count = max(0, min(count, MAX_PARTS))  # never more reads than a valid header has parts
     names = [f"{name}-{i}" for i in range(1, count + 1)]
     values: Dict[str, str] = {}
     for start in range(0, len(names), 10):  # GetParameters takes 10 names a call

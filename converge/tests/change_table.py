@@ -5,7 +5,7 @@ preview's own code path (Preview/ClusterNotes.cs)."""
 import json
 import sys
 
-from k8slab_converge.model import Cluster, ClusterNode, Instance, parse_request
+from k8slab_converge.model import Cluster, ClusterNode, Instance, host_name, parse_request
 from k8slab_converge.planner import plan
 from lab import DEFAULTS, render_request, with_group_vars
 
@@ -34,7 +34,7 @@ TABLE = [
 BEFORE_THE_SECTION = {"kubespray": "v2.31.0", "kubernetes": "1.35.4", "maxSurge": 1, "forks": 5, "downloadOnce": False,
                       "podCidr": "10.233.64.0/18", "nodePrefix": 24, "drainSeconds": 300}
 
-NODES = {"cp-1": ("control-plane", "i-0000000000000a1"), "worker-1": ("worker", "i-0000000000000b1")}
+NODES = {"cp-1": ("control-plane", "i-00000000000000a01"), "worker-1": ("worker", "i-00000000000000b01")}
 
 
 def settings(changed):
@@ -43,17 +43,22 @@ def settings(changed):
 
 
 def request_of(settings_):
-    return parse_request(*render_request("r", "http://signal", NODES, settings_))
+    return parse_request(*render_request("0123456789ab", "https://signal.example", NODES, settings_))
 
 
 def recorded(settings_):
     """The cluster as a convergence of these settings left it: its record as execute.do_record writes it
     (kubespray and the version alone before the kubernetes: section), nodes at its version."""
-    r = request_of(settings_)
-    nodes = {n.host: ClusterNode(n.host, "10.0.0.1", True, n.role == "control-plane", tainted=n.role == "control-plane",
-                                 kubelet="v" + r.kubernetes) for n in r.nodes}
+    def members(kubernetes):
+        return {host_name(name, i): ClusterNode(host_name(name, i), "10.0.0.1", True, role == "control-plane",
+                                                tainted=role == "control-plane", kubelet="v" + kubernetes)
+                for name, (role, i) in NODES.items()}
     if "groupVars" not in settings_:
-        return Cluster(via=NODES["cp-1"][1], nodes=nodes, kubespray=r.kubespray, kubernetes=r.kubernetes)
+        # Such a request no longer passes the schema; its record is what the convergence wrote then.
+        return Cluster(via=NODES["cp-1"][1], nodes=members(settings_["kubernetes"]),
+                       kubespray=settings_["kubespray"], kubernetes=settings_["kubernetes"])
+    r = request_of(settings_)
+    nodes = members(r.kubernetes)
     return Cluster(via=NODES["cp-1"][1], nodes=nodes, kubespray=r.kubespray, kubernetes=r.kubernetes, network=r.network,
                    fingerprint=r.fingerprint, addons=r.addons)
 

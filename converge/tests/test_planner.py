@@ -1,9 +1,8 @@
 """The planner on tables of scenarios: what EC2 and the cluster report in, the ordered actions out.
 Hosts are named after the node and the last six hex digits of its instance ID (a1 -> ...0000a1)."""
-import json
 import unittest
 
-from k8slab_converge.model import Cluster, ClusterNode, DesiredNode, Instance, Request, parse_request, RequestError
+from k8slab_converge.model import Cluster, ClusterNode, DesiredNode, Instance, Request
 from k8slab_converge.planner import plan
 from lab import group_vars
 
@@ -312,47 +311,13 @@ class KubernetesSettings(unittest.TestCase):
         self.assertEqual("cluster rebuild", str(p.actions[2]))
 
 
-class RequestParsing(unittest.TestCase):
-    header = '{"id":"abc","signal":"http://s","parts":2,"settings":{"kubespray":"v2.31.0","kubernetes":"1.35.4","maxSurge":2,"forks":9}}'
-
-    def test_parts_join_into_one_node_set(self):
-        r = parse_request(self.header, ['{"id":"abc","control-plane":{"cp-1":"i-1"}}', '{"id":"abc","worker":{"worker-1":"i-2"}}'])
-        self.assertEqual([("cp-1", "control-plane", "i-1"), ("worker-1", "worker", "i-2")],
-                         [(n.name, n.role, n.instance_id) for n in r.nodes])
-        self.assertEqual((2, 9), (r.max_surge, r.forks))
-
-    def test_the_kubernetes_settings(self):
-        settings = {"kubespray": "v2.31.0", "kubernetes": "1.34.6", "networkPlugin": "cilium", "podCidr": "10.100.0.0/16",
-                    "serviceCidr": "10.101.0.0/18", "nodePrefix": 25, "addons": ["metricsServer", "helm"], "allowRebuild": True,
-                    "groupVars": group_vars("1.34.6", "cilium", ("helm", "metricsServer"), "10.100.0.0/16", "10.101.0.0/18", 25)}
-        r = parse_request(json.dumps({"id": "abc", "signal": "http://s", "parts": 1, "settings": settings}), ['{"id":"abc"}'])
-        self.assertEqual(("cilium", "10.101.0.0/18", ("helm", "metricsServer"), True), (r.network_plugin, r.service_cidr, r.addons, r.allow_rebuild))
-        self.assertEqual(settings["groupVars"], r.group_vars)
-        self.assertEqual({"networkPlugin": "cilium", "podCidr": "10.100.0.0/16", "serviceCidr": "10.101.0.0/18", "nodePrefix": "25"}, r.network)
-
-    def test_a_request_from_before_the_kubernetes_section_means_kubesprays_defaults(self):
-        r = parse_request(self.header.replace('"parts":2', '"parts":1'), ['{"id":"abc"}'])
-        self.assertEqual(("calico", "10.233.64.0/18", "10.233.0.0/18", 24, (), False),
-                         (r.network_plugin, r.pod_cidr, r.service_cidr, r.node_prefix, r.addons, r.allow_rebuild))
-        self.assertEqual({"kube_version": "1.35.4", "kube_network_plugin": "calico", "kube_pods_subnet": "10.233.64.0/18",
-                          "kube_service_addresses": "10.233.0.0/18", "kube_network_node_prefix": 24}, r.group_vars)
-
-    def test_group_vars_that_disagree_with_the_settings_are_refused(self):
-        settings = {"kubespray": "v2.31.0", "kubernetes": "1.35.4", "groupVars": group_vars("1.34.6")}
-        with self.assertRaisesRegex(ValueError, "groupVars disagree with its settings: kube_version '1.34.6' \\(settings: '1.35.4'\\)"):
-            parse_request(json.dumps({"id": "abc", "signal": "http://s", "parts": 1, "settings": settings}), ['{"id":"abc"}'])
-
+class RequestFingerprint(unittest.TestCase):
+    # Reading the request (parse_request, the schema) is test_request's.
     def test_the_fingerprint_follows_every_variable(self):
         base = request("cp-1=a1").fingerprint
         self.assertEqual(base, request("cp-1=a1").fingerprint)
         self.assertNotEqual(base, request("cp-1=a1", addons=("helm",)).fingerprint)
         self.assertNotEqual(base, request("cp-1=a1", kubernetes="1.35.3").fingerprint)
-
-    def test_a_part_of_another_deploy_is_refused(self):
-        with self.assertRaisesRegex(RequestError, "part 2 belongs to request old"):
-            parse_request(self.header, ['{"id":"abc"}', '{"id":"old"}'])
-        with self.assertRaisesRegex(RequestError, "not JSON"):
-            parse_request(self.header, ['{"id":"abc"}', ''])
 
 
 if __name__ == "__main__":

@@ -381,6 +381,30 @@ class Scenarios(unittest.TestCase):
     def record(self, lab):
         return self.model_cluster(lab)["configmaps"]["k8slab-convergence"]
 
+    def test_an_invalid_request_fails_its_deploy_at_once_and_once(self):
+        lab = Lab(self, workers=1)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        calls, seen = len(lab.calls()), len(lab.signals.signals)
+        header, part = (json.loads(t) for t in lab.request_texts)
+        # Written past lab.py's check (it writes only valid requests), each with a new wait's signal:
+        # a request of a newer app than this bastion's, then one whose part names no instance.
+        cases = [(dict(header, schemaVersion=2, signal=f"{lab.signals.base}/newer"), part,
+                  "the request is schema version 2, this bastion reads version 1: deploy the Bastion stack first"),
+                 (dict(header, signal=f"{lab.signals.base}/bad-part"), dict(part, **{"control-plane": {"cp-1": "i-1"}}),
+                  "the request's part 1 is invalid: $.control-plane.cp-1: 'i-1' does not match")]
+        for header, part, reason in cases:
+            lab.ssm.put_parameter(Name=f"{lab.parameter}-1", Value=json.dumps(part), Type="String", Overwrite=True)
+            lab.ssm.put_parameter(Name=lab.parameter, Value=json.dumps(header), Type="String", Overwrite=True)
+            self.assertEqual(1, lab.converge(), lab.last_output)
+            signals = lab.signals.signals[seen:]
+            self.assertEqual([("FAILURE", header["signal"].rsplit("/", 1)[1])], [(s["Status"], s["path"][1:]) for s in signals])
+            self.assertTrue(signals[0]["Reason"].startswith(reason), signals[0]["Reason"])
+            # Not read again: the next tick finds the request handled and signals nothing more.
+            self.assertEqual(0, lab.converge(), lab.last_output)
+            self.assertEqual(1, len(lab.signals.signals[seen:]))
+            seen = len(lab.signals.signals)
+        self.assertEqual(calls, len(lab.calls()), "nothing ran on the cluster")
+
     def test_a_400_node_request(self):
         lab = Lab(self, workers=399, forks=50)
         self.assertSignal(lab, "SUCCESS", lab.deploy())
