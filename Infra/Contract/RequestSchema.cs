@@ -12,7 +12,7 @@ namespace K8sLab.Contract;
 public static class RequestSchema
 {
     public const string File = "converge/contract/request.schema.json";
-    private const string ResourceName = "contract/request.schema.json";
+    private const string ResourceName = File;
 
     /// <summary>The schema as the file has it.</summary>
     public static readonly string Text = Load();
