@@ -38,7 +38,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
             Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
-            KubeconfigParameter = Bootstrap.ControlHost.KubeconfigParameter(config.Environment),
+            KubeconfigParameter = Contract.LabFacts.KubeconfigParameter(config.Environment),
             // The spot requests carry their launch template's construct path as Name (BootstrapTemplate).
             SpotRequestNames = $"{names.Nodes}/*",
         });
@@ -48,7 +48,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             Environment = config.Environment, UserTags = config.Tags, Region = config.Region,
             Architecture = config.MachineImage.Architecture, InstanceType = config.BastionType,
             Vpc = network.Vpc, SecurityGroup = security.Groups[SecurityGroupRole.Bastion],
-            InstanceProfileName = security.BastionProfile.Ref, KeyName = security.ClusterKeyName,
+            InstanceProfileName = security.BastionProfile.Ref, RoleName = security.BastionRole.RoleName, KeyName = security.ClusterKeyName,
             Images = images, Bootstrap = bootstrap,
         });
         var nodes = new NodesStack(app, names.Nodes, new NodesStackProps

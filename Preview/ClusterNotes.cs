@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
-using K8sLab.Cluster;
 
 namespace K8sLab.Preview;
 
 /// <summary>
 /// What a change of the <c>kubernetes:</c> settings does to the running cluster, read from the
-/// convergence request's header in the stack's templates (the parameter <see cref="Header"/>):
-/// a note ("kubernetes: version 1.34.7 → 1.35.4: upgrade ..., re-converge, no instance replaced") and,
-/// for what the convergence will refuse (a downgrade, a skipped minor, a rebuild without
-/// kubernetes.allowRebuild), a warning each.
+/// convergence request's header in the stack's templates (the parameter <see cref="Header"/>) and
+/// classified by the bastion's own rules (<see cref="ChangeRules"/>): a note ("kubernetes: version
+/// 1.34.7 → 1.35.4: upgrade ..., re-converge, no instance replaced") and, for what the convergence will
+/// refuse (a downgrade, a major-version change, a skipped minor, a rebuild without
+/// kubernetes.allowRebuild), a warning with the reason the bastion would give.
 /// </summary>
 public static class ClusterNotes
 {
@@ -19,13 +19,13 @@ public static class ClusterNotes
     public static (IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings) Of(StackTemplate before, StackTemplate after, bool instancesReplaced)
     {
         if (Settings(before) is not { } old || Settings(after) is not { } now) return (Array.Empty<string>(), Array.Empty<string>());
-        var change = ClusterChange.Between(old, now);
+        var change = ChangeRules.Classify(old, now);
         if (change.None) return (Array.Empty<string>(), Array.Empty<string>());
-        return (new[] { change.Describe(instancesReplaced) }, change.Refusals.Select(r => $"kubernetes: {r}").ToList());
+        return (new[] { change.Describe(instancesReplaced) }, change.Refusals.Select(r => $"kubernetes: {r.Reason}").ToList());
     }
 
     /// <summary>The header's settings: its Fn::Join's literal parts joined (the Refs, the signal URL, left empty).</summary>
-    public static ClusterSettings? Settings(StackTemplate stack)
+    public static JsonNode? Settings(StackTemplate stack)
     {
         var resource = stack.Resources[Header];
         if (ResourceJson.TypeOf(resource) != "AWS::SSM::Parameter") return null;
@@ -34,7 +34,7 @@ public static class ClusterNotes
         var text = parts is null ? (value as JsonValue)?.GetValue<string>() : string.Concat(parts.Select(p => p is JsonValue v && v.TryGetValue<string>(out var s) ? s : ""));
         try
         {
-            return JsonNode.Parse(text ?? "")?["settings"] is { } settings ? ClusterSettings.FromRequest(settings) : null;
+            return JsonNode.Parse(text ?? "")?["settings"];
         }
         catch (System.Text.Json.JsonException e)
         {

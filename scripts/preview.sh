@@ -30,7 +30,12 @@ if ! git cat-file -e "$commit:environments/$env.yaml" 2>/dev/null; then
   echo "preview: environments/$env.yaml does not exist at $ref: nothing to compare with" >&2
   exit 1
 fi
-# Checked before the minute of synthesis: the comparison reads CloudFormation's schemas from cfn-lint.
+# Checked before the minute of synthesis: the comparison runs the bastion's own rules for a change of
+# the cluster's settings (converge/k8slab_converge/changes.py) and reads CloudFormation's schemas from cfn-lint.
+if ! command -v python3 >/dev/null; then
+  echo "preview: needs python3 (3.8 or later): it runs the bastion's own rules for a change of the cluster's settings (converge/k8slab_converge/changes.py)" >&2
+  exit 1
+fi
 if ! python3 -c 'import cfnlint' 2>/dev/null; then
   echo "preview: needs cfn-lint (pip install cfn-lint): its CloudFormation resource schemas say which properties replace a resource" >&2
   exit 1

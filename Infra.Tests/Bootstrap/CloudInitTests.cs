@@ -60,26 +60,29 @@ public class CloudInitTests
     }
 
     [Fact]
-    public void Scripts_are_carried_verbatim_in_the_bastion_document()
+    public void The_bastion_document_installs_the_program_from_its_asset_and_carries_none_of_it()
     {
-        var files = WriteFiles(Documents.All["bastion"].Text);
-        Assert.Equal(EmbeddedFiles.ScriptWithoutComments("setup-control-host.sh"), files["/usr/local/sbin/k8slab-setup-control-host"]);
-        Assert.Equal(EmbeddedFiles.ScriptWithoutComments("fetch-cluster-key.sh"), files["/usr/local/sbin/k8slab-fetch-cluster-key"]);
-        // The convergence program (without comments and docstrings) and its playbooks, as in the repository.
-        var program = EmbeddedFiles.Under("k8slab_converge/").Concat(EmbeddedFiles.Under("playbooks/")).ToList();
-        Assert.Contains(program, r => r.Name == "k8slab_converge/planner.py");
-        Assert.All(program, r =>
-        {
-            var text = File.ReadAllText(Repo.PathOf("converge", r.Name));
-            Assert.Equal(r.Name.EndsWith(".py", StringComparison.Ordinal) ? PythonSource.Compact(text) : text, files[$"/usr/local/lib/k8slab/{r.Name}"]);
-        });
-        Assert.Contains("ExecStart=/opt/k8slab/awscli/bin/python3 -m k8slab_converge", files["/etc/systemd/system/k8slab-converge.service"]);
+        var text = Documents.All["bastion"].Text;
+        var files = WriteFiles(text);
+        Assert.Equal(EmbeddedFiles.Script("install-program.sh"), files["/usr/local/sbin/k8slab-install-program"]);
+        var env = files[BootstrapRenderer.ControlHostEnvironmentFile];
+        Assert.Contains($"PROGRAM_SHA256={ControlHostProgram.Sha256}\n", env);
+        Assert.Contains($"PROGRAM_KEY={Documents.Program.Key}\n", env);
+        Assert.Contains($"PROGRAM_BUCKET={Documents.Program.Bucket}\n", env);
+        // Nothing of the program rides along: no Python, no playbook, no unit.
+        Assert.DoesNotContain(files.Keys, path => path.StartsWith(K8sLab.Contract.LabFacts.ControlHost.LibraryDir, StringComparison.Ordinal) || path.StartsWith("/etc/systemd", StringComparison.Ordinal));
+        Assert.DoesNotContain("def ", text);
+        Assert.DoesNotContain("ansible.builtin", text);
+        Assert.Equal(new[] { "/usr/local/sbin/k8slab-install-program", "systemctl try-reload-or-restart ssh" }, Runcmd(text));
     }
+
+    private static IEnumerable<string> Runcmd(string document) =>
+        ((YamlSequenceNode)((YamlMappingNode)Load(document))["runcmd"]).Cast<YamlScalarNode>().Select(s => s.Value!);
 
     [Fact]
     public void The_bastion_pins_its_control_host_tools()
     {
-        var env = WriteFiles(Documents.All["bastion"].Text)["/etc/k8slab/control-host.env"];
+        var env = WriteFiles(Documents.All["bastion"].Text)[BootstrapRenderer.ControlHostEnvironmentFile];
         Assert.Contains($"KUBESPRAY_VERSION={ControlHostVersions.Kubespray}\n", env);
         Assert.Contains($"ANSIBLE_CORE_SERIES={ControlHostVersions.AnsibleCoreSeries}\n", env);
         Assert.Contains($"KUBECTL_VERSION={ControlHostVersions.Kubectl}\n", env);
@@ -118,7 +121,7 @@ public class CloudInitTests
         Assert.Equal(64, a.Fingerprint.Length);
         Assert.NotEqual(a.Fingerprint, cp.Fingerprint);
         Assert.Equal("control-plane\n", WriteFiles(cp.Text)["/etc/k8slab/node-role"]);
-        Assert.NotEqual(a.Fingerprint, new BootstrapRenderer().RenderBastion(new BastionSpec("test", "eu-west-1")).Fingerprint);
+        Assert.NotEqual(a.Fingerprint, new BootstrapRenderer().RenderBastion(Documents.Bastion()).Fingerprint);
     }
 
     /// <summary>The shell in a document: each executable file it writes, and its runcmd as one script.</summary>

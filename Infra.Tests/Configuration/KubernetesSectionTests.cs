@@ -140,7 +140,7 @@ public class KubernetesSectionTests
     public void An_addon_kubespray_no_longer_carries_says_so()
     {
         var problem = Problem("addons:", "  ingressNginx: true");
-        Assert.Equal("environments/test.yaml: kubernetes.addons.ingressNginx: kubespray v2.31.0 no longer carries ingress-nginx (its role was removed in that release) (line 20). " +
+        Assert.Equal("environments/test.yaml: kubernetes.addons.ingressNginx: kubespray v2.31.0 no longer carries ingress-nginx (its role was removed) (line 20). " +
             "Allowed here: metricsServer, localPathProvisioner, helm, certManager", problem);
     }
 

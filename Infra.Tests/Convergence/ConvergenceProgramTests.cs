@@ -20,9 +20,25 @@ public class ConvergenceProgramTests
     }
 
     [Fact]
+    public void The_change_rules_pass_their_tests_and_agree_with_the_planner()
+    {
+        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_changes" });
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("OK", result.StdErr);
+    }
+
+    [Fact]
     public void Ansible_reads_the_group_variables_for_every_cluster_host()
     {
         var result = Python.Run(new[] { "-m", "unittest", "-v", "test_inventory" });
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("OK", result.StdErr);
+    }
+
+    [Fact]
+    public void The_bastion_holds_the_request_to_the_schema_and_names_what_breaks_it()
+    {
+        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_request" });
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("OK", result.StdErr);
     }

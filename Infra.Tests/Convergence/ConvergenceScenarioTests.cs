@@ -34,5 +34,6 @@ public sealed class ConvergenceScenarioTests(MotoServer moto) : IClassFixture<Mo
     [Fact] public void A_network_plugin_change_needs_allow_rebuild() => Scenario("test_a_network_plugin_change_needs_allow_rebuild");
     [Fact] public void An_addon_switched_on_reruns_cluster_yml_without_draining() => Scenario("test_an_addon_switched_on_reruns_cluster_yml_without_draining");
     [Fact] public void A_cluster_recorded_before_the_kubernetes_section_is_adopted() => Scenario("test_a_cluster_recorded_before_the_kubernetes_section_is_adopted");
+    [Fact] public void An_invalid_request_fails_its_deploy_at_once_and_once() => Scenario("test_an_invalid_request_fails_its_deploy_at_once_and_once");
     [Fact] public void A_400_node_request() => Scenario("test_a_400_node_request");
 }

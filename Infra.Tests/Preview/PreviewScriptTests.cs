@@ -29,6 +29,23 @@ public class PreviewScriptTests
         Assert.Equal("", result.StdOut);
     }
 
+    [Fact]
+    public void Without_python3_the_script_names_it_before_anything_is_built()
+    {
+        // A PATH with what the script runs before its checks, and no python3.
+        var bin = Directory.CreateTempSubdirectory("k8slab-nopython-").FullName;
+        try
+        {
+            foreach (var tool in new[] { "dirname", "git" })
+                File.CreateSymbolicLink(Path.Combine(bin, tool), Tool.Locate(tool));
+            var result = Tool.Run("bash", new[] { "scripts/preview.sh", "dev" }, Repo.Root, new Dictionary<string, string> { ["PATH"] = bin });
+            Assert.Equal(1, result.ExitCode);
+            Assert.StartsWith("preview: needs python3 (3.8 or later): it runs the bastion's own rules", result.StdErr.Trim());
+            Assert.Equal("", result.StdOut);
+        }
+        finally { Directory.Delete(bin, recursive: true); }
+    }
+
     /// <summary>
     /// A scratch repository holding this working tree as its last commit, with one more worker in
     /// dev.yaml on top: the script synthesizes both sides from scratch (a minute or two), then, run

@@ -320,12 +320,19 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
     }
 
     [Fact]
-    public void User_data_within_16_KB()
+    public void User_data_plain_cloud_config_within_8_KB()
     {
-        Assert.Empty(environments.Violations(SecurityRules.UserDataWithinLimit));
-        var huge = Broken(Dev, "K8sLab-dev-Nodes", t =>
-            First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"]!["Fn::Base64"] = "#cloud-config\n#" + new string('x', 17000));
-        Assert.Single(SecurityRules.UserDataWithinLimit(huge));
+        Assert.Empty(environments.Violations(SecurityRules.UserDataPlainWithinBudget));
+        var large = Broken(Dev, "K8sLab-dev-Nodes", t =>
+            First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"]!["Fn::Base64"] = "#cloud-config\n#" + new string('x', 8200));
+        Assert.Contains(SecurityRules.UserDataPlainWithinBudget(large), v => v.Contains("over the budget of 8192"));
+        // What the bastion's document used to be: gzipped, as a literal base64 value.
+        var packed = Broken(Dev, "K8sLab-dev-Bastion", t =>
+            First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"] = Convert.ToBase64String(new byte[] { 0x1f, 0x8b, 8, 0 }));
+        Assert.Contains(SecurityRules.UserDataPlainWithinBudget(packed), v => v.Contains("not plain text"));
+        var script = Broken(Dev, "K8sLab-dev-Nodes", t =>
+            First(t, "AWS::EC2::LaunchTemplate")["Properties"]!["LaunchTemplateData"]!["UserData"]!["Fn::Base64"] = "#!/bin/sh\necho hi\n");
+        Assert.Contains(SecurityRules.UserDataPlainWithinBudget(script), v => v.Contains("not a cloud-config document"));
     }
 
     [Fact]

@@ -235,7 +235,7 @@ public static class SecurityRules
     public static IEnumerable<string> KubeconfigReadByNoInstance(Synthesized app) =>
         from s in InstanceRoleStatements(app)
         where s.Statement["Effect"]?.GetValue<string>() == "Allow"
-        let name = K8sLab.Bootstrap.ControlHost.KubeconfigParameter(EnvironmentOf(s.Stack))
+        let name = K8sLab.Contract.LabFacts.KubeconfigParameter(EnvironmentOf(s.Stack))
         let sample = SampleArn(app, s.Stack, "ssm", "parameter" + name)
         let unbounded = s.Statement["NotAction"] is not null || s.Statement["NotResource"] is not null
         let reads = ParameterReadActions.Where(a => Strings(s.Statement["Action"]).Any(pattern => IamMatch(pattern, a))).ToList()
@@ -255,7 +255,7 @@ public static class SecurityRules
         foreach (var s in InstanceRoleStatements(app).Where(s => s.Statement["Effect"]?.GetValue<string>() == "Allow"))
         {
             if (!Strings(s.Statement["Action"]).Any(a => IamMatch(a, "ssm:PutParameter"))) continue;
-            var name = K8sLab.Bootstrap.ControlHost.KubeconfigParameter(EnvironmentOf(s.Stack));
+            var name = K8sLab.Contract.LabFacts.KubeconfigParameter(EnvironmentOf(s.Stack));
             if (!s.Role.StartsWith("BastionRole", StringComparison.Ordinal))
             {
                 yield return $"{s.Stack}/{s.PolicyId}: role {s.Role} may write SSM parameters";
@@ -268,7 +268,7 @@ public static class SecurityRules
             if (resources.Count > 0 && resources.All(exact.IsMatch)) granted.Add(s.Stack);
         }
         foreach (var stack in app.Texts.Keys.Where(k => k.EndsWith("-Security", StringComparison.Ordinal) && !granted.Contains(k)))
-            yield return $"{stack}: the bastion may not write {K8sLab.Bootstrap.ControlHost.KubeconfigParameter(EnvironmentOf(stack))}: the kubeconfig would never reach SSM";
+            yield return $"{stack}: the bastion may not write {K8sLab.Contract.LabFacts.KubeconfigParameter(EnvironmentOf(stack))}: the kubeconfig would never reach SSM";
     }
 
     private static readonly Regex KubeconfigValue = new(@"(client-key-data|client-certificate-data|certificate-authority-data|client-key|client-certificate)[""']?\s*[:=]\s*[""']?(LS0t|MII)[A-Za-z0-9+/=]{16,}");
@@ -284,7 +284,7 @@ public static class SecurityRules
         foreach (var (stack, id, resource) in app.Resources("AWS::SSM::Parameter"))
         {
             var name = resource["Properties"]?["Name"];
-            if (name is JsonValue v && v.GetValue<string>() == K8sLab.Bootstrap.ControlHost.KubeconfigParameter(EnvironmentOf(stack)))
+            if (name is JsonValue v && v.GetValue<string>() == K8sLab.Contract.LabFacts.KubeconfigParameter(EnvironmentOf(stack)))
                 yield return $"{stack}/{id}: the kubeconfig parameter is a template resource";
         }
         foreach (var (stack, template) in app.All)
@@ -360,11 +360,19 @@ public static class SecurityRules
         where pattern.IsMatch(text)
         select $"{r.Stack}/{r.LogicalId}: user data matches secret pattern {pattern}";
 
-    /// <summary>EC2's 16 KB user data limit, on the template.</summary>
-    public static IEnumerable<string> UserDataWithinLimit(Synthesized app) =>
+    /// <summary>
+    /// Every instance boots plain cloud-config text within the lab's 8 KB budget (EC2 takes 16 KB):
+    /// readable in the template and in cdk diff, never compressed or encoded to fit.
+    /// </summary>
+    public static IEnumerable<string> UserDataPlainWithinBudget(Synthesized app) =>
         from r in app.Resources(Instance)
-        where Json.UserDataBytes(app, r.Stack, r.Resource) > 16 * 1024
-        select $"{r.Stack}/{r.LogicalId}: user data over 16 KB";
+        let text = Json.UserDataText(app, r.Stack, r.Resource)
+        let problem = text is null ? "user data is not plain text inside Fn::Base64"
+            : !text.StartsWith("#cloud-config\n", StringComparison.Ordinal) ? "user data is not a cloud-config document"
+            : System.Text.Encoding.UTF8.GetByteCount(text) > K8sLab.Bootstrap.UserDataDocument.BudgetBytes ? $"user data is {System.Text.Encoding.UTF8.GetByteCount(text)} bytes, over the budget of {K8sLab.Bootstrap.UserDataDocument.BudgetBytes}"
+            : null
+        where problem is not null
+        select $"{r.Stack}/{r.LogicalId}: {problem}";
 
     // --- helpers -------------------------------------------------------------------------------
 

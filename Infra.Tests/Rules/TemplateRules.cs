@@ -145,8 +145,8 @@ public static class Json
         return Text(data);
     }
 
-    /// <summary>What EC2's 16 KB limit counts: the text, or the bytes of a literal base64 value (gzipped).</summary>
-    public static int UserDataBytes(Synthesized app, string stack, JsonObject instance)
+    /// <summary>The plain text inside an instance's Fn::Base64 user data; null for anything else (a literal base64 value, an expression).</summary>
+    public static string? UserDataText(Synthesized app, string stack, JsonObject instance)
     {
         var raw = instance["Properties"]?["UserData"];
         if (raw is null)
@@ -154,12 +154,7 @@ public static class Json
             var template = References(instance["Properties"]?["LaunchTemplate"]?["LaunchTemplateId"]).FirstOrDefault();
             raw = template is null ? null : app.Template(stack)["Resources"]?[template]?["Properties"]?["LaunchTemplateData"]?["UserData"];
         }
-        return raw switch
-        {
-            JsonObject o when o["Fn::Base64"] is JsonValue text => System.Text.Encoding.UTF8.GetByteCount(text.GetValue<string>()),
-            JsonValue v when v.TryGetValue<string>(out var base64) => Convert.FromBase64String(base64).Length,
-            _ => 0,
-        };
+        return raw is JsonObject o && o["Fn::Base64"] is JsonValue text && text.TryGetValue<string>(out var s) ? s : null;
     }
 
     private static JsonNode? Text(JsonNode? value)

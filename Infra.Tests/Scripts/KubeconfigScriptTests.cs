@@ -96,7 +96,7 @@ public sealed class KubeconfigScriptTests : IDisposable
             print(kubeconfig.compact(test_kubeconfig.openssl_admin_conf(sys.argv[1]).replace("10.20.131.245", sys.argv[2])), end="")
             """, _credentials, _controlPlaneIp });
         Assert.True(compact.ExitCode == 0, compact.Output);
-        _moto.Aws("ssm", "put-parameter", "--region", region, "--name", ControlHost.KubeconfigParameter("dev"), "--type", "SecureString", "--value", compact.StdOut);
+        _moto.Aws("ssm", "put-parameter", "--region", region, "--name", K8sLab.Contract.LabFacts.KubeconfigParameter("dev"), "--type", "SecureString", "--value", compact.StdOut);
     }
 
     private string Launch(string node, string role, string region) =>

@@ -256,7 +256,7 @@ public sealed class LabScriptTests : IDisposable
         var node = SpotRequest("dev");
         AsLabNode(node.Instance, "worker-3");
         var prod = SpotRequest("prod");
-        _moto.Aws("ssm", "put-parameter", "--name", K8sLab.Bootstrap.ControlHost.KubeconfigParameter("dev"), "--type", "SecureString", "--value", "k8slab-kubeconfig 1");
+        _moto.Aws("ssm", "put-parameter", "--name", K8sLab.Contract.LabFacts.KubeconfigParameter("dev"), "--type", "SecureString", "--value", "k8slab-kubeconfig 1");
 
         var result = Lab("destroy", "dev", "--yes");
 

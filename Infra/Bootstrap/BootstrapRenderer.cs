@@ -1,9 +1,11 @@
+using K8sLab.Contract;
+
 namespace K8sLab.Bootstrap;
 
 /// <summary>Renders the lab's cloud-init documents. Pure: no CDK, no I/O beyond its embedded scripts.</summary>
 public sealed class BootstrapRenderer : IBootstrapRenderer
 {
-    public const string AdminUser = "ubuntu";
+    public static readonly string AdminUser = LabFacts.ControlHost.AdminUser;
 
     // Rendered once per role: the document does not depend on the node (400 renders cost 0.6 s).
     private readonly Dictionary<NodeRole, UserDataDocument> _nodes = new();
@@ -43,7 +45,7 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
                 "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n"),
             SshdHardening,
             new WriteFile("/usr/local/sbin/k8slab-name-node", EmbeddedFiles.ScriptWithoutComments("name-node.sh"), "0755"),
-            new WriteFile("/etc/k8slab/node-role", role == NodeRole.ControlPlane ? "control-plane\n" : "worker\n"),
+            new WriteFile("/etc/k8slab/node-role", NodeSpec.Facts(role).Tag + "\n"),
         },
         Runcmd = new[]
         {
@@ -61,18 +63,23 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         },
     });
 
-    /// <summary>Renders (and caches) what a synth of <paramref name="config"/> will ask for.</summary>
+    /// <summary>Renders (and caches) the nodes' documents a synth of <paramref name="config"/> will ask for.</summary>
     public void Warm(Configuration.LabConfig config)
     {
+        RenderNode(new NodeSpec(config.Environment, NodeRole.ControlPlane, 1));
         RenderNode(new NodeSpec(config.Environment, NodeRole.Worker, 1));
-        RenderBastion(new BastionSpec(config.Environment, config.Region) { Architecture = config.MachineImage.Architecture });
     }
 
-    public UserDataDocument RenderBastion(BastionSpec bastion) => _bastion.TryGetValue(bastion, out var cached) ? cached : _bastion[bastion] = RenderControlHost(bastion) with { Gzip = true };
+    /// <summary>
+    /// The bastion's document stays small and plain: the control host's settings, the installer of
+    /// the program (an asset, <see cref="ControlHostProgram"/>, checked against the hash given here),
+    /// and the SSH hardening. The program's own setup does the rest.
+    /// </summary>
+    public UserDataDocument RenderBastion(BastionSpec bastion) => _bastion.TryGetValue(bastion, out var cached) ? cached : _bastion[bastion] = RenderControlHost(bastion);
 
     private static UserDataDocument RenderControlHost(BastionSpec bastion) => CloudConfigRenderer.Render(new CloudConfig
     {
-        Hostname = "bastion",
+        Hostname = LabFacts.BastionName,
         PreserveHostname = false,
         SshPwauth = false,
         DisableRoot = true,
@@ -80,18 +87,13 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         Packages = BastionPackages,
         WriteFiles = new[]
         {
-            new WriteFile("/etc/k8slab/control-host.env", string.Join("\n", ControlHostEnvironment(bastion)) + "\n"),
-            new WriteFile("/usr/local/sbin/k8slab-setup-control-host", EmbeddedFiles.ScriptWithoutComments("setup-control-host.sh"), "0755"),
-            new WriteFile("/usr/local/sbin/k8slab-fetch-cluster-key", EmbeddedFiles.ScriptWithoutComments("fetch-cluster-key.sh"), "0755"),
+            new WriteFile(ControlHostEnvironmentFile, string.Join("\n", ControlHostEnvironment(bastion)) + "\n"),
+            new WriteFile("/usr/local/sbin/k8slab-install-program", EmbeddedFiles.Script("install-program.sh"), "0755"),
             SshdHardening,
-        }.Concat(ControlHost.Files).ToArray(),
+        },
         Runcmd = new[]
         {
-            "/usr/local/sbin/k8slab-setup-control-host",
-            "/usr/local/sbin/k8slab-fetch-cluster-key",
-            $"install -d -o {AdminUser} -g {AdminUser} {StateDir} {LogDir}",
-            "systemctl daemon-reload",
-            $"systemctl enable --now {ConvergeUnits.Timer}",
+            "/usr/local/sbin/k8slab-install-program",
             "systemctl try-reload-or-restart ssh",
         },
     });
@@ -112,26 +114,34 @@ public sealed class BootstrapRenderer : IBootstrapRenderer
         },
     });
 
+    public const string ControlHostEnvironmentFile = "/etc/k8slab/control-host.env";
+
+    /// <summary>What the installer, the program's setup and the program itself read (systemd's EnvironmentFile).</summary>
     private static IEnumerable<string> ControlHostEnvironment(BastionSpec bastion) => new[]
     {
         $"LAB_ENVIRONMENT={bastion.Environment}",
         $"AWS_REGION={bastion.Region}",
+        $"ENVIRONMENT_TAG={LabFacts.Tags.Environment}",
         $"ADMIN_USER={AdminUser}",
+        $"LIBRARY_DIR={LabFacts.ControlHost.LibraryDir}",
+        $"PROGRAM_BUCKET={bastion.Program.Bucket}",
+        $"PROGRAM_KEY={bastion.Program.Key}",
+        $"PROGRAM_SHA256={bastion.Program.Sha256}",
         $"KUBESPRAY_VERSION={ControlHostVersions.Kubespray}",
-        "KUBESPRAY_DIR=/opt/kubespray",
+        $"KUBESPRAY_DIR={LabFacts.ControlHost.KubesprayDir}",
         $"ANSIBLE_CORE_SERIES={ControlHostVersions.AnsibleCoreSeries}",
-        "ANSIBLE_VENV=/opt/k8slab/ansible",
+        $"ANSIBLE_VENV={LabFacts.ControlHost.AnsibleVenv}",
         $"KUBECTL_VERSION={ControlHostVersions.Kubectl}",
         $"KUBECTL_ARCH={Configuration.Architectures.Debian(bastion.Architecture)}",
         $"KUBECTL_SHA256={ControlHostVersions.KubectlSha256(bastion.Architecture)}",
         $"AWSCLI_VERSION={ControlHostVersions.AwsCli}",
-        $"AWSCLI_VENV={ControlHost.AwsCliVenv}",
-        $"CONVERGE_PARAMETER={ControlHost.RequestParameter(bastion.Environment)}",
-        $"KUBECONFIG_PARAMETER={ControlHost.KubeconfigParameter(bastion.Environment)}",
-        $"STATE_DIR={StateDir}",
-        $"LOG_DIR={LogDir}",
-    }.Concat(ControlHost.Environment());
-
-    public const string StateDir = "/var/lib/k8slab";
-    public const string LogDir = "/var/log/k8slab";
+        $"AWSCLI_VENV={LabFacts.ControlHost.AwsCliVenv}",
+        $"CONVERGE_PARAMETER={LabFacts.RequestParameter(bastion.Environment)}",
+        $"KUBECONFIG_PARAMETER={LabFacts.KubeconfigParameter(bastion.Environment)}",
+        $"STATE_DIR={LabFacts.ControlHost.StateDir}",
+        $"LOG_DIR={LabFacts.ControlHost.LogDir}",
+        // The AWS CLI and botocore retry throttling and transient errors with backoff.
+        "AWS_RETRY_MODE=standard",
+        "AWS_MAX_ATTEMPTS=10",
+    };
 }

@@ -1,38 +1,43 @@
+using K8sLab.Cluster;
+using K8sLab.Contract;
+
 namespace K8sLab.Bootstrap;
 
 /// <summary>
-/// The pinned control-host tool set, in one place. Moving a pin changes the bastion's user data
-/// and so replaces the bastion (and only the bastion) on the next deploy.
+/// The pinned control-host tool set, from the contract: kubespray's release, the ansible-core series
+/// and kubectl's checksums from kubespray.txt (generated from the release), the AWS CLI from lab.json.
+/// Moving a pin changes the bastion's user data and so replaces the bastion (and only the bastion).
 /// </summary>
 public static class ControlHostVersions
 {
-    /// <summary>kubespray release; its requirements.txt pins ansible 11.13.0 (ansible-core 2.18).</summary>
-    public const string Kubespray = "v2.31.0";
+    private static KubesprayRelease Release => KubesprayRelease.Embedded;
 
-    /// <summary>The ansible-core series kubespray v2.31 asserts (&gt;= 2.18, &lt; 2.19).</summary>
-    public const string AnsibleCoreSeries = "2.18";
+    /// <summary>The kubespray release (its tag).</summary>
+    public static string Kubespray => Release.Tag;
+
+    /// <summary>The ansible-core series the release asserts (playbooks/ansible_version.yml).</summary>
+    public static string AnsibleCoreSeries => Release.AnsibleCoreSeries;
 
     /// <summary>
-    /// The cluster's Kubernetes: kubespray v2.31.0's default kube_version. The convergence request
+    /// The cluster's Kubernetes by default: the release's kube_version. The convergence request
     /// carries it (and the kubespray version): a change runs kubespray's upgrade-cluster.yml.
     /// </summary>
-    public const string Kubernetes = "1.35.4";
+    public static string Kubernetes => Release.Default;
 
-    /// <summary>kubectl matching the cluster's Kubernetes.</summary>
-    public const string Kubectl = "v" + Kubernetes;
+    /// <summary>kubectl matching the cluster's default Kubernetes.</summary>
+    public static string Kubectl => "v" + Kubernetes;
 
     /// <summary>
-    /// kubectl v1.35.4's SHA-256 per architecture, as kubespray v2.31.0 pins them
-    /// (roles/kubespray_defaults/vars/main/checksums.yml, kubectl_checksums): the bastion checks
-    /// the download against this, not against a checksum file from the same server.
+    /// kubectl's SHA-256 for the architecture, as kubespray pins it (kubectl_checksums): the bastion
+    /// checks the download against this, not against a checksum file from the same server.
     /// </summary>
-    public static string KubectlSha256(string architecture) => Configuration.Architectures.Debian(architecture) switch
+    public static string KubectlSha256(string architecture)
     {
-        "amd64" => "b529430df69a688fd61b64ad2299edb5fd71cb58be2a4779dba624c7d3510efd",
-        "arm64" => "6a5a4cc4e396d7626a7a693a3044b51c75520f81db30fe6816c2554e53be336f",
-        var other => throw new ArgumentException($"no kubectl checksum for {other}"),
-    };
+        var arch = Configuration.Architectures.Debian(architecture);
+        return Release.KubectlSha256.TryGetValue((Kubernetes, arch), out var sha)
+            ? sha : throw new ArgumentException($"{KubesprayRelease.File} has no kubectl {Kubernetes} checksum for {arch}");
+    }
 
     /// <summary>AWS CLI v1 from PyPI, in a venv of its own (Ubuntu 24.04 has no awscli package).</summary>
-    public const string AwsCli = "1.36.40";
+    public static string AwsCli => LabFacts.ControlHost.AwsCliVersion;
 }

@@ -1,12 +1,14 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
+using K8sLab.Contract;
 
 namespace K8sLab.Bootstrap;
 
 /// <summary>
-/// The files that ship inside the assembly (Infra.csproj: Bootstrap/Scripts, the convergence program
-/// and its playbooks), so a synth never depends on the working directory.
+/// The files that ship inside the assembly (Infra.csproj: Bootstrap/Scripts, the converge/ folder),
+/// so a synth never depends on the working directory.
 /// </summary>
-public static class EmbeddedFiles
+public static partial class EmbeddedFiles
 {
     public static string Text(string name)
     {
@@ -16,10 +18,28 @@ public static class EmbeddedFiles
     }
 
     /// <summary>
-    /// An embedded script as it goes into user data: without its comment lines (they stay in the
-    /// repository), keeping the shebang and shellcheck directives. User data is limited to 16 KB.
+    /// The contract's values a user-data script names, as @NAME@ in its source: the script keeps no
+    /// copy of them, and the rendered text is what it always was.
     /// </summary>
-    public static string ScriptWithoutComments(string name) => string.Concat(Text(name).Split('\n')
+    private static readonly IReadOnlyDictionary<string, string> Placeholders = new Dictionary<string, string>
+    {
+        ["@NODE_TAG@"] = LabFacts.Tags.Node,
+    };
+
+    /// <summary>An embedded user-data script with the contract's values filled in.</summary>
+    public static string Script(string name)
+    {
+        var text = Placeholders.Aggregate(Text(name), (t, p) => t.Replace(p.Key, p.Value, StringComparison.Ordinal));
+        return Placeholder().Match(text) is { Success: true } left
+            ? throw new InvalidOperationException($"{name}: {left.Value} is not a value of the contract ({string.Join(", ", Placeholders.Keys)})")
+            : text;
+    }
+
+    /// <summary>
+    /// A script as it goes into a node's user data: without its comment lines (they stay in the
+    /// repository), keeping the shebang and shellcheck directives.
+    /// </summary>
+    public static string ScriptWithoutComments(string name) => string.Concat(Script(name).Split('\n')
         .Where(line => !line.TrimStart().StartsWith('#') || line.StartsWith("#!") || line.TrimStart().StartsWith("# shellcheck"))
         .Select(line => line + "\n")).TrimEnd('\n') + "\n";
 
@@ -28,4 +48,7 @@ public static class EmbeddedFiles
         Assembly.GetExecutingAssembly().GetManifestResourceNames()
             .Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
             .Select(n => (n, Text(n))).ToList();
+
+    [GeneratedRegex("@[A-Z][A-Z_]*@")]
+    private static partial Regex Placeholder();
 }

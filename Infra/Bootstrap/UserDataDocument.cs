@@ -13,30 +13,13 @@ public sealed record UserDataDocument(string Text)
     /// <summary>EC2 refuses user data over 16 KB (before base64).</summary>
     public const int Ec2LimitBytes = 16 * 1024;
 
-    public int Bytes => Encoding.UTF8.GetByteCount(Text);
-
     /// <summary>
-    /// EC2 gets the document gzipped (cloud-init unpacks gzip user data): for the bastion, whose
-    /// document carries the convergence program. The fingerprint and the replacement hash stay those
-    /// of <see cref="Text"/>; the bytes depend on .NET's compressor, so a runtime that compresses
-    /// differently gives the launch template new data and replaces that instance (the bastion,
-    /// which adopts the cluster).
+    /// The lab's own budget: half of EC2's limit, as plain text. What would not fit (the convergence
+    /// program) ships as an asset instead, so no document is ever compressed or minified to fit.
     /// </summary>
-    public bool Gzip { get; init; }
+    public const int BudgetBytes = 8 * 1024;
 
-    /// <summary>What EC2 receives (before base64): the text, or the gzipped text.</summary>
-    public byte[] Ec2Payload => Gzip ? Compress(Text) : Encoding.UTF8.GetBytes(Text);
-
-    /// <summary>The size EC2's 16 KB limit applies to.</summary>
-    public int Ec2Bytes => Ec2Payload.Length;
-
-    private static byte[] Compress(string text)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
-            gzip.Write(Encoding.UTF8.GetBytes(text));
-        return buffer.ToArray();
-    }
+    public int Bytes => Encoding.UTF8.GetByteCount(Text);
 
     public string Fingerprint => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text)));
 

@@ -25,7 +25,7 @@ public static class Addons
     /// <summary>Add-ons a user may expect that the pinned kubespray no longer carries, with the reason.</summary>
     public static readonly IReadOnlyDictionary<string, string> Unavailable = new Dictionary<string, string>
     {
-        ["ingressNginx"] = "kubespray v2.31.0 no longer carries ingress-nginx (its role was removed in that release)",
+        ["ingressNginx"] = $"kubespray {KubesprayRelease.Embedded.Tag} no longer carries ingress-nginx (its role was removed)",
     };
 
     public static Addon? Find(string key) => All.FirstOrDefault(a => a.Key == key);

@@ -10,9 +10,9 @@ namespace K8sLab.Cluster;
 public sealed record ClusterSpec
 {
     /// <summary>kubespray's own defaults (roles/kubespray_defaults): kube_pods_subnet, kube_service_addresses, kube_network_node_prefix.</summary>
-    public static readonly IPNetwork DefaultPodCidr = IPNetwork.Parse("10.233.64.0/18");
-    public static readonly IPNetwork DefaultServiceCidr = IPNetwork.Parse("10.233.0.0/18");
-    public const int DefaultNodePrefix = 24;
+    public static readonly IPNetwork DefaultPodCidr = IPNetwork.Parse(KubesprayRelease.Embedded.DefaultValue("kube_pods_subnet"));
+    public static readonly IPNetwork DefaultServiceCidr = IPNetwork.Parse(KubesprayRelease.Embedded.DefaultValue("kube_service_addresses"));
+    public static readonly int DefaultNodePrefix = int.Parse(KubesprayRelease.Embedded.DefaultValue("kube_network_node_prefix"), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>What a file without a <c>kubernetes:</c> section gets: kubespray's defaults, calico, no add-ons.</summary>
     public static readonly ClusterSpec KubesprayDefault = new();

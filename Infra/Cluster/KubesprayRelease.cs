@@ -15,7 +15,7 @@ public sealed record KubesprayVariable(string Name, string File, JsonElement? De
 public sealed class KubesprayRelease
 {
     public const string File = "converge/contract/kubespray.txt";
-    public const string ResourceName = "kubespray.txt";
+    public const string ResourceName = "converge/contract/kubespray.txt";
 
     public string Tag { get; }
     public string Commit { get; }
@@ -42,7 +42,8 @@ public sealed class KubesprayRelease
     }
 
     /// <summary>The ansible-core series the release needs ("2.18"): its minimum's major and minor.</summary>
-    public string AnsibleCoreSeries => string.Join('.', Ansible.Min.Split('.').Take(2));
+    public string AnsibleCoreSeries => Ansible.Min.Length > 0 ? string.Join('.', Ansible.Min.Split('.').Take(2))
+        : throw new InvalidOperationException($"{File}: kubespray {Tag} has no ansible line (regenerate it with scripts/kubespray-facts.py)");
 
     private static readonly Lazy<KubesprayRelease> Built = new(() =>
     {
@@ -89,12 +90,12 @@ public sealed class KubesprayRelease
                     throw new FormatException($"{File}: line {lineNumber}: expected release, default, minimum, version, variable, kubectl, ansible or playbook, got '{line}'");
             }
         }
-        if (tag is null || commit is null || @default is null || minimum is null || versions.Count == 0 || ansible is null || playbooks.Count == 0)
-            throw new FormatException($"{File}: needs a release, default, minimum, ansible line and at least one version and playbook line");
+        if (tag is null || commit is null || @default is null || minimum is null || versions.Count == 0)
+            throw new FormatException($"{File}: needs a release, default, minimum and at least one version line");
         if (!versions.Any(v => v.Item1.ToString() == @default))
             throw new FormatException($"{File}: the default {@default} is not among the versions");
         return new KubesprayRelease(tag, commit, @default, minimum, versions,
-            variables.ToDictionary(v => v.Key, v => (IReadOnlyList<KubesprayVariable>)v.Value), kubectl, ansible.Value, playbooks);
+            variables.ToDictionary(v => v.Key, v => (IReadOnlyList<KubesprayVariable>)v.Value), kubectl, ansible ?? ("", ""), playbooks);
     }
 
     /// <summary>A plain default value of kubespray's (its string form), as the release defines it.</summary>

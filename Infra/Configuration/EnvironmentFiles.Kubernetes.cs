@@ -45,7 +45,7 @@ public static partial class EnvironmentFiles
             {
                 if (!valid || !range.Overlaps(block)) continue;
                 if (set) s.Problem(key, $"{range} overlaps the VPC {block}");
-                else network.Problem("vpcCidr", $"{block} overlaps kubespray's default {what} range {range}; choose a block outside 10.233.0.0/17, such as 10.0.0.0/16, or move the range with kubernetes.{key}");
+                else network.Problem("vpcCidr", $"{block} overlaps kubespray's default {what} range {range}; choose a block outside {ClusterSpec.DefaultServiceCidr} and {ClusterSpec.DefaultPodCidr}, such as 10.0.0.0/16, or move the range with kubernetes.{key}");
             }
 
         var addonSection = s.Section("addons");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using K8sLab.Cluster;
+using K8sLab.Contract;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -85,8 +86,8 @@ public static partial class EnvironmentFiles
         var bastion = ReadType(bastionSection, "t3.small", NodeMinMemoryMb, 1, arch);
         bastionSection.RejectUnknownKeys();
 
-        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, "cp", arch);
-        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, "worker", arch);
+        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, LabFacts.ControlPlane.NamePrefix, arch);
+        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, LabFacts.Worker.NamePrefix, arch);
         var convergence = ReadConvergence(top.Section("convergence"));
         var kubernetes = ReadKubernetes(top.Section("kubernetes"), networkSection, vpc, arch, kubespray ?? KubesprayRelease.Embedded);
         var tags = ReadTags(top);
@@ -170,11 +171,11 @@ public static partial class EnvironmentFiles
         var type = ReadType(s, defaultType, minMemoryMb, minVCpus, arch);
         var spot = s.Bool("spot", false);
         var generations = new Dictionary<string, int>();
-        foreach (var (node, text, _) in s.OptionalStringMap("generations", $"node names ({prefix}-1 ...) to whole numbers") ?? [])
+        foreach (var (node, text, _) in s.OptionalStringMap("generations", $"node names ({prefix}1 ...) to whole numbers") ?? [])
         {
-            var match = Regex.Match(node, $"^{prefix}-([1-9][0-9]*)$");
+            var match = Regex.Match(node, $"^{Regex.Escape(prefix)}([1-9][0-9]*)$");
             if (!match.Success || int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > count)
-                s.Problem($"generations.{node}", $"names no node of this group; allowed: {prefix}-1 to {prefix}-{count}");
+                s.Problem($"generations.{node}", $"names no node of this group; allowed: {prefix}1 to {prefix}{count}");
             else if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var generation) || generation > 999)
                 s.Problem($"generations.{node}", $"must be a whole number from 0 to 999, got '{text}'");
             else generations[node] = generation;

@@ -38,8 +38,8 @@ public static class TagRules
         if (length is 0 or > MaxKeyLength) return $"a tag key has 1 to {MaxKeyLength} characters, got {length}";
         if (!AllowedCharacters.IsMatch(key)) return $"'{key}' has characters AWS refuses in a tag key; allowed: {AllowedCharactersText}";
         if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)) return $"'{key}': the aws: prefix is reserved for AWS";
-        if (key.StartsWith("k8slab:", StringComparison.OrdinalIgnoreCase) || key.Equals(LabTags.Name, StringComparison.OrdinalIgnoreCase))
-            return $"'{key}' is set by the lab itself (Name and the k8slab: prefix); choose another key";
+        if (key.StartsWith(LabTags.Prefix, StringComparison.OrdinalIgnoreCase) || key.Equals(LabTags.Name, StringComparison.OrdinalIgnoreCase))
+            return $"'{key}' is set by the lab itself (Name and the {LabTags.Prefix} prefix); choose another key";
         return null;
     }
 

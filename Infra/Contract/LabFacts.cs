@@ -67,7 +67,7 @@ public static class LabFacts
 
     private static JsonElement Load()
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("contract/lab.json")
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(File)
             ?? throw new InvalidOperationException($"{File} is not embedded in the app");
         return JsonDocument.Parse(stream).RootElement.Clone();
     }

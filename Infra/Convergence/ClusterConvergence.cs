@@ -5,13 +5,14 @@ using Amazon.CDK;
 using Constructs;
 using K8sLab.Bootstrap;
 using K8sLab.Configuration;
+using K8sLab.Contract;
 using K8sLab.Instances;
 
 namespace K8sLab.Convergence;
 
 public sealed class ClusterConvergenceProps
 {
-    /// <summary>The environment: it names the request's SSM parameters (<see cref="ControlHost.RequestParameter"/>).</summary>
+    /// <summary>The environment: it names the request's SSM parameters (<see cref="LabFacts.RequestParameter"/>).</summary>
     public required string Environment { get; init; }
     /// <summary>Every node of the cluster, control plane first: the request names each one's instance.</summary>
     public required IReadOnlyList<BootstrappedInstance> Nodes { get; init; }
@@ -57,7 +58,7 @@ public sealed class ClusterConvergence : Construct
             props.Nodes.Select(n => new RequestedNode(n.Props.Name, n.Props.Role, n.LogicalId)).ToList(), props.Settings);
         var parameters = Request.Parameters.Select((p, index) =>
         {
-            var name = ControlHost.RequestParameter(props.Environment) + (index == 0 ? "" : $"-{index}");
+            var name = LabFacts.RequestParameter(props.Environment) + (index == 0 ? "" : $"-{index}");
             var parameter = Resource(index == 0 ? "ConvergeRequest" : $"ConvergeRequestPart{index}", new CfnResourceProps
             {
                 Type = "AWS::SSM::Parameter",
@@ -110,10 +111,10 @@ public sealed class ClusterConvergence : Construct
     {
         var nodes = Enumerable.Range(1, config.ControlPlane.Count).Select(i => new NodeSpec(config.Environment, NodeRole.ControlPlane, i))
             .Concat(Enumerable.Range(1, config.Workers.Count).Select(i => new NodeSpec(config.Environment, NodeRole.Worker, i)))
-            .Select(n => new RequestedNode(n.Name, n.Role == NodeRole.ControlPlane ? "control-plane" : "worker", "Node"))
+            .Select(n => new RequestedNode(n.Name, NodeSpec.Facts(n.Role).Tag, "Node"))
             .ToList();
         var parts = ConvergenceRequest.Split(new string('0', 12), nodes).Count;
-        var header = ControlHost.RequestParameter(config.Environment);
+        var header = LabFacts.RequestParameter(config.Environment);
         return Enumerable.Range(0, parts + 1).Select(i => i == 0 ? header : $"{header}-{i}").ToList();
     }
 

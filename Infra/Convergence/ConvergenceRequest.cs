@@ -38,9 +38,10 @@ public sealed record RequestSettings(string Kubespray, string Kubernetes, int Ma
 }
 
 /// <summary>
-/// The convergence request as SSM parameters: a header (id, the wait's signal URL, settings, the
-/// number of parts) and node parts mapping each node to its instance ID, by <c>Ref</c>, so that the
-/// request names the exact instance generation (a rollback names the old instances again). Every
+/// The convergence request as SSM parameters, in the form converge/contract/request.schema.json
+/// defines: a header (schema version, id, the wait's signal URL, settings, the number of parts)
+/// and node parts mapping each node to its instance ID, by <c>Ref</c>, so that the request names
+/// the exact instance generation (a rollback names the old instances again). Every
 /// parameter is in SSM's Standard tier (4 KB, free); parts are filled to fit it with the longest
 /// instance ID, so the request grows by parts, never past the tier. Pure: the values are
 /// CloudFormation expressions built here, sized here.
@@ -73,6 +74,8 @@ public sealed class ConvergenceRequest
             throw new ArgumentException($"ConvergenceRequest: {nodes.Count} nodes need {parts.Count} parameters of 4 KB; at most {MaxParts} (lower workers.count)");
         var header = JsonSerializer.Serialize(new Dictionary<string, object>
         {
+            // The bastion reads only its own version: a newer request says to deploy the bastion first.
+            ["schemaVersion"] = Contract.RequestSchema.Version,
             ["id"] = id,
             ["signal"] = Mark + signalLogicalId + Mark,
             ["parts"] = parts.Count,

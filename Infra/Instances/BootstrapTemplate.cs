@@ -19,8 +19,8 @@ public sealed class BootstrapTemplate : Construct
 
     private BootstrapTemplate(Construct scope, string id, UserDataDocument document, string instanceName, bool spot = false) : base(scope, id)
     {
-        if (document.Ec2Bytes > UserDataDocument.Ec2LimitBytes)
-            throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Ec2Bytes} bytes{(document.Gzip ? " gzipped" : "")}; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
+        if (document.Bytes > UserDataDocument.Ec2LimitBytes)
+            throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Bytes} bytes; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
         Document = document;
         Template = LaunchTemplate(this, "Template", document, spot ? SpotMarket.LaunchTemplateData : null);
         ReplacementHash = BootstrappedInstance.UserDataHash(document.Text);
@@ -71,8 +71,8 @@ public sealed class BootstrapTemplate : Construct
                 new Dictionary<string, object> { ["ResourceType"] = "volume", ["Tags"] = name },
             },
         };
-        // A gzipped document goes in as base64 of its bytes; a plain one as text, for the template's readers.
-        if (userData is not null) data["UserData"] = userData.Gzip ? Convert.ToBase64String(userData.Ec2Payload) : Fn.Base64(userData.Text);
+        // As text, for the template's readers (and cdk diff): every document is plain cloud-config.
+        if (userData is not null) data["UserData"] = Fn.Base64(userData.Text);
         // Only what a caller asks for (spot): templates without it stay exactly as they were.
         foreach (var (key, value) in more ?? new Dictionary<string, object>()) data[key] = value;
         if (data.ContainsKey("InstanceMarketOptions"))

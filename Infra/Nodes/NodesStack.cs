@@ -76,8 +76,8 @@ public sealed class NodesStack : Stack
             }).ToArray();
         }
 
-        var controlPlane = Group(NodeRole.ControlPlane, props.ControlPlane, props.ControlPlaneGroup, "control-plane");
-        var workers = Group(NodeRole.Worker, props.Workers, props.WorkerGroup, "worker");
+        var controlPlane = Group(NodeRole.ControlPlane, props.ControlPlane, props.ControlPlaneGroup, NodeSpec.Facts(NodeRole.ControlPlane).Tag);
+        var workers = Group(NodeRole.Worker, props.Workers, props.WorkerGroup, NodeSpec.Facts(NodeRole.Worker).Tag);
         Nodes = controlPlane.Concat(workers).ToList();
 
         var groups = new Dictionary<SecurityGroupRole, ISecurityGroup>

@@ -1,19 +1,24 @@
+using K8sLab.Contract;
+
 namespace K8sLab.Tagging;
 
 /// <summary>
-/// The tags the lab itself sets. The scripts on the instances find things by these keys: keep them
+/// The tags the lab itself sets (their keys from the contract, converge/contract/lab.json). The scripts on the instances find things by these keys: keep them
 /// stable. What a user's own tags must obey is Configuration/TagRules.cs (which uses these).
 /// </summary>
 public static class LabTags
 {
-    public const string Environment = "k8slab:environment";
-    public const string ManagedBy = "k8slab:managed-by";
-    public const string ManagedByValue = "cdk";
-    public const string Role = "k8slab:role";
+    public static readonly string Environment = LabFacts.Tags.Environment;
+    public static readonly string ManagedBy = LabFacts.Tags.ManagedBy;
+    public static readonly string ManagedByValue = LabFacts.Tags.ManagedByValue;
+    public static readonly string Role = LabFacts.Tags.Role;
     /// <summary>Host and inventory name; an instance names itself from it.</summary>
-    public const string Node = "k8slab:node";
+    public static readonly string Node = LabFacts.Tags.Node;
     /// <summary>The full SHA-256 of the user data the instance was launched with.</summary>
-    public const string Fingerprint = "k8slab:userdata-sha256";
+    public static readonly string Fingerprint = LabFacts.Tags.Fingerprint;
+
+    /// <summary>What every one of the lab's own keys starts with (k8slab:), reserved for the lab.</summary>
+    public static readonly string Prefix = Environment[..(Environment.IndexOf(':') + 1)];
     public const string Name = "Name";
 
     /// <summary>Every tag the lab puts on its most tagged resource, an instance.</summary>

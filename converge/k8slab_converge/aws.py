@@ -6,9 +6,13 @@ import time
 import urllib.request
 from typing import Dict, List, Optional, Tuple
 
+from . import contract
 from .model import ROLES, Instance
 
 RETRIES = {"mode": "standard", "max_attempts": 10}
+# The most parts a request has (the schema's maximum of the header's parts; test_request holds the
+# two equal): here as a number, so a bastion without the schema file still reads and fails loudly.
+MAX_PARTS = 20
 
 
 def client(service: str, region: str):
@@ -25,7 +29,11 @@ def read_request(ssm, name: str) -> Optional[Tuple[int, str, List[str]]]:
         header = ssm.get_parameter(Name=name)["Parameter"]
     except ssm.exceptions.ParameterNotFound:
         return None
-    count = int(json.loads(header["Value"]).get("parts", 0))
+    try:
+        count = int(json.loads(header["Value"]).get("parts", 0))
+    except (ValueError, TypeError, AttributeError):
+        count = 0  # parse_request says what is wrong with the header
+    count = max(0, min(count, MAX_PARTS))  # never more reads than a valid header has parts
     names = [f"{name}-{i}" for i in range(1, count + 1)]
     values: Dict[str, str] = {}
     for start in range(0, len(names), 10):  # GetParameters takes 10 names a call
@@ -38,14 +46,15 @@ def lab_instances(ec2, environment: str) -> Dict[str, Instance]:
     """Every node instance of the environment, in any state, by instance ID."""
     result = {}
     pages = ec2.get_paginator("describe_instances").paginate(
-        Filters=[{"Name": "tag:k8slab:environment", "Values": [environment]}])
+        Filters=[{"Name": f"tag:{contract.tag('environment')}", "Values": [environment]}])
     for page in pages:
         for reservation in page["Reservations"]:
             for i in reservation["Instances"]:
                 tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
-                if tags.get("k8slab:role") not in ROLES or "k8slab:node" not in tags:
+                role, node = tags.get(contract.tag("role")), tags.get(contract.tag("node"))
+                if role not in ROLES or node is None:
                     continue
-                result[i["InstanceId"]] = Instance(i["InstanceId"], tags["k8slab:node"], tags["k8slab:role"],
+                result[i["InstanceId"]] = Instance(i["InstanceId"], node, role,
                                                    i["State"]["Name"], i.get("PrivateIpAddress"))
     return result
 

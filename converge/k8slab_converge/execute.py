@@ -9,6 +9,7 @@ import subprocess
 import time
 from typing import Dict, List, Optional
 
+from . import contract
 from .model import CONTROL_PLANE, CP_TAINT, WORKER, Cluster, Instance, Request, nodes_from_kubectl
 from .planner import Action, Plan
 
@@ -33,10 +34,11 @@ class Settings:
         self.kubespray_dir = env["KUBESPRAY_DIR"]
         self.ansible_playbook = os.path.join(env["ANSIBLE_VENV"], "bin", "ansible-playbook")
         self.kubectl = env.get("KUBECTL", "kubectl")
-        self.playbooks = env.get("K8SLAB_PLAYBOOKS", "/usr/local/lib/k8slab/playbooks")
+        # The lab's playbooks sit beside the package, in the repository as in the installed asset.
+        self.playbooks = env.get("K8SLAB_PLAYBOOKS", os.path.join(os.path.dirname(contract.FOLDER), "playbooks"))
         self.state = env["STATE_DIR"]
         self.logs = env["LOG_DIR"]
-        self.home = env.get("HOME", "/home/ubuntu")
+        self.home = env.get("HOME") or os.path.expanduser("~")
         # Polling: how often and how many times (tests set the pause to 0).
         self.pause = float(env.get("K8SLAB_PAUSE", "10"))
         self.instance_attempts = int(env.get("K8SLAB_INSTANCE_ATTEMPTS", "90"))  # 15 min for nodes to run

@@ -4,13 +4,14 @@ Every failure, from a missing tool to a playbook, signals FAILURE at once with i
 import fcntl
 import json
 import os
+import re
 import sys
 import time
 import traceback
 
 from . import aws, kubeconfig, spot
 from .execute import Executor, Failure, Settings
-from .model import RequestError, parse_request
+from .model import InvalidRequest, RequestError, parse_request
 from .planner import plan as make_plan
 
 
@@ -23,7 +24,7 @@ def main(env=os.environ) -> int:
     if found is None:
         return 0  # no Nodes stack deployed yet
     version, header, parts = found
-    header_id = json.loads(header)["id"]
+    header_id, signal_url = addresses(header)
     handled_file = os.path.join(s.state, "handled")
     marker = f"{version} {header_id}"
     if os.path.exists(handled_file) and open(handled_file).read().strip() == marker:
@@ -47,7 +48,6 @@ def main(env=os.environ) -> int:
             sys.stdout.write(line)
             sys.stdout.flush()
 
-    signal_url = json.loads(header)["signal"]
     try:
         missing = s.missing_tools()
         if missing:
@@ -57,6 +57,8 @@ def main(env=os.environ) -> int:
             try:
                 request = parse_request(header, parts)
                 break
+            except InvalidRequest as e:
+                raise Failure(str(e)) from e  # the same text again next time: no retry
             except RequestError as e:
                 if attempt == s.request_attempts:
                     raise Failure(f"the request stayed incomplete: {e}")
@@ -99,11 +101,28 @@ def main(env=os.environ) -> int:
         log(f"FAILED: {reason}")
         log_file.flush()
         tail = " | ".join(line.strip()[:160] for line in open(log_path).read().splitlines()[-20:])
-        aws.signal(signal_url, "FAILURE", f"{reason}; log {log_path} ends: {tail}"[:3900], header_id, log)
+        if signal_url:
+            aws.signal(signal_url, "FAILURE", f"{reason}; log {log_path} ends: {tail}"[:3900], header_id, log)
+        else:
+            log("cannot signal the failure: the request's header has no signal URL")
         return_code = 1
     with open(handled_file, "w") as f:
         f.write(marker + "\n")
     return return_code
+
+
+def addresses(header: str):
+    """The header's id and signal URL, whatever else is wrong with it: the log's name and where a
+    failure goes. An invalid header fails its deploy like any failure, once."""
+    try:
+        doc = json.loads(header)
+    except ValueError:
+        doc = None
+    doc = doc if isinstance(doc, dict) else {}
+    header_id, signal_url = doc.get("id"), doc.get("signal")
+    # The id names the log file: only a plain word does (the schema says what a valid one is).
+    return (header_id if isinstance(header_id, str) and re.fullmatch("[0-9A-Za-z]{1,64}", header_id) else "unknown",
+            signal_url if isinstance(signal_url, str) and signal_url.startswith("https://") else None)
 
 
 def after_success(ssm, ec2, s: Settings, request, version: int, instances, log):

@@ -4,29 +4,36 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
-CONTROL_PLANE = "control-plane"
-WORKER = "worker"
+from . import contract
+
+CONTROL_PLANE = contract.role_tag("controlPlane")
+WORKER = contract.role_tag("worker")
 ROLES = (CONTROL_PLANE, WORKER)
 # kubeadm's taint on a control-plane node that is not also a worker.
 CP_TAINT = "node-role.kubernetes.io/control-plane"
 
-# kubespray v2.31.0's defaults (roles/kubespray_defaults/defaults/main/main.yml): what a request
-# written before the kubernetes: section, and a cluster recorded before it, had.
-DEFAULT_PLUGIN = "calico"
-DEFAULT_POD_CIDR = "10.233.64.0/18"
-DEFAULT_SERVICE_CIDR = "10.233.0.0/18"
-DEFAULT_NODE_PREFIX = 24
+# The pinned kubespray's defaults (roles/kubespray_defaults/defaults/main/main.yml, in the contract's
+# kubespray.txt): what a cluster recorded before the kubernetes: section had.
+DEFAULT_PLUGIN = contract.kubespray().default("kube_network_plugin")
+DEFAULT_POD_CIDR = contract.kubespray().default("kube_pods_subnet")
+DEFAULT_SERVICE_CIDR = contract.kubespray().default("kube_service_addresses")
+DEFAULT_NODE_PREFIX = contract.kubespray().default("kube_network_node_prefix")
 
 GroupVar = Union[str, int, bool]
 
 
 class RequestError(Exception):
-    """The request is malformed, or its parts belong to different deploys (mid-update)."""
+    """The request is incomplete: a part is missing or not yet JSON, or belongs to another deploy
+    (CloudFormation is mid-update). Read it again."""
+
+
+class InvalidRequest(ValueError):
+    """The request breaks the schema or contradicts itself: reading it again will not help."""
 
 
 @dataclass(frozen=True)
 class DesiredNode:
-    name: str  # worker-3: the k8slab:node tag and the node's logical name
+    name: str  # worker-3: the node tag's value and the node's logical name
     role: str
     instance_id: str  # the exact instance generation CloudFormation created for it
 
@@ -59,8 +66,8 @@ class Request:
 
     @property
     def group_vars(self) -> Dict[str, GroupVar]:
-        """kubespray's variables for the k8s_cluster group: the request's groupVars as given. A request
-        without them (from before the kubernetes: section) still names the version and the ranges."""
+        """kubespray's variables for the k8s_cluster group: the request's groupVars as given, over the
+        version and ranges its settings name (parse_request holds the two to agree)."""
         derived = {"kube_version": self.kubernetes, "kube_network_plugin": self.network_plugin,
                    "kube_pods_subnet": self.pod_cidr, "kube_service_addresses": self.service_cidr,
                    "kube_network_node_prefix": self.node_prefix}
@@ -91,48 +98,71 @@ def host_name(name: str, instance_id: str) -> str:
 
 
 def parse_request(header_text: str, part_texts: List[str]) -> Request:
-    """The header (settings, signal URL, number of parts) and its node parts. Every part carries the
-    header's id: a part from another deploy means CloudFormation is still writing them."""
+    """The header (settings, signal URL, number of parts) and its node parts, each checked against
+    the request schema (contract/request.schema.json). Every part carries the header's id: a part
+    from another deploy means CloudFormation is still writing them (RequestError, read again); a
+    request that breaks the schema stays broken (InvalidRequest)."""
     try:
         header = json.loads(header_text)
         parts = [json.loads(t) for t in part_texts]
     except ValueError as e:
         raise RequestError(f"the request is not JSON: {e}") from e
-    if len(parts) != header.get("parts"):
-        raise RequestError(f"the request has {header.get('parts')} parts, {len(parts)} were read")
+    if isinstance(header, dict):
+        check_version(header)
+    invalid("header", header)
+    if len(parts) != header["parts"]:
+        raise RequestError(f"the request has {header['parts']} parts, {len(parts)} were read")
     nodes: List[DesiredNode] = []
     for index, part in enumerate(parts, 1):
-        if part.get("id") != header["id"]:
+        if isinstance(part, dict) and part.get("id") != header["id"]:
             raise RequestError(f"part {index} belongs to request {part.get('id')}, not {header['id']}")
+        invalid(f"part {index}", part, "part")
         for role in ROLES:
             for name, instance_id in part.get(role, {}).items():
                 nodes.append(DesiredNode(name, role, instance_id))
-    settings = header.get("settings", {})
+    settings = header["settings"]
     request = Request(
         id=header["id"],
         signal=header["signal"],
         nodes=tuple(nodes),
         kubespray=settings["kubespray"],
         kubernetes=settings["kubernetes"],
-        max_surge=int(settings.get("maxSurge", 1)),
-        forks=int(settings.get("forks", 5)),
-        download_once=bool(settings.get("downloadOnce", False)),
-        pod_cidr=settings.get("podCidr", DEFAULT_POD_CIDR),
-        node_prefix=int(settings.get("nodePrefix", DEFAULT_NODE_PREFIX)),
-        drain_seconds=int(settings.get("drainSeconds", 300)),
-        network_plugin=settings.get("networkPlugin", DEFAULT_PLUGIN),
-        service_cidr=settings.get("serviceCidr", DEFAULT_SERVICE_CIDR),
-        addons=tuple(sorted(settings.get("addons", []))),
-        allow_rebuild=bool(settings.get("allowRebuild", False)),
-        given_group_vars=dict(settings.get("groupVars", {})),
+        max_surge=settings["maxSurge"],
+        forks=settings["forks"],
+        download_once=settings["downloadOnce"],
+        pod_cidr=settings["podCidr"],
+        node_prefix=settings["nodePrefix"],
+        drain_seconds=settings["drainSeconds"],
+        network_plugin=settings["networkPlugin"],
+        service_cidr=settings["serviceCidr"],
+        addons=tuple(sorted(settings["addons"])),
+        allow_rebuild=settings["allowRebuild"],
+        given_group_vars=dict(settings["groupVars"]),
     )
     # The record and the planner read the settings; kubespray reads groupVars: they must agree.
     derived = replace(request, given_group_vars={}).group_vars
     clashes = [f"{k} {request.given_group_vars[k]!r} (settings: {v!r})" for k, v in derived.items()
                if k in request.given_group_vars and request.given_group_vars[k] != v]
     if clashes:
-        raise ValueError(f"the request's groupVars disagree with its settings: {', '.join(clashes)}")
+        raise InvalidRequest(f"the request's groupVars disagree with its settings: {', '.join(clashes)}")
     return request
+
+
+def check_version(header: dict) -> None:
+    """Before the rest of the schema: a request of another version fails on fields this bastion
+    does not know, so say which side to deploy instead (none: the app predates the schema)."""
+    ours, theirs = contract.schema_version(), header.get("schemaVersion")
+    if theirs is None or (type(theirs) is int and theirs != ours):
+        side = "the Bastion stack first" if theirs is not None and theirs > ours else "the Nodes stack again"
+        raise InvalidRequest(f"the request is schema version {'none' if theirs is None else theirs}, this bastion reads "
+                             f"version {ours}: deploy {side} (npx cdk deploy --all does)")
+
+
+def invalid(what: str, document, definition: Optional[str] = None) -> None:
+    problems = contract.request_problems(definition or what, document)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise InvalidRequest(f"the request's {what} is invalid: {shown}")
 
 
 @dataclass(frozen=True)

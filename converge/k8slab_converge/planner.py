@@ -4,9 +4,10 @@ Pure: no AWS, no ansible, no kubectl. k8slab_converge.execute carries the action
 Rules, in the order a plan applies them:
 - Nodes whose instance is gone (terminated outside CloudFormation, or stopped) leave the cluster
   first, ungracefully, in one remove-node.yml run: they never block a deploy.
-- The kubernetes: settings are checked against the cluster's record before anything runs: a
-  Kubernetes downgrade, a skipped minor version, or a changed network plugin or range without
-  kubernetes.allowRebuild fails the deploy and leaves the cluster as it was.
+- The kubernetes: settings are checked against the cluster's record before anything runs, by the
+  rules of k8slab_converge.changes (the preview's too): a refused change (a Kubernetes downgrade, a
+  major-version change, a skipped minor version, or a changed network plugin or range without
+  kubernetes.allowRebuild) fails the deploy and leaves the cluster as it was.
 - A changed network plugin or range with kubernetes.allowRebuild rebuilds the cluster, as a changed
   control plane does.
 - A changed kubespray or Kubernetes version upgrades the cluster's members first (so that new nodes
@@ -23,12 +24,12 @@ Rules, in the order a plan applies them:
 - A changed control plane is rebuilt (reset.yml, cluster.yml): a lab does not migrate etcd.
 - Other changed kubespray variables (add-ons) re-run cluster.yml: no node is drained or replaced.
 """
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from .model import (CONTROL_PLANE, DEFAULT_PLUGIN, DEFAULT_SERVICE_CIDR, WORKER, Cluster, DesiredNode, Instance,
-                    Request)
+from . import changes
+from .changes import version
+from .model import CONTROL_PLANE, WORKER, Cluster, DesiredNode, Instance, Request
 
 
 @dataclass(frozen=True)
@@ -68,44 +69,6 @@ class Plan:
 def recovery_hint(node: DesiredNode) -> str:
     group = "controlPlane" if node.role == CONTROL_PLANE else "workers"
     return f"to get it back, add 1 to {group}.generations.{node.name} in the environment file and deploy"
-
-
-def version(text: str) -> Optional[Tuple[int, int, int]]:
-    """"1.35.4" or a kubelet's "v1.35.4" as (1, 35, 4); None when it names no version."""
-    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", text or "")
-    return (int(match[1]), int(match[2]), int(match[3])) if match else None
-
-
-def recorded_network(request: Request, cluster: Cluster) -> Dict[str, str]:
-    """The network the cluster was built with. A record from before the kubernetes: section has none:
-    its plugin and service range were kubespray's defaults (nothing could change them), its pod range
-    and node prefix came from the request then as now (they were settings already)."""
-    older = {"networkPlugin": DEFAULT_PLUGIN, "serviceCidr": DEFAULT_SERVICE_CIDR,
-             "podCidr": request.pod_cidr, "nodePrefix": str(request.node_prefix)}
-    return {**older, **cluster.network}
-
-
-def refusal(request: Request, cluster: Cluster, network_changes: List[str]) -> Optional[str]:
-    """Why the request cannot be applied to this cluster in place, or None."""
-    if network_changes and not request.allow_rebuild:
-        return (f"{', '.join(network_changes)}: on a running cluster this needs a rebuild (every node reset, "
-                "the cluster built anew, its workloads lost); set kubernetes.allowRebuild: true in the environment "
-                "file to allow it. The cluster was left as it was")
-    if network_changes:
-        return None  # a rebuild makes a new cluster: any version
-    running, wanted = cluster.kubernetes, request.kubernetes
-    have, want = version(running or ""), version(wanted)
-    if have is None or want is None:
-        return None
-    if want < have:
-        return (f"kubernetes.version: the cluster runs Kubernetes {running}; {wanted} would be a downgrade, "
-                f"which kubeadm does not do. The cluster was left as it was: set kubernetes.version back to "
-                f"{running} (an older version needs a new lab: destroy it and deploy)")
-    if want[0] == have[0] and want[1] > have[1] + 1:
-        steps = " then ".join(f"{want[0]}.{minor}" for minor in range(have[1] + 1, want[1] + 1))
-        return (f"kubernetes.version: {running} -> {wanted} skips a minor version; upgrade one minor at a time: "
-                f"{steps}, a deploy each. The cluster was left as it was (Kubernetes {running})")
-    return None
 
 
 def rebuild(p: Plan, desired_hosts: List[str], cluster: Cluster, why: str) -> Plan:
@@ -158,14 +121,13 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
         # The control plane changed: a lab rebuilds the cluster rather than migrating etcd.
         return rebuild(p, desired_hosts, cluster, "the control plane changed: the cluster is rebuilt")
 
-    was = recorded_network(request, cluster)
-    network_changes = [f"kubernetes.{key} {was[key]} -> {value}" for key, value in request.network.items() if was[key] != value]
-    refused = refusal(request, cluster, network_changes)
-    if refused:
-        p.add("fail", detail=refused)
+    change = changes.between(changes.recorded(cluster, request), changes.of_request(request))
+    if change.refusals:
+        p.add("fail", detail=change.refusals[0].reason)
         return p
-    if network_changes:
-        return rebuild(p, desired_hosts, cluster, f"{', '.join(network_changes)}: the cluster is rebuilt (kubernetes.allowRebuild)")
+    if change.rebuild:
+        moved = ", ".join(f"kubernetes.{key} {old} -> {new}" for key, old, new in change.rebuild)
+        return rebuild(p, desired_hosts, cluster, f"{moved}: the cluster is rebuilt (kubernetes.allowRebuild)")
 
     # Cluster members that are not requested: dead ones go at once, live ones drain.
     dead, leaving = [], []
@@ -200,10 +162,9 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
                            f"{request.kubernetes} (an upgrade got that far; kubeadm does not downgrade): deploy "
                            "that version to finish it")
     kubespray_moved = bool(cluster.kubespray) and cluster.kubespray != request.kubespray
-    recorded_older = (version(cluster.kubernetes or "") or want) < want
     upgraded: List[str] = []
     facts_done = False
-    if kubespray_moved or recorded_older or older:
+    if change.upgrade or older:
         moves = []
         if kubespray_moved:
             moves.append(f"kubespray {cluster.kubespray} -> {request.kubespray}")
@@ -275,11 +236,8 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
         p.add("taint", cps, "workers are Ready: the control plane runs no workloads")
 
     # Other kubespray variables changed (add-ons): cluster.yml applies them, no node drained. An
-    # upgrade applies them already (its control-plane run installs the apps). A record without a
-    # fingerprint is from before the kubernetes: section, when no add-on could be switched on.
-    settings_changed = (cluster.fingerprint != request.fingerprint if cluster.fingerprint
-                        else tuple(cluster.addons) != tuple(request.addons))
-    if settings_changed and not upgraded and not any(a.kind == "upgrade-control-plane" for a in p.actions):
+    # upgrade applies them already (its control-plane run installs the apps).
+    if change.variables and not upgraded and not any(a.kind == "upgrade-control-plane" for a in p.actions):
         p.add("cluster", detail="kubespray variables changed (add-ons): applied, no node drained")
 
     p.add("wait-ready", desired_hosts)

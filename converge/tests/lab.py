@@ -1,16 +1,21 @@
 """A lab in the AWS emulator (moto, at $AWS_ENDPOINT_URL): plays CloudFormation (instances with
 the lab's tags, the request in SSM, creation before deletion, rollbacks) and the bastion (runs the
 real k8slab_converge with stand-ins for ansible-playbook and kubectl), and records the signals."""
+import atexit
+import functools
 import hashlib
 import http.server
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import unittest
+
+from k8slab_converge import contract
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTROL_HOST = os.path.dirname(HERE)
@@ -62,7 +67,9 @@ def require_emulator():
 
 def render_request(request_id, signal, nodes, settings):
     """The request as the Nodes stack writes it (Infra/Convergence/ConvergenceRequest.cs): a header
-    and node parts of at most 4 KB each (SSM's Standard tier), sized for the longest instance ID."""
+    and node parts of at most 4 KB each (SSM's Standard tier), sized for the longest instance ID.
+    Each is held to the request schema, as the app's tests hold what the app writes: a request the
+    schema refuses fails the scenario that writes it, here, rather than in the bastion's log."""
     parts, current, size = [], {"id": request_id}, 0
     base = len(json.dumps({"id": request_id, "control-plane": {}, "worker": {}}, separators=(",", ":")))
     for name, (role, instance_id) in nodes.items():
@@ -73,8 +80,26 @@ def render_request(request_id, signal, nodes, settings):
         current.setdefault(role, {})[name] = instance_id
         size += entry
     parts.append(current)
-    header = {"id": request_id, "signal": signal, "parts": len(parts), "settings": settings}
+    header = {"schemaVersion": contract.schema_version(), "id": request_id, "signal": signal, "parts": len(parts),
+              "settings": settings}
+    for definition, document in [("header", header)] + [("part", p) for p in parts]:
+        problems = contract.request_problems(definition, document)
+        assert not problems, f"lab.py wrote a request {definition} that the schema refuses: {'; '.join(problems)}"
     return json.dumps(header, separators=(",", ":")), [json.dumps(p, separators=(",", ":")) for p in parts]
+
+
+@functools.lru_cache(maxsize=None)
+def loopback_certificate():
+    """(certificate, key) files for 127.0.0.1, self-signed, made once a run: a wait condition
+    handle's URL is https (the schema says so), so the signal server speaks TLS and the bastion
+    trusts it through SSL_CERT_FILE."""
+    folder = tempfile.mkdtemp(prefix="k8slab-tls-")
+    atexit.register(shutil.rmtree, folder, True)
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
 
 
 class SignalServer:
@@ -95,8 +120,11 @@ class SignalServer:
                 pass
 
         self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*loopback_certificate())
+        self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.base = f"https://127.0.0.1:{self.server.server_address[1]}"
 
     def close(self):
         self.server.shutdown()
@@ -157,7 +185,7 @@ class Lab:
                    K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
                    LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
                    K8SLAB_READY_ATTEMPTS="5", K8SLAB_INSTANCE_ATTEMPTS="3", K8SLAB_REQUEST_ATTEMPTS="2",
-                   STANDIN_STATE=self.model_path, STANDIN_CALLS=self.calls_path,
+                   STANDIN_STATE=self.model_path, STANDIN_CALLS=self.calls_path, SSL_CERT_FILE=loopback_certificate()[0],
                    PYTHONPATH=CONTROL_HOST)
         proc = subprocess.run([sys.executable, "-m", "k8slab_converge"], env=env, capture_output=True, text=True, timeout=900)
         self.last_output = proc.stdout + proc.stderr

@@ -294,8 +294,8 @@ class Scenarios(unittest.TestCase):
     def test_a_downgrade_or_a_jump_of_two_minors_is_refused_before_anything_runs(self):
         lab = Lab(self, workers=2, kubernetes="1.34.6")
         self.assertSignal(lab, "SUCCESS", lab.deploy())
-        for version, reason in (("1.33.11", "kubernetes.version: the cluster runs Kubernetes 1.34.6; 1.33.11 would be a downgrade"),
-                                ("1.34.5", "1.34.5 would be a downgrade")):
+        for version, reason in (("1.33.11", "kubernetes.version 1.33.11 is older than the running 1.34.6: a downgrade"),
+                                ("1.34.5", "1.34.5 is older than the running 1.34.6")):
             calls = len(lab.calls())
             self.assertSignal(lab, "FAILURE", lab.deploy(kubernetes=version))
             self.assertIn(reason, lab.outcome["Reason"])
@@ -304,7 +304,8 @@ class Scenarios(unittest.TestCase):
         self.assertSignal(lab, "SUCCESS", lab.deploy())
         calls = len(lab.calls())
         self.assertSignal(lab, "FAILURE", lab.deploy(kubernetes="1.35.4"))
-        self.assertIn("kubernetes.version: 1.33.11 -> 1.35.4 skips a minor version; upgrade one minor at a time: 1.34 then 1.35",
+        self.assertIn("kubernetes.version 1.33.11 → 1.35.4 skips a minor version, which the convergence refuses: "
+                      "upgrade one minor at a time: 1.34.x, then 1.35.4",
                       lab.outcome["Reason"])
         self.assertNothingChanged(lab, calls)
         # The way it names: one minor a deploy.
@@ -317,9 +318,9 @@ class Scenarios(unittest.TestCase):
         self.assertSignal(lab, "SUCCESS", lab.deploy())
         calls = len(lab.calls())
         self.assertSignal(lab, "FAILURE", lab.deploy(networkPlugin="cilium"))
-        self.assertIn("kubernetes.networkPlugin calico -> cilium: on a running cluster this needs a rebuild", lab.outcome["Reason"])
-        self.assertIn("set kubernetes.allowRebuild: true", lab.outcome["Reason"])
-        self.assertIn("The cluster was left as it was", lab.outcome["Reason"])
+        self.assertIn("networkPlugin calico → cilium rebuilds the running cluster", lab.outcome["Reason"])
+        self.assertIn("kubernetes.allowRebuild is not true", lab.outcome["Reason"])
+        self.assertIn("leaves the cluster as it was", lab.outcome["Reason"])
         self.assertNothingChanged(lab, calls)
         self.assertEqual("calico", self.model_cluster(lab)["settings"]["plugin"])
 
@@ -379,6 +380,30 @@ class Scenarios(unittest.TestCase):
 
     def record(self, lab):
         return self.model_cluster(lab)["configmaps"]["k8slab-convergence"]
+
+    def test_an_invalid_request_fails_its_deploy_at_once_and_once(self):
+        lab = Lab(self, workers=1)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        calls, seen = len(lab.calls()), len(lab.signals.signals)
+        header, part = (json.loads(t) for t in lab.request_texts)
+        # Written past lab.py's check (it writes only valid requests), each with a new wait's signal:
+        # a request of a newer app than this bastion's, then one whose part names no instance.
+        cases = [(dict(header, schemaVersion=2, signal=f"{lab.signals.base}/newer"), part,
+                  "the request is schema version 2, this bastion reads version 1: deploy the Bastion stack first"),
+                 (dict(header, signal=f"{lab.signals.base}/bad-part"), dict(part, **{"control-plane": {"cp-1": "i-1"}}),
+                  "the request's part 1 is invalid: $.control-plane.cp-1: 'i-1' does not match")]
+        for header, part, reason in cases:
+            lab.ssm.put_parameter(Name=f"{lab.parameter}-1", Value=json.dumps(part), Type="String", Overwrite=True)
+            lab.ssm.put_parameter(Name=lab.parameter, Value=json.dumps(header), Type="String", Overwrite=True)
+            self.assertEqual(1, lab.converge(), lab.last_output)
+            signals = lab.signals.signals[seen:]
+            self.assertEqual([("FAILURE", header["signal"].rsplit("/", 1)[1])], [(s["Status"], s["path"][1:]) for s in signals])
+            self.assertTrue(signals[0]["Reason"].startswith(reason), signals[0]["Reason"])
+            # Not read again: the next tick finds the request handled and signals nothing more.
+            self.assertEqual(0, lab.converge(), lab.last_output)
+            self.assertEqual(1, len(lab.signals.signals[seen:]))
+            seen = len(lab.signals.signals)
+        self.assertEqual(calls, len(lab.calls()), "nothing ran on the cluster")
 
     def test_a_400_node_request(self):
         lab = Lab(self, workers=399, forks=50)

@@ -1,10 +1,12 @@
 #!/bin/bash
-# Installs the pinned control-host tools on the bastion: kubespray, ansible-core (in a venv, from
-# kubespray's own requirements.txt), kubectl (checksum verified) and the AWS CLI.
+# Makes the bastion the cluster's control host, once the user data's installer has unpacked the
+# program into LIBRARY_DIR: the pinned kubespray, ansible-core (in a venv, from kubespray's own
+# requirements.txt), kubectl (checksum verified), the program's own Python packages, the cluster
+# key, and the systemd timer that runs the convergence.
 # Idempotent: a step whose result is already in place is skipped.
 set -euo pipefail
 # shellcheck source=/dev/null
-. /etc/k8slab/control-host.env
+. "${K8SLAB_ENV:-/etc/k8slab/control-host.env}"
 
 log() { echo "k8slab-setup: $*"; }
 
@@ -34,13 +36,23 @@ if [ ! -x /usr/local/bin/kubectl ]; then
   rm -rf "$tmp"
 fi
 
-if [ ! -x /usr/local/bin/aws ]; then
-  log "awscli $AWSCLI_VERSION"
-  python3 -m venv "$AWSCLI_VENV"
-  "$AWSCLI_VENV/bin/pip" install --quiet --disable-pip-version-check "awscli==$AWSCLI_VERSION"
-  ln -sf "$AWSCLI_VENV/bin/aws" /usr/local/bin/aws
-fi
+ln -sf "$AWSCLI_VENV/bin/aws" /usr/local/bin/aws
+
+# The program runs on the AWS CLI's Python (botocore); what else it imports, pinned.
+log "the program's Python packages"
+"$AWSCLI_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$LIBRARY_DIR/requirements.txt"
 
 # ansible-playbook and friends on every login shell's PATH.
 echo "export PATH=\"$ANSIBLE_VENV/bin:\$PATH\"" > /etc/profile.d/k8slab.sh
+
+"$LIBRARY_DIR/bin/fetch-cluster-key.sh"
+install -d -o "$ADMIN_USER" -g "$ADMIN_USER" "$STATE_DIR" "$LOG_DIR"
+
+# The units name the admin user and the paths of this control host.
+for unit in k8slab-converge.service k8slab-converge.timer; do
+  sed -e "s|@ADMIN_USER@|$ADMIN_USER|g" -e "s|@LIBRARY_DIR@|$LIBRARY_DIR|g" -e "s|@AWSCLI_VENV@|$AWSCLI_VENV|g" \
+    "$LIBRARY_DIR/systemd/$unit" > "/etc/systemd/system/$unit"
+done
+systemctl daemon-reload
+systemctl enable --now k8slab-converge.timer
 log "control host ready"

@@ -12,11 +12,11 @@ export AWS_RETRY_MODE AWS_MAX_ATTEMPTS
 attempts=${KEY_ATTEMPTS:-10}
 for attempt in $(seq 1 "$attempts"); do
   key_id=$(aws ec2 describe-key-pairs --region "$AWS_REGION" \
-    --filters "Name=tag:k8slab:environment,Values=$LAB_ENVIRONMENT" \
+    --filters "Name=tag:$ENVIRONMENT_TAG,Values=$LAB_ENVIRONMENT" \
     --query 'KeyPairs[0].KeyPairId' --output text) || key_id=""
   if [ -n "$key_id" ] && [ "$key_id" != "None" ]; then break; fi
   if [ "$attempt" -eq "$attempts" ]; then
-    echo "k8slab-key: no key pair tagged k8slab:environment=$LAB_ENVIRONMENT after $attempts attempts" >&2
+    echo "k8slab-key: no key pair tagged $ENVIRONMENT_TAG=$LAB_ENVIRONMENT after $attempts attempts" >&2
     exit 1
   fi
   sleep "${KEY_PAUSE:-6}"

@@ -1,0 +1,178 @@
+"""The request as the bastion reads it: parse_request holds the header and every part to the request
+schema (contract/request.schema.json) before it builds a Request. An incomplete request (a part
+missing or of another deploy) is a RequestError, read again; a request the schema refuses is an
+InvalidRequest naming the field, which fails the run at once."""
+import json
+import unittest
+
+from k8slab_converge import aws, contract
+from k8slab_converge.model import ROLES, InvalidRequest, RequestError, parse_request
+from lab import DEFAULTS, group_vars, render_request, with_group_vars
+
+ID = "0123456789ab"
+SIGNAL = "https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/example?X-Amz-Signature=0a1b"
+NODES = {"cp-1": ("control-plane", "i-0123456789abcdef0"), "worker-1": ("worker", "i-0123456789abcdef1"),
+         "worker-2": ("worker", "i-89abcdef")}
+
+
+def texts(nodes=None, **settings):
+    """A valid request, as lab.py writes it (held to the schema there)."""
+    return render_request(ID, SIGNAL, nodes or NODES, with_group_vars(dict(DEFAULTS, **settings)))
+
+
+def changed(text, change):
+    """The JSON text after change(document): a request the app would not write."""
+    document = json.loads(text)
+    change(document)
+    return json.dumps(document)
+
+
+class ValidRequests(unittest.TestCase):
+    def test_a_valid_request_parses(self):
+        header, parts = texts(maxSurge=2, forks=9, addons=["helm", "metricsServer"])
+        r = parse_request(header, parts)
+        self.assertEqual((ID, SIGNAL, "v2.31.0", "1.35.4", 2, 9), (r.id, r.signal, r.kubespray, r.kubernetes, r.max_surge, r.forks))
+        self.assertEqual([("cp-1", "control-plane", "i-0123456789abcdef0"), ("worker-1", "worker", "i-0123456789abcdef1"),
+                          ("worker-2", "worker", "i-89abcdef")], [(n.name, n.role, n.instance_id) for n in r.nodes])
+        self.assertEqual(("helm", "metricsServer"), r.addons)
+        self.assertEqual(json.loads(header)["settings"]["groupVars"], r.group_vars)
+
+    def test_parts_join_into_one_node_set(self):
+        nodes = dict(NODES, **{f"worker-{i}": ("worker", f"i-{i:017x}") for i in range(1, 301)})
+        header, parts = texts(nodes)
+        self.assertGreater(len(parts), 1, "300 workers take more than one 4 KB part")
+        self.assertEqual([(name, role, instance) for name, (role, instance) in nodes.items()],
+                         [(n.name, n.role, n.instance_id) for n in parse_request(header, parts).nodes])
+
+    def test_the_kubernetes_settings(self):
+        settings = dict(networkPlugin="cilium", kubernetes="1.34.6", podCidr="10.100.0.0/16", serviceCidr="10.101.0.0/18",
+                        nodePrefix=25, addons=["metricsServer", "helm"], allowRebuild=True)
+        r = parse_request(*texts(**settings))
+        self.assertEqual(("cilium", "10.101.0.0/18", ("helm", "metricsServer"), True), (r.network_plugin, r.service_cidr, r.addons, r.allow_rebuild))
+        self.assertEqual(group_vars("1.34.6", "cilium", ("helm", "metricsServer"), "10.100.0.0/16", "10.101.0.0/18", 25), r.group_vars)
+        self.assertEqual({"networkPlugin": "cilium", "podCidr": "10.100.0.0/16", "serviceCidr": "10.101.0.0/18", "nodePrefix": "25"}, r.network)
+
+
+class Versions(unittest.TestCase):
+    def test_the_version_is_the_schemas_and_lab_py_writes_it(self):
+        self.assertEqual(1, contract.schema_version())
+        self.assertEqual(1, json.loads(texts()[0])["schemaVersion"])
+
+    def test_a_newer_request_is_refused_naming_both_versions(self):
+        header, parts = texts()
+        with self.assertRaisesRegex(InvalidRequest, "^the request is schema version 2, this bastion reads version 1: "
+                                                    "deploy the Bastion stack first"):
+            parse_request(changed(header, lambda h: h.update(schemaVersion=2, newField=True)), parts)
+
+    def test_an_older_request_is_refused_naming_both_versions(self):
+        header, parts = texts()
+        with self.assertRaisesRegex(InvalidRequest, "the request is schema version 0, this bastion reads version 1: deploy the Nodes stack"):
+            parse_request(changed(header, lambda h: h.update(schemaVersion=0)), parts)
+        with self.assertRaisesRegex(InvalidRequest, "the request is schema version none, this bastion reads version 1: deploy the Nodes stack"):
+            parse_request(changed(header, lambda h: h.pop("schemaVersion")), parts)
+
+    def test_a_version_of_another_type_is_a_schema_problem(self):
+        header, parts = texts()
+        with self.assertRaisesRegex(InvalidRequest, r"header is invalid: \$\.schemaVersion: '1' is not of type 'integer'"):
+            parse_request(changed(header, lambda h: h.update(schemaVersion="1")), parts)
+
+
+class InvalidRequests(unittest.TestCase):
+    """Each refusal names the document, the field's JSON path and the problem."""
+
+    def refused(self, pattern, header_change=None, part_change=None):
+        header, parts = texts()
+        if header_change:
+            header = changed(header, header_change)
+        if part_change:
+            parts = [changed(parts[0], part_change)] + parts[1:]
+        with self.assertRaises(InvalidRequest) as caught:
+            parse_request(header, parts)
+        self.assertRegex(str(caught.exception), pattern)
+        self.assertNotIsInstance(caught.exception, RequestError, "an invalid request is not read again")
+
+    def test_an_unknown_settings_key(self):
+        self.refused(r"^the request's header is invalid: \$\.settings: Additional properties are not allowed \('maxSurges' was unexpected\)$",
+                     lambda h: h["settings"].update(maxSurges=2))
+
+    def test_an_unknown_header_key(self):
+        self.refused(r"header is invalid: \$: Additional properties are not allowed \('extra' was unexpected\)",
+                     lambda h: h.update(extra=1))
+
+    def test_a_missing_setting(self):
+        self.refused(r"header is invalid: \$\.settings: 'drainSeconds' is a required property", lambda h: h["settings"].pop("drainSeconds"))
+
+    def test_a_setting_of_the_wrong_type_or_out_of_bounds(self):
+        self.refused(r"\$\.settings\.maxSurge: '2' is not of type 'integer'", lambda h: h["settings"].update(maxSurge="2"))
+        self.refused(r"\$\.settings\.drainSeconds: 3601 is greater than the maximum of 3600", lambda h: h["settings"].update(drainSeconds=3601))
+        self.refused(r"\$\.settings\.networkPlugin: 'weave' is not one of", lambda h: h["settings"].update(networkPlugin="weave"))
+        self.refused(r"\$\.settings\.groupVars\.kube_version: \['1'\] is not of type 'string', 'integer', 'boolean'",
+                     lambda h: h["settings"]["groupVars"].update(kube_version=["1"]))
+
+    def test_a_signal_that_is_not_https(self):
+        self.refused(r"\$\.signal: 'http://example' does not match", lambda h: h.update(signal="http://example"))
+
+    def test_a_bad_node_name(self):
+        self.refused(r"^the request's part 1 is invalid: \$\.worker: 'worker-0' does not match any of the regexes",
+                     part_change=lambda p: p["worker"].update({"worker-0": "i-0123456789abcdef2"}))
+        self.refused(r"part 1 is invalid: \$\.control-plane: 'worker-9' does not match any of the regexes: '\^cp-\[1-7\]\$'",
+                     part_change=lambda p: p["control-plane"].update({"worker-9": "i-0123456789abcdef2"}))
+
+    def test_a_bad_instance_id(self):
+        self.refused(r"^the request's part 1 is invalid: \$\.control-plane\.cp-1: 'i-1' does not match",
+                     part_change=lambda p: p["control-plane"].update({"cp-1": "i-1"}))
+
+    def test_an_unknown_role(self):
+        self.refused(r"part 1 is invalid: \$: Additional properties are not allowed \('bastion' was unexpected\)",
+                     part_change=lambda p: p.update(bastion={"bastion": "i-0123456789abcdef2"}))
+
+    def test_problems_are_listed_in_document_order(self):
+        self.refused(r"\$\.id: .*; \$\.settings\.forks: .*; \$\.signal: ",
+                     lambda h: (h.update(id="abc", signal="ftp://x"), h["settings"].update(forks=4)))
+
+    def test_group_vars_that_disagree_with_the_settings(self):
+        self.refused(r"groupVars disagree with its settings: kube_version '1.34.6' \(settings: '1.35.4'\)",
+                     lambda h: h["settings"].update(groupVars=group_vars("1.34.6")))
+
+
+class IncompleteRequests(unittest.TestCase):
+    """CloudFormation writes the parts, then the header: until then, a read is retried."""
+
+    def test_a_part_of_another_deploy(self):
+        header, parts = texts()
+        with self.assertRaisesRegex(RequestError, "part 1 belongs to request 0123456789ac, not 0123456789ab"):
+            parse_request(header, [changed(parts[0], lambda p: p.update(id="0123456789ac"))])
+
+    def test_a_part_not_yet_written(self):
+        header, _ = texts()
+        with self.assertRaisesRegex(RequestError, "not JSON"):
+            parse_request(header, [""])
+
+    def test_fewer_parts_than_the_header_says(self):
+        header, parts = texts()
+        with self.assertRaisesRegex(RequestError, "the request has 2 parts, 1 were read"):
+            parse_request(changed(header, lambda h: h.update(parts=2)), parts)
+
+
+class TheSchema(unittest.TestCase):
+    def test_its_role_keys_are_lab_jsons_role_tags_and_the_programs(self):
+        part = contract.request_schema()["$defs"]["part"]["properties"]
+        roles = contract.facts()["roles"]
+        self.assertEqual({roles["controlPlane"]["tag"], roles["worker"]["tag"]}, set(part) - {"id"})
+        self.assertEqual(set(ROLES), set(part) - {"id"})
+        for key in ("controlPlane", "worker"):
+            (pattern,) = part[roles[key]["tag"]]["patternProperties"]
+            self.assertTrue(pattern.startswith("^" + roles[key]["namePrefix"]), pattern)
+
+    def test_the_reader_reads_no_more_parts_than_it_allows(self):
+        self.assertEqual(aws.MAX_PARTS, contract.request_schema()["$defs"]["header"]["properties"]["parts"]["maximum"])
+
+    def test_it_is_a_valid_draft_2020_12_schema(self):
+        from jsonschema import Draft202012Validator
+
+        Draft202012Validator.check_schema(contract.request_schema())
+        self.assertEqual("https://json-schema.org/draft/2020-12/schema", contract.request_schema()["$schema"])
+
+
+if __name__ == "__main__":
+    unittest.main()
