@@ -7,7 +7,7 @@ namespace K8sLab.Tests.Cluster;
 
 /// <summary>
 /// The group variables the convergence writes for kubespray, checked against kubespray v2.31.0's own
-/// default variables (Infra/Cluster/kubespray.txt): a misspelt name would be a variable kubespray never reads.
+/// default variables (converge/contract/kubespray.txt): a misspelt name would be a variable kubespray never reads.
 /// </summary>
 public class GroupVarsTests
 {

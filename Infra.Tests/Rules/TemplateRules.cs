@@ -134,7 +134,7 @@ public static class Json
     /// <summary>
     /// What an instance boots: its own UserData where it has one (which wins over its launch
     /// template's), else its launch template's; the value inside Fn::Base64, or the text of a
-    /// literal base64 value (gzipped, as the bastion's is: EC2 and cloud-init unpack it).
+    /// literal base64 value (gzipped, as the bastion's once was: EC2 and cloud-init unpack it; UserDataPlainWithinBudget refuses it).
     /// </summary>
     public static JsonNode? UserData(Synthesized app, string stack, JsonObject instance)
     {
