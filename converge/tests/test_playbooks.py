@@ -17,7 +17,7 @@ from k8slab_converge.model import CONTROL_PLANE, WORKER, Request
 from k8slab_converge.planner import Action, Plan
 from lab import CONTROL_HOST, STANDINS, group_vars, playbook_problems
 
-CP, WORKER_HOST = ("cp-1-0000a1", "10.0.0.10"), ("worker-1-0000b1", "10.0.0.11")
+CP, WORKER_HOST, OTHER_CP = ("cp-1-0000a1", "10.0.0.10"), ("worker-1-0000b1", "10.0.0.11"), "10.0.9.10"
 
 
 class Fixture(unittest.TestCase):
@@ -115,6 +115,25 @@ class StandIn(Fixture):
         self.assertIn("the lab's prepare.yml takes no extra variable kubeconfig_dest", proc.stdout)
         # Its name alone is not the lab's playbook: relative to the checkout, kubespray has none.
         self.assertEqual(1, self.standin("prepare.yml").returncode)
+
+    def test_a_worker_that_still_has_a_kubelet_conf_is_not_joined_by_scale(self):
+        def cluster(ip, nodes):
+            return {"nodes": {name: {"ip": address, "cp": address == ip, "tainted": False, "unschedulable": False,
+                                     "kubelet": "v1.35.4", "polls": 0} for name, address in nodes.items()},
+                    "configmaps": {}, "pdbs": {}, "settings": {}, "addons": []}
+
+        for elsewhere in (False, True):
+            with self.subTest(member_of_another_cluster=elsewhere):
+                model = self.model()
+                model["clusters"] = {CP[1]: cluster(CP[1], {CP[0]: CP[1]})}
+                if elsewhere:  # the worker's kubelet is still joined to another cluster
+                    model["clusters"][OTHER_CP] = cluster(OTHER_CP, {"cp-9-0000f9": OTHER_CP, "old-worker": WORKER_HOST[1]})
+                self.save(model)
+                self.assertEqual(0, self.standin("playbooks/facts.yml").returncode)
+                proc = self.standin("scale.yml", limit=WORKER_HOST[0])
+                self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+                joined = WORKER_HOST[0] in self.model()["clusters"][CP[1]]["nodes"]
+                self.assertEqual(not elsewhere, joined)
 
 
 class Program(Fixture):
