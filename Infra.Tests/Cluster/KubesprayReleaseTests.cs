@@ -76,7 +76,47 @@ public class KubesprayReleaseTests
         Assert.Equal(string.Concat(Enumerable.Repeat("ea", 32)), release.KubectlSha256[("1.35.1", "arm64")]);
         Assert.False(release.KubectlSha256.ContainsKey(("1.34.0", "arm64"))); // not installable there: not listed
         Assert.Equal(("2.17.0", "2.18.0", "2.17"), (release.Ansible.Min, release.Ansible.Max, release.AnsibleCoreSeries));
-        Assert.Equal(new[] { "cluster.yml", "playbooks/ansible_version.yml", "playbooks/cluster.yml", "playbooks/facts.yml" }, release.Playbooks);
+        Assert.Equal(new[] { "cluster.yml", "playbooks/ansible_version.yml", "playbooks/cluster.yml", "playbooks/facts.yml",
+            "playbooks/remove_node.yml", "playbooks/reset.yml", "remove-node.yml", "reset.yml" }, release.Playbooks);
+        // The extra variables the lab passes, each where the release defines or reads it for that playbook:
+        // a condition of an imported playbook, an assert, a template, a vars_prompt, a role's defaults (a
+        // role the play runs, or one it depends on). reset_nodes is read nowhere here: not recorded, noted.
+        Assert.Equal(new[]
+        {
+            "cluster.yml kubeconfig_localhost roles/kubernetes/client/defaults/main.yml",
+            "cluster.yml kubectl_localhost roles/kubespray_defaults/defaults/main/main.yml",
+            "reset.yml reset_confirmation playbooks/reset.yml",
+            "remove-node.yml node playbooks/remove_node.yml",
+            "remove-node.yml skip_confirmation playbooks/remove_node.yml",
+            "remove-node.yml allow_ungraceful_removal roles/remove_node/pre_remove/defaults/main.yml",
+        }, release.ExtraVariables.Select(e => $"{e.Playbook} {e.Name} {e.File}"));
+        Assert.Contains("# remove-node.yml: the lab passes reset_nodes, which v9.0.0 neither defines nor reads (not recorded)", result.StdOut);
+        Assert.Contains("# upgrade-cluster.yml: the lab runs it, but v9.0.0 has no such playbook", result.StdOut);
+        Assert.Contains("reset_nodes", result.StdErr);
+    }
+
+    [Fact]
+    public void The_table_gives_each_playbook_the_lab_runs_the_extra_variables_the_lab_passes()
+    {
+        Assert.Contains("playbooks/facts.yml", Release.Playbooks);
+        Assert.DoesNotContain("facts.yml", Release.Playbooks); // kubespray v2.31.0 has it in playbooks/ only
+        var extras = Release.ExtraVariables.ToLookup(e => e.Playbook, e => e.Name);
+        Assert.Equal(new[] { "kubeconfig_localhost", "kubectl_localhost" }, extras["cluster.yml"]);
+        Assert.Equal(new[] { "reset_confirmation" }, extras["reset.yml"]);
+        Assert.Equal(new[] { "node", "skip_confirmation", "reset_nodes", "allow_ungraceful_removal" }, extras["remove-node.yml"]);
+        Assert.Equal(new[] { "serial", "drain_timeout", "kubectl_localhost" }, extras["upgrade-cluster.yml"]);
+        Assert.All(Release.ExtraVariables, e => Assert.Contains(e.Playbook, Release.Playbooks));
+    }
+
+    [Fact]
+    public void An_extra_variable_of_a_playbook_the_table_does_not_list_is_refused()
+    {
+        const string Head = "release v1 abc\ndefault 1.35.4\nminimum 1.35.4\nversion 1.35.4 amd64\nplaybook reset.yml\n";
+        var release = KubesprayRelease.Parse(Head + "extra reset.yml reset_confirmation playbooks/reset.yml\n");
+        Assert.Equal(new KubesprayExtraVariable("reset.yml", "reset_confirmation", "playbooks/reset.yml"), Assert.Single(release.ExtraVariables));
+        var e = Assert.Throws<FormatException>(() => KubesprayRelease.Parse(Head + "extra facts.yml x playbooks/facts.yml\n"));
+        Assert.Contains("facts.yml is not among the playbook lines", e.Message);
+        Assert.Throws<FormatException>(() => KubesprayRelease.Parse(Head + "extra reset.yml reset_confirmation\n"));
     }
 
     [Fact]
@@ -126,10 +166,46 @@ public class KubesprayReleaseTests
             Write("playbooks/ansible_version.yml", "- name: Check\n  hosts: all\n  vars:\n    minimal_ansible_version: 2.17.0\n    maximal_ansible_version: 2.18.0\n");
             Write("playbooks/facts.yml", "- name: Facts\n  hosts: all\n");
             Write("cluster.yml", "- name: Install\n  ansible.builtin.import_playbook: playbooks/cluster.yml\n");
-            Write("playbooks/cluster.yml", "- name: Install\n  hosts: all\n");
+            Write("playbooks/cluster.yml", "- name: Install\n  hosts: all\n  roles:\n    - { role: kubernetes/client }\n");
+            // kubeconfig_localhost: in the client role's defaults; kubectl_localhost: in kubespray_defaults,
+            // which the client role depends on (its meta), and not in the client role's own.
+            Write("roles/kubernetes/client/defaults/main.yml", "kubeconfig_localhost: false\n");
+            Write("roles/kubernetes/client/meta/main.yml", "dependencies:\n  - role: kubespray_defaults\n");
+            Write("reset.yml", "- name: Reset\n  import_playbook: playbooks/reset.yml\n");
+            Write("playbooks/reset.yml", """
+                - name: Reset
+                  hosts: all
+                  vars_prompt:
+                    - name: reset_confirmation
+                      prompt: Sure?
+                  pre_tasks:
+                    - name: Check
+                      fail:
+                        msg: "Reset confirmation failed"
+                      when: not skip_confirmation | default(false) | bool
+                """);
+            Write("remove-node.yml", "- name: Remove\n  ansible.builtin.import_playbook: playbooks/remove_node.yml\n");
+            Write("playbooks/remove_node.yml", """
+                - name: Validate
+                  hosts: localhost
+                  tasks:
+                    - name: Nodes named
+                      assert:
+                        that:
+                          - node is defined
+                - name: Remove
+                  hosts: "{{ node | default('reset_nodes') }}"
+                  pre_tasks:
+                    - name: Say
+                      debug:
+                        msg: "{{ 'skip_confirmation ' ~ skip_confirmation }}"
+                  roles:
+                    - { role: remove_node/pre_remove }
+                """);
+            Write("roles/remove_node/pre_remove/defaults/main.yml", "allow_ungraceful_removal: false\n");
             Write("galaxy.yml", "namespace: kubernetes_sigs\n"); // not a playbook
             Write("roles/kubespray_defaults/defaults/main/main.yml",
-                $"kube_version: {kubeVersion}\nkube_version_min_required: \"{{{{ (kubelet_checksums['amd64'] | dict2items)[-1].key }}}}\"\nhelm_enabled: false\n");
+                $"kube_version: {kubeVersion}\nkube_version_min_required: \"{{{{ (kubelet_checksums['amd64'] | dict2items)[-1].key }}}}\"\nhelm_enabled: false\nkubectl_localhost: false\n");
             Write("roles/network_plugin/calico_defaults/defaults/main.yml", "calico_vxlan_port: 4789\n");
             Write("roles/network_plugin/cilium/defaults/main.yml", "cilium_tunnel_mode: vxlan\n");
             Write("roles/network_plugin/flannel/defaults/main.yml", "flannel_vxlan_port: 8472\n");

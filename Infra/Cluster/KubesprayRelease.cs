@@ -6,11 +6,15 @@ namespace K8sLab.Cluster;
 /// <summary>A default variable of kubespray: the file that defines it and its value where that is a plain value.</summary>
 public sealed record KubesprayVariable(string Name, string File, JsonElement? Default);
 
+/// <summary>An extra variable (<c>-e NAME=VALUE</c>) the lab passes to one of kubespray's playbooks, and the
+/// file of the release that defines or reads it for that playbook.</summary>
+public sealed record KubesprayExtraVariable(string Playbook, string Name, string File);
+
 /// <summary>
 /// What the lab knows of the pinned kubespray release, generated from the release itself by
 /// <c>scripts/kubespray-facts.py</c> into <c>converge/contract/kubespray.txt</c> (its header names the
 /// source): the Kubernetes versions it installs per architecture, its default and minimum version,
-/// and its default variables. Facts only; nothing here is kubespray's code.
+/// its default variables, its playbooks, and the extra variables the lab passes that they take. Facts only; nothing here is kubespray's code.
 /// </summary>
 public sealed class KubesprayRelease
 {
@@ -32,13 +36,16 @@ public sealed class KubesprayRelease
     public (string Min, string Max) Ansible { get; }
     /// <summary>The playbooks at the root and in playbooks/, by path.</summary>
     public IReadOnlyList<string> Playbooks { get; }
+    /// <summary>Of the playbooks the lab runs, the extra variables it passes that each takes.</summary>
+    public IReadOnlyList<KubesprayExtraVariable> ExtraVariables { get; }
 
     private KubesprayRelease(string tag, string commit, string @default, string minimum,
         IReadOnlyList<(KubernetesVersion, IReadOnlyList<string>)> versions, IReadOnlyDictionary<string, IReadOnlyList<KubesprayVariable>> variables,
-        IReadOnlyDictionary<(string, string), string> kubectl, (string, string) ansible, IReadOnlyList<string> playbooks)
+        IReadOnlyDictionary<(string, string), string> kubectl, (string, string) ansible, IReadOnlyList<string> playbooks,
+        IReadOnlyList<KubesprayExtraVariable> extraVariables)
     {
         (Tag, Commit, Default, Minimum, Versions, Variables) = (tag, commit, @default, minimum, versions, variables);
-        (KubectlSha256, Ansible, Playbooks) = (kubectl, ansible, playbooks);
+        (KubectlSha256, Ansible, Playbooks, ExtraVariables) = (kubectl, ansible, playbooks, extraVariables);
     }
 
     /// <summary>The ansible-core series the release needs ("2.18"): its minimum's major and minor.</summary>
@@ -64,6 +71,7 @@ public sealed class KubesprayRelease
         var kubectl = new Dictionary<(string, string), string>();
         (string, string)? ansible = null;
         var playbooks = new List<string>();
+        var extras = new List<KubesprayExtraVariable>();
         var lineNumber = 0;
         foreach (var raw in text.Split('\n'))
         {
@@ -86,16 +94,19 @@ public sealed class KubesprayRelease
                 case "kubectl" when f.Length == 4 && f[3].Length == 64: kubectl[(f[1], f[2])] = f[3]; break;
                 case "ansible" when f.Length == 3: ansible = (f[1], f[2]); break;
                 case "playbook" when f.Length == 2: playbooks.Add(f[1]); break;
+                case "extra" when f.Length == 4: extras.Add(new KubesprayExtraVariable(f[1], f[2], f[3])); break;
                 default:
-                    throw new FormatException($"{File}: line {lineNumber}: expected release, default, minimum, version, variable, kubectl, ansible or playbook, got '{line}'");
+                    throw new FormatException($"{File}: line {lineNumber}: expected release, default, minimum, version, variable, kubectl, ansible, playbook or extra, got '{line}'");
             }
         }
         if (tag is null || commit is null || @default is null || minimum is null || versions.Count == 0)
             throw new FormatException($"{File}: needs a release, default, minimum and at least one version line");
         if (!versions.Any(v => v.Item1.ToString() == @default))
             throw new FormatException($"{File}: the default {@default} is not among the versions");
+        if (extras.FirstOrDefault(e => !playbooks.Contains(e.Playbook)) is { } stray)
+            throw new FormatException($"{File}: extra {stray.Playbook} {stray.Name}: {stray.Playbook} is not among the playbook lines");
         return new KubesprayRelease(tag, commit, @default, minimum, versions,
-            variables.ToDictionary(v => v.Key, v => (IReadOnlyList<KubesprayVariable>)v.Value), kubectl, ansible ?? ("", ""), playbooks);
+            variables.ToDictionary(v => v.Key, v => (IReadOnlyList<KubesprayVariable>)v.Value), kubectl, ansible ?? ("", ""), playbooks, extras);
     }
 
     /// <summary>A plain default value of kubespray's (its string form), as the release defines it.</summary>

@@ -18,13 +18,15 @@ def facts() -> dict:
 
 
 class Kubespray:
-    """kubespray.txt: the release's tag, its Kubernetes versions, default variables and playbooks."""
+    """kubespray.txt: the release's tag, its Kubernetes versions, default variables, playbooks, and
+    the extra variables (-e) the lab passes that each playbook it runs takes."""
 
     def __init__(self, text: str):
         self.tag = ""
         self.default_version = ""
         self.variables: Dict[str, object] = {}  # name -> plain default (None where it is a template)
-        self.playbooks: List[str] = []
+        self.playbooks: List[str] = []  # paths in the checkout: cluster.yml, playbooks/facts.yml
+        self.extra: Dict[str, Dict[str, str]] = {}  # playbook -> extra variable -> the file that takes it
         self.kubectl: Dict[Tuple[str, str], str] = {}
         for line in text.splitlines():
             if not line.strip() or line.startswith("#"):
@@ -41,6 +43,8 @@ class Kubespray:
                     self.variables[fields[0]] = default
             elif kind == "playbook":
                 self.playbooks.append(fields[0])
+            elif kind == "extra":
+                self.extra.setdefault(fields[0], {})[fields[1]] = fields[2]
             elif kind == "kubectl":
                 self.kubectl[(fields[0], fields[1])] = fields[2]
 

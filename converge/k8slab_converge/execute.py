@@ -13,12 +13,36 @@ from . import contract
 from .model import CONTROL_PLANE, CP_TAINT, WORKER, Cluster, Instance, Request, nodes_from_kubectl
 from .planner import Action, Plan
 
+# The kubespray playbook each action runs, by its path in the checkout (ansible-playbook runs in
+# KUBESPRAY_DIR). Each must be one the release has (kubespray.txt's playbook lines): a plan naming
+# another fails before anything runs. facts.yml is in playbooks/ only (kubespray's
+# docs/operations/upgrades.md: ansible-playbook playbooks/facts.yml).
+KUBESPRAY_PLAYBOOKS = {
+    "cluster": "cluster.yml",
+    "reset": "reset.yml",
+    "facts": "playbooks/facts.yml",
+    "scale": "scale.yml",
+    "upgrade-control-plane": "upgrade-cluster.yml",
+    "upgrade": "upgrade-cluster.yml",
+    "remove": "remove-node.yml",
+    "remove-dead": "remove-node.yml",
+}
 RECORD = "k8slab-convergence"  # the ConfigMap in kube-system that remembers versions and settings
 NETWORK_KEYS = ("networkPlugin", "podCidr", "serviceCidr", "nodePrefix")
 
 
 class Failure(Exception):
     """A convergence step failed: the deploy gets FAILURE with this reason."""
+
+
+def unknown_playbooks(books) -> List[str]:
+    """The kubespray playbooks among books that the pinned release does not have."""
+    return sorted(set(books) - set(contract.kubespray().playbooks))
+
+
+def no_such_playbook(books: List[str]) -> str:
+    return (f"kubespray {contract.kubespray().tag} has no playbook {', '.join(books)} "
+            "(its playbooks are the playbook lines of the contract's kubespray.txt)")
 
 
 class Settings:
@@ -117,6 +141,9 @@ class Executor:
 
     # --- actions -----------------------------------------------------------------------------
     def execute(self, plan: Plan) -> None:
+        missing = unknown_playbooks(KUBESPRAY_PLAYBOOKS[a.kind] for a in plan.actions if a.kind in KUBESPRAY_PLAYBOOKS)
+        if missing:
+            raise Failure(no_such_playbook(missing) + ": nothing ran")
         self.plan = plan
         self.present = {h for h, host in plan.hosts.items() if host.alive}  # hosts an inventory may list
         for number, action in enumerate(plan.actions, 1):
@@ -133,7 +160,7 @@ class Executor:
             raise Failure(f"nodes did not answer on SSH or their cloud-init failed: {' '.join(action.hosts)}")
 
     def do_cluster(self, action: Action) -> None:
-        self.playbook("cluster.yml", self.inventory(), extra=["kubeconfig_localhost=true", "kubectl_localhost=true"])
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), extra=["kubeconfig_localhost=true", "kubectl_localhost=true"])
         artifact = os.path.join(self.s.inventory_dir, "artifacts", "admin.conf")
         if os.path.exists(artifact):
             shutil.copyfile(artifact, self.s.kubeconfig)
@@ -141,19 +168,19 @@ class Executor:
         self.adopt_cluster_kubectl()
 
     def do_reset(self, action: Action) -> None:
-        self.playbook("reset.yml", self.inventory(), limit=action.hosts, extra=["reset_confirmation=yes"])
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=action.hosts, extra=["reset_confirmation=yes"])
 
     def do_facts(self, action: Action) -> None:
-        # kubespray: refresh every node's facts without --limit before a run with --limit.
-        self.playbook("facts.yml", self.inventory())
+        # kubespray (docs/operations/nodes.md): refresh every node's facts without --limit before a run with --limit.
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory())
 
     def do_scale(self, action: Action) -> None:
-        self.playbook("scale.yml", self.inventory(), limit=action.hosts)
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=action.hosts)
 
     def do_upgrade_control_plane(self, action: Action) -> None:
         """kubespray's upgrade in parts: the control plane and etcd first (its play drains, upgrades and
         uncordons them one at a time; the drain bounded as the plan's own), the version from group_vars."""
-        self.playbook("upgrade-cluster.yml", self.inventory(), limit=["kube_control_plane:etcd"],
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=["kube_control_plane:etcd"],
                       extra=["kubectl_localhost=true", f"drain_timeout={self.request.drain_seconds}s"])
         self.adopt_cluster_kubectl()
 
@@ -161,15 +188,15 @@ class Executor:
         """Workers the plan has cordoned and drained: kubespray drains and uncordons only nodes that are
         Ready and schedulable, so it leaves both to the plan; the whole batch at once (its serial
         would otherwise take 20% of it at a time)."""
-        self.playbook("upgrade-cluster.yml", self.inventory(), limit=action.hosts, extra=[f"serial={len(action.hosts)}"])
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=action.hosts, extra=[f"serial={len(action.hosts)}"])
 
     def do_remove(self, action: Action) -> None:
-        self.playbook("remove-node.yml", self.inventory(), extra=[f"node={','.join(action.hosts)}", "skip_confirmation=yes"])
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), extra=[f"node={','.join(action.hosts)}", "skip_confirmation=yes"])
         self.present -= set(action.hosts)
 
     def do_remove_dead(self, action: Action) -> None:
         # kubespray's way for nodes that are not online: no reset, no drain that waits on them.
-        self.playbook("remove-node.yml", self.inventory(include=action.hosts),
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(include=action.hosts),
                       extra=[f"node={','.join(action.hosts)}", "skip_confirmation=yes",
                              "reset_nodes=false", "allow_ungraceful_removal=true"])
 
@@ -267,7 +294,10 @@ class Executor:
             f.write("\n")
 
     def playbook(self, book: str, inventory: str, limit=(), extra=(), check=True, in_kubespray=True) -> int:
+        """Runs a playbook of kubespray's (book: its path in the checkout) or of the lab's (an absolute path)."""
         if in_kubespray:
+            if unknown_playbooks([book]):
+                raise Failure(no_such_playbook([book]))
             self.write_group_vars()
         args = [self.s.ansible_playbook, "-i", inventory, "-b", "--forks", str(self.request.forks), book]
         if limit:
@@ -277,7 +307,7 @@ class Executor:
         self.log("ansible-playbook " + " ".join(args[3:]))
         proc = self.run(args, check=False, cwd=self.s.kubespray_dir, quiet=True)
         if proc.returncode != 0 and check:
-            raise Failure(f"{os.path.basename(book)} failed")
+            raise Failure(f"{book if in_kubespray else os.path.basename(book)} failed")
         return proc.returncode
 
     @property

@@ -56,6 +56,31 @@ def with_group_vars(settings):
         settings["serviceCidr"], settings["nodePrefix"]))
 
 
+def playbook_problems(calls, checkout):
+    """Of the stand-ins' log of calls, each ansible-playbook run that names a playbook that does not
+    exist or passes an extra variable it does not take. A path is resolved from the run's working
+    directory, as ansible-playbook does: the lab's own playbooks are the files of converge/playbooks,
+    kubespray's those of the release in the checkout (the contract's kubespray.txt, playbook lines)
+    with the extra variables it records for them (extra lines) or kubespray's defaults."""
+    release = contract.kubespray()
+    lab_books = os.path.realpath(os.path.join(CONTROL_HOST, "playbooks"))
+    problems = []
+    for call in calls:
+        if "book" not in call:
+            continue
+        path = os.path.realpath(os.path.join(call["cwd"], call["path"]))
+        if os.path.dirname(path) == lab_books and os.path.isfile(path):
+            continue
+        inside = os.path.relpath(path, os.path.realpath(checkout))
+        if inside.startswith("..") or inside not in release.playbooks:
+            problems.append(f"{call['path']} (run in {call['cwd']}): kubespray {release.tag} has no such playbook")
+            continue
+        unknown = sorted(set(call["extra"]) - set(release.extra.get(inside, {})) - set(release.variables))
+        if unknown:
+            problems.append(f"{inside}: kubespray {release.tag}'s playbook takes no extra variable {', '.join(unknown)}")
+    return problems
+
+
 def require_emulator():
     if not os.environ.get("AWS_ENDPOINT_URL"):
         raise unittest.SkipTest("needs an AWS emulator: AWS_ENDPOINT_URL (Infra.Tests' ConvergenceScenarioTests starts moto_server)")
@@ -173,14 +198,16 @@ class Lab:
         os.makedirs(venv)
         os.makedirs(self.home)
         os.symlink(os.path.join(STANDINS, "ansible-playbook"), os.path.join(venv, "ansible-playbook"))
-        os.makedirs(os.path.join(self.root, "kubespray"), exist_ok=True)
+        os.makedirs(self.kubespray_dir, exist_ok=True)
 
     def converge(self):
-        """One run of the bastion's timer."""
+        """One run of the bastion's timer. Every scenario's every run is held to the playbooks that exist:
+        a call of one the release lacks fails the scenario here, whatever the run's outcome."""
+        calls = len(self.calls())
         env = dict(os.environ,
                    LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
                    KUBECONFIG_PARAMETER=self.kubeconfig_parameter,
-                   KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=os.path.join(self.root, "kubespray"),
+                   KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=self.kubespray_dir,
                    ANSIBLE_VENV=os.path.dirname(self.venv_bin), KUBECTL=os.path.join(STANDINS, "kubectl"),
                    K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
                    LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
@@ -189,12 +216,19 @@ class Lab:
                    PYTHONPATH=CONTROL_HOST)
         proc = subprocess.run([sys.executable, "-m", "k8slab_converge"], env=env, capture_output=True, text=True, timeout=900)
         self.last_output = proc.stdout + proc.stderr
+        problems = playbook_problems(self.calls()[calls:], self.kubespray_dir)
+        assert not problems, "the run called ansible-playbook with " + "; ".join(problems) + "\n" + self.last_output
         plan = self.last_output.split("plan:\n", 1)
         if len(plan) == 2:
             self.plans.append([line.strip() for line in plan[1].splitlines() if line.startswith("  ")])
         if os.environ.get("K8SLAB_SHOW_PLANS"):
             sys.stderr.write(f"--- converge ({self.env} deploy {self.deploys}) ---\n{self.last_output}")
         return proc.returncode
+
+    @property
+    def kubespray_dir(self):
+        """The bastion's kubespray checkout (empty: the stand-in knows the release's playbooks)."""
+        return os.path.join(self.root, "kubespray")
 
     @property
     def venv_bin(self):

@@ -230,7 +230,7 @@ class Scenarios(unittest.TestCase):
                 cp, workers = lab.hosts("control-plane")[0], lab.hosts("worker")
 
                 books = [c for c in lab.calls()[calls:] if "book" in c]
-                self.assertEqual(["kubeconfig.yml", "facts.yml"] + ["upgrade-cluster.yml"] * (1 + (3 + surge - 1) // surge),
+                self.assertEqual(["kubeconfig.yml", "playbooks/facts.yml"] + ["upgrade-cluster.yml"] * (1 + (3 + surge - 1) // surge),
                                  [c["book"] for c in books])
                 upgrades = books[2:]
                 self.assertEqual([["kube_control_plane:etcd"]] + [workers[i:i + surge] for i in range(0, 3, surge)],

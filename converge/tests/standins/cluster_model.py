@@ -57,6 +57,13 @@ def cluster_of_ip(state, ip):
     return None
 
 
+def has_kubelet_conf(state, ip):
+    """/etc/kubernetes/kubelet.conf is on the host: kubeadm's join wrote it and the host's kubelet is
+    still a member of a modelled cluster (reset.yml deletes it: roles/reset/tasks/main.yml removes
+    kube_config_dir)."""
+    return cluster_of_ip(state, ip) is not None
+
+
 def fail(message, code=2):
     print(message)
     sys.exit(code)

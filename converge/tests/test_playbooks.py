@@ -1,0 +1,192 @@
+"""The playbooks a run names exist in kubespray v2.31.0 (the contract's kubespray.txt): the program
+refuses a plan that names one the release lacks before anything runs; the stand-in for
+ansible-playbook resolves a path from its working directory as ansible does and refuses one the
+release lacks, and an extra variable the playbook does not take; the scenarios' check of every
+call (lab.playbook_problems) finds both. No AWS: the stand-in runs on its own model."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+from unittest import mock
+
+from k8slab_converge import contract, execute
+from k8slab_converge.execute import Executor, Failure, Settings
+from k8slab_converge.model import CONTROL_PLANE, WORKER, Request
+from k8slab_converge.planner import Action, Plan
+from lab import CONTROL_HOST, STANDINS, group_vars, playbook_problems
+
+CP, WORKER_HOST, OTHER_CP = ("cp-1-0000a1", "10.0.0.10"), ("worker-1-0000b1", "10.0.0.11"), "10.0.9.10"
+
+
+class Fixture(unittest.TestCase):
+    """A bastion's folders: the kubespray checkout (empty: the stand-in knows the release's files),
+    an inventory and group_vars written by the program's own Executor, the stand-ins' model."""
+
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="k8slab-playbooks-")
+        self.addCleanup(shutil.rmtree, self.root, True)
+        self.checkout = os.path.join(self.root, "kubespray")
+        self.venv = os.path.join(self.root, "venv")
+        os.makedirs(self.checkout)
+        os.makedirs(os.path.join(self.venv, "bin"))
+        self.settings = Settings({"LAB_ENVIRONMENT": "dev", "AWS_REGION": "eu-west-1", "CONVERGE_PARAMETER": "/k8slab/dev/converge-request",
+                                  "KUBESPRAY_VERSION": contract.kubespray().tag, "KUBESPRAY_DIR": self.checkout,
+                                  "ANSIBLE_VENV": self.venv, "STATE_DIR": os.path.join(self.root, "state"), "LOG_DIR": self.root,
+                                  "K8SLAB_PLAYBOOKS": os.path.join(CONTROL_HOST, "playbooks")})
+        request = Request(id="r1", signal="https://s", nodes=(), kubespray=contract.kubespray().tag, kubernetes="1.35.4",
+                          given_group_vars=group_vars())
+        self.executor = Executor(self.settings, request, lambda *a, **k: None)
+        self.inventory = self.executor.write_inventory({CP[0]: (CONTROL_PLANE, CP[1]), WORKER_HOST[0]: (WORKER, WORKER_HOST[1])}, "hosts")
+        self.executor.write_group_vars()
+        self.state = os.path.join(self.root, "model.json")
+        self.calls = os.path.join(self.root, "calls.jsonl")
+        self.save({"clusters": {}, "history": [], "fail_playbooks": [], "blocked": {}, "running": [CP[1], WORKER_HOST[1]]})
+
+    def save(self, model):
+        with open(self.state, "w") as f:
+            json.dump(model, f)
+
+    def model(self):
+        with open(self.state) as f:
+            return json.load(f)
+
+    def standin(self, book, *extra, limit=None, cwd=None):
+        """ansible-playbook as the program runs it: in the checkout, with the inventory, -b and --forks."""
+        args = [os.path.join(STANDINS, "ansible-playbook"), "-i", self.inventory, "-b", "--forks", "5", book]
+        args += ["--limit", limit] if limit else []
+        for e in extra:
+            args += ["-e", e]
+        env = dict(os.environ, KUBESPRAY_DIR=self.checkout, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls)
+        return subprocess.run(args, cwd=cwd or self.checkout, env=env, capture_output=True, text=True)
+
+    def logged(self):
+        with open(self.calls) as f:
+            return [json.loads(line) for line in f]
+
+
+class StandIn(Fixture):
+    def test_facts_yml_at_the_root_is_not_found_as_ansible_says(self):
+        proc = self.standin("facts.yml")
+        self.assertEqual(1, proc.returncode, proc.stdout)
+        self.assertEqual("ERROR! the playbook: facts.yml could not be found\n", proc.stderr)
+        self.assertNotIn("facts", self.model(), "nothing ran")
+        # The call is logged all the same: the scenarios' check sees it.
+        self.assertEqual(["facts.yml (run in %s): kubespray %s has no such playbook" % (self.checkout, contract.kubespray().tag)],
+                         playbook_problems(self.logged(), self.checkout))
+
+    def test_playbooks_facts_yml_runs_and_caches_every_hosts_facts(self):
+        proc = self.standin("playbooks/facts.yml")
+        self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+        self.assertEqual(sorted([CP[0], WORKER_HOST[0]]), self.model()["facts"])
+        self.assertEqual([], playbook_problems(self.logged(), self.checkout))
+
+    def test_a_path_is_resolved_from_the_working_directory(self):
+        # The same name from outside the checkout is not kubespray's: ansible looks in its cwd.
+        proc = self.standin("cluster.yml", "kubeconfig_localhost=true", cwd=self.root)
+        self.assertEqual(1, proc.returncode)
+        self.assertEqual("ERROR! the playbook: cluster.yml could not be found\n", proc.stderr)
+        proc = self.standin(os.path.join(self.checkout, "playbooks", "facts.yml"), cwd=self.root)
+        self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+
+    def test_an_extra_variable_the_playbook_does_not_take_is_refused(self):
+        proc = self.standin("reset.yml", "reset_confirmation=yes", "node=cp-1-0000a1")
+        self.assertEqual(2, proc.returncode)
+        self.assertIn("reset.yml takes no extra variable node", proc.stdout)
+        # reset_confirmation is reset.yml's, not facts.yml's; a default of kubespray's is any playbook's.
+        proc = self.standin("playbooks/facts.yml", "reset_confirmation=yes")
+        self.assertEqual(2, proc.returncode)
+        self.assertIn("playbooks/facts.yml takes no extra variable reset_confirmation", proc.stdout)
+        proc = self.standin("playbooks/facts.yml", "kube_proxy_mode=ipvs")
+        self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+        proc = self.standin("reset.yml", "reset_confirmation=yes")
+        self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+        tag = contract.kubespray().tag
+        self.assertEqual([f"reset.yml: kubespray {tag}'s playbook takes no extra variable node",
+                          f"playbooks/facts.yml: kubespray {tag}'s playbook takes no extra variable reset_confirmation"],
+                         playbook_problems(self.logged(), self.checkout))
+
+    def test_the_lab_playbooks_take_what_they_read(self):
+        prepare = os.path.join(CONTROL_HOST, "playbooks", "prepare.yml")
+        self.assertEqual(0, self.standin(prepare).returncode)
+        proc = self.standin(prepare, "kubeconfig_dest=/tmp/x")
+        self.assertEqual(2, proc.returncode)
+        self.assertIn("the lab's prepare.yml takes no extra variable kubeconfig_dest", proc.stdout)
+        # Its name alone is not the lab's playbook: relative to the checkout, kubespray has none.
+        self.assertEqual(1, self.standin("prepare.yml").returncode)
+
+    def test_a_worker_that_still_has_a_kubelet_conf_is_not_joined_by_scale(self):
+        def cluster(ip, nodes):
+            return {"nodes": {name: {"ip": address, "cp": address == ip, "tainted": False, "unschedulable": False,
+                                     "kubelet": "v1.35.4", "polls": 0} for name, address in nodes.items()},
+                    "configmaps": {}, "pdbs": {}, "settings": {}, "addons": []}
+
+        for elsewhere in (False, True):
+            with self.subTest(member_of_another_cluster=elsewhere):
+                model = self.model()
+                model["clusters"] = {CP[1]: cluster(CP[1], {CP[0]: CP[1]})}
+                if elsewhere:  # the worker's kubelet is still joined to another cluster
+                    model["clusters"][OTHER_CP] = cluster(OTHER_CP, {"cp-9-0000f9": OTHER_CP, "old-worker": WORKER_HOST[1]})
+                self.save(model)
+                self.assertEqual(0, self.standin("playbooks/facts.yml").returncode)
+                proc = self.standin("scale.yml", limit=WORKER_HOST[0])
+                self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+                joined = WORKER_HOST[0] in self.model()["clusters"][CP[1]]["nodes"]
+                self.assertEqual(not elsewhere, joined)
+
+
+class Program(Fixture):
+    def setUp(self):
+        super().setUp()
+        # An ansible-playbook that only records that it ran.
+        self.ran = os.path.join(self.root, "ran")
+        script = os.path.join(self.venv, "bin", "ansible-playbook")
+        with open(script, "w") as f:
+            f.write(f"#!/bin/sh\necho \"$@\" >> {self.ran}\n")
+        os.chmod(script, 0o755)
+
+    def test_the_program_names_only_playbooks_the_release_has(self):
+        self.assertEqual([], execute.unknown_playbooks(execute.KUBESPRAY_PLAYBOOKS.values()))
+        self.assertEqual("playbooks/facts.yml", execute.KUBESPRAY_PLAYBOOKS["facts"])
+
+    def test_a_plan_naming_a_playbook_the_release_lacks_fails_before_anything_runs(self):
+        plan = Plan(actions=[Action("prepare", (WORKER_HOST[0],)), Action("facts"), Action("scale", (WORKER_HOST[0],))])
+        with mock.patch.dict(execute.KUBESPRAY_PLAYBOOKS, {"facts": "facts.yml"}):
+            with self.assertRaises(Failure) as raised:
+                self.executor.execute(plan)
+        self.assertEqual(f"kubespray {contract.kubespray().tag} has no playbook facts.yml (its playbooks are the playbook "
+                         "lines of the contract's kubespray.txt): nothing ran", str(raised.exception))
+        self.assertFalse(os.path.exists(self.ran), "ansible-playbook ran")
+
+    def test_a_kubespray_playbook_the_release_lacks_is_not_run(self):
+        with self.assertRaises(Failure) as raised:
+            self.executor.playbook("facts.yml", self.inventory)
+        self.assertIn("has no playbook facts.yml", str(raised.exception))
+        self.assertFalse(os.path.exists(self.ran), "ansible-playbook ran")
+        # One it has runs, in the checkout.
+        self.assertEqual(0, self.executor.playbook("playbooks/facts.yml", self.inventory))
+        with open(self.ran) as f:
+            self.assertIn(" playbooks/facts.yml", f.read())
+
+
+class ScenarioCheck(unittest.TestCase):
+    """lab.playbook_problems, which every scenario's runs pass through (Lab.converge)."""
+
+    def test_it_finds_a_playbook_the_release_lacks_and_an_extra_variable_a_playbook_does_not_take(self):
+        checkout, tag = "/srv/kubespray", contract.kubespray().tag
+        calls = [{"kubectl": ["get", "nodes"]},
+                 {"book": "facts.yml", "path": "facts.yml", "cwd": checkout, "extra": {}},
+                 {"book": "playbooks/facts.yml", "path": "playbooks/facts.yml", "cwd": checkout, "extra": {}},
+                 {"book": "cluster.yml", "path": "../kubespray/cluster.yml", "cwd": checkout, "extra": {"kubeconfig_localhost": "true"}},
+                 {"book": "cluster.yml", "path": "cluster.yml", "cwd": "/srv", "extra": {}},
+                 {"book": "kubeconfig.yml", "path": os.path.join(CONTROL_HOST, "playbooks", "kubeconfig.yml"), "cwd": checkout, "extra": {}},
+                 {"book": "upgrade-cluster.yml", "path": "upgrade-cluster.yml", "cwd": checkout, "extra": {"serial": "2", "nodes": "x"}}]
+        self.assertEqual([f"facts.yml (run in {checkout}): kubespray {tag} has no such playbook",
+                          f"cluster.yml (run in /srv): kubespray {tag} has no such playbook",
+                          f"upgrade-cluster.yml: kubespray {tag}'s playbook takes no extra variable nodes"],
+                         playbook_problems(calls, checkout))
+
+
+if __name__ == "__main__":
+    unittest.main()
