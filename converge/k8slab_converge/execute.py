@@ -108,19 +108,32 @@ class Executor:
     # --- observation -------------------------------------------------------------------------
     def find_cluster(self, instances: Dict[str, Instance]) -> Optional[Cluster]:
         """The cluster, seen through the admin kubeconfig of a running control-plane node: the
-        requested ones first, then any other of the lab (a control plane being replaced)."""
+        requested ones first, then any other of the lab (a control plane being replaced).
+
+        None ("no cluster": the plan deploys one with cluster.yml) only on evidence: every running
+        control-plane instance of the lab answered and has no /etc/kubernetes/admin.conf. One that
+        cannot be observed fails the run, naming it, unless another shows the cluster: taking it for
+        absent would run cluster.yml over a live cluster (no drains, kubelets upgraded in place).
+        That holds for the other instances too: one being replaced may be the only node that still
+        holds the cluster (its successors not joined yet), so its silence is no evidence either; a
+        node that is gone for good is terminated, and a terminated or stopped one is not looked at."""
         wanted = [n.instance_id for n in self.request.nodes if n.role == CONTROL_PLANE]
         others = sorted(i.id for i in instances.values() if i.role == CONTROL_PLANE and i.id not in wanted)
+        unobserved = []
         for instance_id in wanted + others:
             instance = instances.get(instance_id)
             if instance is None or not instance.alive:
                 continue
-            inventory = self.write_inventory({instance.host: (CONTROL_PLANE, instance.ip)}, "kubeconfig")
-            result = self.playbook(os.path.join(self.s.playbooks, "kubeconfig.yml"), inventory,
-                                   extra=[f"kubeconfig_dest={self.s.kubeconfig}"], check=False, in_kubespray=False)
-            if result != 0:
-                self.log(f"no admin kubeconfig on {instance.host}")
+            kubeconfig, problem = self.observe_control_plane(instance)
+            if problem:
+                self.log(f"could not observe {instance.host}: {problem}")
+                unobserved.append((instance, problem))
                 continue
+            if kubeconfig is None:
+                self.log(f"no admin kubeconfig on {instance.host}: not a member of a cluster")
+                continue
+            shutil.copyfile(kubeconfig, self.s.kubeconfig)
+            os.chmod(self.s.kubeconfig, 0o600)
             self.install_kubeconfig(self.s.kubeconfig)
             nodes = nodes_from_kubectl(json.loads(self.kubectl("get", "nodes", "-o", "json")))
             record = self.read_record()
@@ -131,7 +144,39 @@ class Executor:
                            network={k: record[k] for k in NETWORK_KEYS if k in record},
                            fingerprint=record.get("groupVarsFingerprint"),
                            addons=tuple(a for a in record.get("addons", "").split(",") if a))
+        if unobserved:
+            named = "; ".join(f"{i.host} ({i.id}{'' if i.id in wanted else ', not requested: being replaced'}): {p}"
+                              for i, p in unobserved)
+            raise Failure(f"cannot tell whether a cluster runs: control-plane {'node' if len(unobserved) == 1 else 'nodes'} "
+                          f"not observed ({named}); nothing ran. Deploy again once SSH reaches "
+                          f"{'it' if len(unobserved) == 1 else 'them'} (or terminate an instance that is gone for good)")
         return None
+
+    def observe_control_plane(self, instance: Instance):
+        """(path of its admin kubeconfig or None when it has none, None) when the node answered, or
+        (None, why) when it could not be observed. kubeconfig.yml ends well on both outcomes, so a
+        non-zero exit is only ever "not observed": ansible-playbook exits 4 when a host is UNREACHABLE
+        and 2 when a task failed (ansible-core's executor/task_queue_manager.py: RUN_UNREACHABLE_HOSTS,
+        RUN_FAILED_HOSTS; bin/ansible-playbook exits with its result)."""
+        folder = os.path.join(self.s.state, "observed")
+        os.makedirs(folder, exist_ok=True)
+        dest = os.path.join(folder, "admin.conf")
+        absent = dest + ".absent"  # kubeconfig.yml's marker: {{ kubeconfig_dest }}.absent
+        for stale in (dest, absent):
+            if os.path.exists(stale):
+                os.remove(stale)
+        inventory = self.write_inventory({instance.host: (CONTROL_PLANE, instance.ip)}, "kubeconfig")
+        result = self.playbook(os.path.join(self.s.playbooks, "kubeconfig.yml"), inventory,
+                               extra=[f"kubeconfig_dest={dest}"], check=False, in_kubespray=False)
+        if result != 0:
+            fatal = re.search(r"fatal: \[[^\]]+\]: (UNREACHABLE!|FAILED!) => .*", self.last_playbook_output)
+            what = {4: "UNREACHABLE over SSH", 2: "a task failed"}.get(result, "ansible-playbook failed")
+            return None, f"kubeconfig.yml exited {result}, {what}" + (f": {fatal.group(0)[:240]}" if fatal else "")
+        if os.path.exists(dest):
+            return dest, None
+        if os.path.exists(absent):
+            return None, None
+        return None, "kubeconfig.yml exited 0 but wrote neither the admin kubeconfig nor its absence"
 
     def read_record(self) -> Dict[str, str]:
         proc = self.run([self.kubectl_bin, "get", "configmap", "-n", "kube-system", RECORD, "-o", "json"], check=False)
@@ -306,6 +351,7 @@ class Executor:
             args += ["-e", e]
         self.log("ansible-playbook " + " ".join(args[3:]))
         proc = self.run(args, check=False, cwd=self.s.kubespray_dir, quiet=True)
+        self.last_playbook_output = proc.stdout + proc.stderr
         if proc.returncode != 0 and check:
             raise Failure(f"{book if in_kubespray else os.path.basename(book)} failed")
         return proc.returncode

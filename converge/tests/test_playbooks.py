@@ -13,7 +13,7 @@ from unittest import mock
 
 from k8slab_converge import contract, execute
 from k8slab_converge.execute import Executor, Failure, Settings
-from k8slab_converge.model import CONTROL_PLANE, WORKER, Request
+from k8slab_converge.model import CONTROL_PLANE, WORKER, DesiredNode, Instance, Request
 from k8slab_converge.planner import Action, Plan
 from lab import CONTROL_HOST, STANDINS, group_vars, playbook_problems
 
@@ -168,6 +168,62 @@ class Program(Fixture):
         self.assertEqual(0, self.executor.playbook("playbooks/facts.yml", self.inventory))
         with open(self.ran) as f:
             self.assertIn(" playbooks/facts.yml", f.read())
+
+
+class Observation(Fixture):
+    """find_cluster with the stand-in's kubeconfig.yml: "no cluster" only when the control plane
+    answers without an admin.conf; a node that cannot be observed fails the run, naming it."""
+
+    def setUp(self):
+        super().setUp()
+        os.symlink(os.path.join(STANDINS, "ansible-playbook"), os.path.join(self.venv, "bin", "ansible-playbook"))
+        patcher = mock.patch.dict(os.environ, KUBESPRAY_DIR=self.checkout, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.cp = Instance(id="i-0123456789000a1", name="cp-1", role=CONTROL_PLANE, state="running", ip=CP[1])
+        self.old_cp = Instance(id="i-01234567890009f", name="cp-1", role=CONTROL_PLANE, state="running", ip=OTHER_CP)
+        self.executor.request = Request(id="r1", signal="https://s", nodes=(DesiredNode("cp-1", CONTROL_PLANE, self.cp.id),),
+                                        kubespray=contract.kubespray().tag, kubernetes="1.35.4", given_group_vars=group_vars())
+
+    def set_model(self, **changes):
+        model = self.model()
+        model.update(changes)
+        self.save(model)
+
+    def test_a_control_plane_without_admin_conf_is_no_cluster(self):
+        self.assertIsNone(self.executor.find_cluster({self.cp.id: self.cp}))
+        self.assertTrue(os.path.exists(os.path.join(self.settings.state, "observed", "admin.conf.absent")))
+
+    def test_an_unreachable_control_plane_fails_the_run_naming_it(self):
+        self.set_model(unreachable=[CP[1]])
+        with self.assertRaises(Failure) as raised:
+            self.executor.find_cluster({self.cp.id: self.cp})
+        reason = str(raised.exception)
+        self.assertIn(f"control-plane node not observed ({self.cp.host} ({self.cp.id}): kubeconfig.yml exited 4, UNREACHABLE over SSH: "
+                      f"fatal: [{self.cp.host}]: UNREACHABLE!", reason)
+        self.assertIn("Connection timed out", reason)
+
+    def test_a_stale_outcome_of_an_earlier_run_is_not_taken(self):
+        self.assertIsNone(self.executor.find_cluster({self.cp.id: self.cp}))  # leaves admin.conf.absent
+        self.set_model(unreachable=[CP[1]])
+        with self.assertRaises(Failure):
+            self.executor.find_cluster({self.cp.id: self.cp})
+
+    def test_a_failed_task_is_not_taken_for_absence_either(self):
+        self.set_model(fail_playbooks=["kubeconfig.yml"])
+        with self.assertRaises(Failure) as raised:
+            self.executor.find_cluster({self.cp.id: self.cp})
+        self.assertIn("kubeconfig.yml exited 2, a task failed: fatal: [", str(raised.exception))
+
+    def test_an_unreachable_control_plane_being_replaced_is_no_evidence_of_absence(self):
+        self.set_model(running=[CP[1], OTHER_CP], unreachable=[OTHER_CP])
+        with self.assertRaises(Failure) as raised:
+            self.executor.find_cluster({self.cp.id: self.cp, self.old_cp.id: self.old_cp})
+        self.assertIn(f"{self.old_cp.host} ({self.old_cp.id}, not requested: being replaced): kubeconfig.yml exited 4", str(raised.exception))
+        # Stopped, it is not looked at (as before): the requested one's answer decides.
+        stopped = Instance(id=self.old_cp.id, name="cp-1", role=CONTROL_PLANE, state="stopped", ip=OTHER_CP)
+        self.assertIsNone(self.executor.find_cluster({self.cp.id: self.cp, stopped.id: stopped}))
+        self.assertEqual(["kubeconfig.yml"] * 3, [c["book"] for c in self.logged()])
 
 
 class ScenarioCheck(unittest.TestCase):
