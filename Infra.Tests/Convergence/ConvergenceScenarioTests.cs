@@ -26,6 +26,7 @@ public sealed class ConvergenceScenarioTests(MotoServer moto) : IClassFixture<Mo
     [Fact] public void A_node_terminated_outside_cloudformation_then_a_deploy() => Scenario("test_a_node_terminated_outside_cloudformation_then_a_deploy");
     [Fact] public void Zero_to_two_to_zero_workers() => Scenario("test_zero_to_two_to_zero_workers");
     [Fact] public void Bastion_replaced_adopts_the_cluster() => Scenario("test_bastion_replaced_adopts_the_cluster");
+    [Fact] public void An_unreachable_control_plane_is_not_taken_for_no_cluster() => Scenario("test_an_unreachable_control_plane_is_not_taken_for_no_cluster");
     [Fact] public void Kubespray_version_moved_runs_the_upgrade() => Scenario("test_kubespray_version_moved_runs_the_upgrade");
     [Fact] public void Spot_requests_of_replaced_and_removed_nodes_are_cancelled() => Scenario("test_spot_requests_of_replaced_and_removed_nodes_are_cancelled");
     [Fact] public void A_kubernetes_upgrade_control_plane_first_then_workers_rolling() => Scenario("test_a_kubernetes_upgrade_control_plane_first_then_workers_rolling");

@@ -359,6 +359,13 @@ class Lab:
             cluster.setdefault("pdbs", {}).setdefault(namespace, []).append(pdb)
         self.save_model(model)
 
+    def cut_off(self, *names):
+        """The nodes' instances keep running but SSH no longer reaches them (a security group, a hung
+        sshd, a timeout): ansible-playbook reports them UNREACHABLE. None given: all reachable again."""
+        model = self.model()
+        model["unreachable"] = sorted(self.ips[self.nodes[n][1]] for n in names)
+        self.save_model(model)
+
     def model(self):
         if not os.path.exists(self.model_path):
             return {"clusters": {}, "history": [], "fail_playbooks": [], "blocked": {}}

@@ -174,6 +174,45 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(2, self.assertStoredKubeconfig(lab, lab.ips[lab.nodes["cp-1"][1]]))
         self.assertSignal(lab, "SUCCESS", lab.deploy(workers=3))
 
+    def test_an_unreachable_control_plane_is_not_taken_for_no_cluster(self):
+        """Issue 17: a control plane SSH cannot reach during the observation is no evidence that no
+        cluster runs. The deploy fails naming it, before anything runs; reachable again, it converges."""
+        lab = Lab(self, workers=2)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        cp_name, (_, cp_id) = "cp-1", lab.nodes["cp-1"]
+        cp_host = lab.hosts("control-plane")[0]
+        old_workers = lab.hosts("worker")
+        clusters = lab.model()["clusters"]
+        calls, mark = len(lab.calls()), len(lab.model()["history"])
+        lab.cut_off(cp_name)
+        self.assertSignal(lab, "FAILURE", lab.deploy(replace=("workers",)))
+        self.assertIn(f"cannot tell whether a cluster runs: control-plane node not observed ({cp_host} ({cp_id}): "
+                      f"kubeconfig.yml exited 4, UNREACHABLE over SSH: fatal: [{cp_host}]: UNREACHABLE!", lab.outcome["Reason"])
+        self.assertIn("nothing ran", lab.outcome["Reason"])
+        # The rollback's run cannot observe it either: it fails the same way, and runs nothing.
+        self.assertEqual(1, lab.rollback_status, lab.last_output)
+        since = lab.calls()[calls:]
+        self.assertEqual(["kubeconfig.yml", "kubeconfig.yml"], [c["book"] for c in since if "book" in c],
+                         "no cluster.yml, no reset.yml, no prepare.yml: only the two observations")
+        self.assertEqual([], [c for c in since if "kubectl" in c], "no cordon, no drain, not even a kubectl get")
+        self.assertEqual([], lab.model()["history"][mark:], "the cluster changed")
+        self.assertEqual(clusters, lab.model()["clusters"])
+        self.assertEqual(old_workers, lab.hosts("worker"))
+        # Reachable again: the same request converges as a worker replacement.
+        lab.cut_off()
+        calls = len(lab.calls())
+        self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("workers",)))
+        books = [c["book"] for c in lab.playbooks(calls)]
+        self.assertNotIn("cluster.yml", books)
+        self.assertNotIn("reset.yml", books)
+        new_workers = lab.hosts("worker")
+        self.assertTrue(set(old_workers).isdisjoint(new_workers))
+        events = [h["event"] for h in lab.model()["history"][mark:]]
+        self.assertEqual(sorted(f"join {w}" for w in new_workers), sorted(e for e in events if e.startswith("join ")))
+        self.assertEqual(sorted(f"drain {w}" for w in old_workers), sorted(e for e in events if e.startswith("drain ")))
+        self.assertEqual(lab.hosts(), sorted(lab.cluster()))
+        self.assertTrue(all(not n["unschedulable"] for n in lab.cluster().values()))
+
     def test_kubespray_version_moved_runs_the_upgrade(self):
         lab = Lab(self, workers=2)
         self.assertSignal(lab, "SUCCESS", lab.deploy())
