@@ -199,6 +199,14 @@ public class RequestSchemaTests
         { "header", "a variable of a fraction", h => h["settings"]!["groupVars"]!["calico_vxlan_port"] = 4789.5, "/settings/groupVars/calico_vxlan_port" },
         { "header", "a variable of null", h => h["settings"]!["groupVars"]!["calico_vxlan_port"] = null, "/settings/groupVars/calico_vxlan_port" },
         { "header", "a variable of a list", h => h["settings"]!["groupVars"]!["calico_vxlan_port"] = new JsonArray(4789), "/settings/groupVars/calico_vxlan_port" },
+        { "header", "a variable GroupVars never writes (an ansible connection variable)", h => h["settings"]!["groupVars"]!["ansible_ssh_common_args"] = "-o ProxyCommand=id", "/settings/groupVars/ansible_ssh_common_args" },
+        { "header", "a kubespray variable GroupVars never writes", h => h["settings"]!["groupVars"]!["kube_proxy_mode"] = "ipvs", "/settings/groupVars/kube_proxy_mode" },
+        { "header", "a template in a pinned variable", h => h["settings"]!["groupVars"]!["calico_network_backend"] = "{{ lookup('pipe', 'id') }}", "/settings/groupVars/calico_network_backend" },
+        { "header", "another value of a pinned variable", h => h["settings"]!["groupVars"]!["calico_vxlan_port"] = 4790, "/settings/groupVars/calico_vxlan_port" },
+        { "header", "a template as the version variable", h => h["settings"]!["groupVars"]!["kube_version"] = "{{ lookup('pipe', 'id') }}", "/settings/groupVars/kube_version" },
+        { "header", "a range variable of another form", h => h["settings"]!["groupVars"]!["kube_pods_subnet"] = "10.233.64.0/7", "/settings/groupVars/kube_pods_subnet" },
+        { "header", "an add-on switch as text", h => h["settings"]!["groupVars"]!["helm_enabled"] = "true", "/settings/groupVars/helm_enabled" },
+        { "header", "more variables than one rendering has", h => { foreach (var (name, value) in GroupVars.PluginVariables[NetworkPlugin.Cilium]) h["settings"]!["groupVars"]![name] = JsonSerializer.SerializeToNode(value); }, "/settings/groupVars" },
         { "part", "an unknown key", p => p["extra"] = 1, "/extra" },
         { "part", "an unknown role", p => p["bastion"] = new JsonObject { ["bastion"] = "i-0123456789abcdef0" }, "/bastion" },
         { "part", "no id", p => p.Remove("id"), "" },
@@ -310,6 +318,38 @@ public class RequestSchemaTests
         var header = RequestDocuments.Schema["$defs"]!["header"]!["properties"]!;
         Assert.Equal(ConvergenceRequest.MaxParts, header["parts"]!["maximum"]!.GetValue<int>());
         Assert.Equal(ConvergenceRequest.SignalUrlBytes, header["signal"]!["maxLength"]!.GetValue<int>());
+    }
+
+    /// <summary>Every plugin with every set of add-ons: each rendering GroupVars can make of a cluster's shape.</summary>
+    private static IEnumerable<(string What, OrderedDictionary<string, object> Vars)> EveryRendering() =>
+        from plugin in NetworkPlugins.All
+        from mask in Enumerable.Range(0, 1 << Addons.All.Count)
+        let addons = Addons.All.Where((_, i) => ((mask >> i) & 1) == 1).ToList()
+        select ($"{plugin.Name()} with [{string.Join(", ", addons.Select(a => a.Key))}]",
+            GroupVars.Render(new ClusterSpec { NetworkPlugin = plugin, Addons = addons }));
+
+    /// <summary>
+    /// The bastion writes groupVars into ansible's group_vars, where a connection variable or a template
+    /// runs code on it: the schema allows exactly the names GroupVars renders, no more at once than one
+    /// rendering has, each with its value's form, and every rendering passes.
+    /// </summary>
+    [Fact]
+    public void The_group_variables_are_exactly_the_names_GroupVars_renders()
+    {
+        var groupVars = RequestDocuments.Schema["$defs"]!["settings"]!["properties"]!["groupVars"]!;
+        var renderings = EveryRendering().ToList();
+        var allowed = groupVars["propertyNames"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+        Assert.Equal(allowed.Count, allowed.Distinct().Count());
+        Assert.Equal(renderings.SelectMany(r => r.Vars.Keys).Distinct().Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
+        Assert.Equal(allowed.Order(StringComparer.Ordinal), groupVars["properties"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(renderings.Max(r => r.Vars.Count), groupVars["maxProperties"]!.GetValue<int>());
+        foreach (var (what, vars) in renderings)
+        {
+            var (header, _) = Valid();
+            header["settings"]!["groupVars"] = JsonSerializer.SerializeToNode(vars);
+            var problems = RequestDocuments.Problems("header", header);
+            Assert.True(problems.Count == 0, $"{what}: {string.Join(" | ", problems)}");
+        }
     }
 
     [Fact]
