@@ -131,6 +131,14 @@ class InvalidRequests(unittest.TestCase):
         self.refused(r"^the request's header is invalid: \$\.settings\.groupVars: 19 properties, more than the 15 allowed$",
                      lambda h: h["settings"]["groupVars"].update(group_vars(plugin="cilium")))
 
+    def test_a_string_past_its_bound_is_refused_by_its_length(self):
+        self.refused(r"^the request's header is invalid: \$\.settings\.kubernetes: 25 characters, more than the 14 allowed",
+                     lambda h: h["settings"].update(kubernetes="1.35." + "4" * 20))
+        self.refused(r"\$\.settings\.kubespray: 16 characters, more than the 15 allowed",
+                     lambda h: h["settings"].update(kubespray="v10000.0.0000000"))
+        self.refused(r"\$\.settings\.podCidr: 18 characters, more than the 16 allowed",
+                     lambda h: h["settings"].update(podCidr="255.255.255.255/24"))
+
     def test_a_signal_that_is_not_https(self):
         self.refused(r"\$\.signal: 'http://example' does not match", lambda h: h.update(signal="http://example"))
 
