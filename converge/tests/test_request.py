@@ -148,6 +148,17 @@ class InvalidRequests(unittest.TestCase):
         self.refused(r"part 1 is invalid: \$\.control-plane: 'worker-9' does not match any of the regexes: '\^cp-\[1-7\]\$'",
                      part_change=lambda p: p["control-plane"].update({"worker-9": "i-0123456789abcdef2"}))
 
+    def test_a_node_or_instance_named_in_two_parts(self):
+        # Each part passes the schema alone; the bastion sees the whole request.
+        nodes = dict(NODES, **{f"worker-{i}": ("worker", f"i-{i:017x}") for i in range(3, 301)})
+        header, parts = texts(nodes)
+        twice = changed(parts[-1], lambda p: p["worker"].update({"worker-1": "i-0123456789abcdef9"}))
+        with self.assertRaisesRegex(InvalidRequest, f"^the request names worker-1 twice: for worker-1 in part 1 and for worker-1 in part {len(parts)}$"):
+            parse_request(header, parts[:-1] + [twice])
+        shared = changed(parts[-1], lambda p: p["worker"].update({"worker-999": "i-0123456789abcdef1"}))
+        with self.assertRaisesRegex(InvalidRequest, f"^the request names i-0123456789abcdef1 twice: for worker-1 in part 1 and for worker-999 in part {len(parts)}$"):
+            parse_request(header, parts[:-1] + [shared])
+
     def test_a_bad_instance_id(self):
         self.refused(r"^the request's part 1 is invalid: \$\.control-plane\.cp-1: 'i-1' does not match",
                      part_change=lambda p: p["control-plane"].update({"cp-1": "i-1"}))
