@@ -20,6 +20,15 @@ public class ConvergenceProgramTests
     }
 
     [Fact]
+    public void The_planner_benchmark_runs_on_a_tiny_lab()
+    {
+        // scripts/benchmark-planner.py times nothing here; this keeps it running as the planner changes.
+        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_benchmark" });
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("OK", result.StdErr);
+    }
+
+    [Fact]
     public void The_change_rules_pass_their_tests_and_agree_with_the_planner()
     {
         var result = Python.Run(new[] { "-m", "unittest", "-v", "test_changes" });

@@ -199,6 +199,17 @@ public class RequestSchemaTests
         { "header", "a variable of a fraction", h => h["settings"]!["groupVars"]!["calico_vxlan_port"] = 4789.5, "/settings/groupVars/calico_vxlan_port" },
         { "header", "a variable of null", h => h["settings"]!["groupVars"]!["calico_vxlan_port"] = null, "/settings/groupVars/calico_vxlan_port" },
         { "header", "a variable of a list", h => h["settings"]!["groupVars"]!["calico_vxlan_port"] = new JsonArray(4789), "/settings/groupVars/calico_vxlan_port" },
+        { "header", "a variable GroupVars never writes (an ansible connection variable)", h => h["settings"]!["groupVars"]!["ansible_ssh_common_args"] = "-o ProxyCommand=id", "/settings/groupVars/ansible_ssh_common_args" },
+        { "header", "a kubespray variable GroupVars never writes", h => h["settings"]!["groupVars"]!["kube_proxy_mode"] = "ipvs", "/settings/groupVars/kube_proxy_mode" },
+        { "header", "a template in a pinned variable", h => h["settings"]!["groupVars"]!["calico_network_backend"] = "{{ lookup('pipe', 'id') }}", "/settings/groupVars/calico_network_backend" },
+        { "header", "another value of a pinned variable", h => h["settings"]!["groupVars"]!["calico_vxlan_port"] = 4790, "/settings/groupVars/calico_vxlan_port" },
+        { "header", "a template as the version variable", h => h["settings"]!["groupVars"]!["kube_version"] = "{{ lookup('pipe', 'id') }}", "/settings/groupVars/kube_version" },
+        { "header", "a range variable of another form", h => h["settings"]!["groupVars"]!["kube_pods_subnet"] = "10.233.64.0/7", "/settings/groupVars/kube_pods_subnet" },
+        { "header", "an add-on switch as text", h => h["settings"]!["groupVars"]!["helm_enabled"] = "true", "/settings/groupVars/helm_enabled" },
+        { "header", "more variables than one rendering has", h => { foreach (var (name, value) in GroupVars.PluginVariables[NetworkPlugin.Cilium]) h["settings"]!["groupVars"]![name] = JsonSerializer.SerializeToNode(value); }, "/settings/groupVars" },
+        { "header", "a version past the longest the app takes", h => h["settings"]!["kubernetes"] = "1.35.4444444444", "/settings/kubernetes" },
+        { "header", "a kubespray tag past the longest the app takes", h => h["settings"]!["kubespray"] = "v2.31.0000000000", "/settings/kubespray" },
+        { "header", "a pod range with host bits, past the longest network address", h => h["settings"]!["podCidr"] = "255.255.255.255/24", "/settings/podCidr" },
         { "part", "an unknown key", p => p["extra"] = 1, "/extra" },
         { "part", "an unknown role", p => p["bastion"] = new JsonObject { ["bastion"] = "i-0123456789abcdef0" }, "/bastion" },
         { "part", "no id", p => p.Remove("id"), "" },
@@ -212,6 +223,7 @@ public class RequestSchemaTests
         { "part", "worker-01", p => p["worker"]!["worker-01"] = "i-0123456789abcdef0", "/worker/worker-01" },
         { "part", "a worker under the control plane", p => p["control-plane"]!["worker-3"] = "i-0123456789abcdef0", "/control-plane/worker-3" },
         { "part", "an instance ID of 9 digits", p => p["control-plane"]!["cp-1"] = "i-0123456789", "/control-plane/cp-1" },
+        { "part", "an instance ID of 18 digits", p => p["control-plane"]!["cp-1"] = "i-0123456789abcdef01", "/control-plane/cp-1" },
         { "part", "an instance ID in capitals", p => p["control-plane"]!["cp-1"] = "i-0123456789ABCDEF0", "/control-plane/cp-1" },
         { "part", "a logical ID left unresolved", p => p["worker"]!["worker-1"] = "WorkerNode10123456789abcdef", "/worker/worker-1" },
         { "part", "an instance ID as a number", p => p["worker"]!["worker-1"] = 1, "/worker/worker-1" },
@@ -245,6 +257,8 @@ public class RequestSchemaTests
         { "header", "a pod range of /24", h => h["settings"]!["podCidr"] = "192.168.255.0/24" },
         { "header", "a service range of /12", h => h["settings"]!["serviceCidr"] = "172.16.0.0/12" },
         { "header", "a service range of /24", h => h["settings"]!["serviceCidr"] = "10.96.0.0/24" },
+        { "header", "the longest ranges", h => { h["settings"]!["podCidr"] = "255.255.255.0/24"; h["settings"]!["serviceCidr"] = "255.255.254.0/23"; } },
+        { "header", "the longest version the app takes", h => h["settings"]!["kubernetes"] = "9999.9999.9999" },
         { "header", "every add-on", h => h["settings"]!["addons"] = new JsonArray(Addons.All.Select(a => (JsonNode)a.Key).ToArray()) },
         { "header", "no add-on", h => h["settings"]!["addons"] = new JsonArray() },
         { "header", "the longest signal the app allows for", h => h["signal"] = "https://" + new string('a', ConvergenceRequest.SignalUrlBytes - 8) },
@@ -310,6 +324,91 @@ public class RequestSchemaTests
         var header = RequestDocuments.Schema["$defs"]!["header"]!["properties"]!;
         Assert.Equal(ConvergenceRequest.MaxParts, header["parts"]!["maximum"]!.GetValue<int>());
         Assert.Equal(ConvergenceRequest.SignalUrlBytes, header["signal"]!["maxLength"]!.GetValue<int>());
+    }
+
+    /// <summary>Every plugin with every set of add-ons: each rendering GroupVars can make of a cluster's shape.</summary>
+    private static IEnumerable<(string What, OrderedDictionary<string, object> Vars)> EveryRendering() =>
+        from plugin in NetworkPlugins.All
+        from mask in Enumerable.Range(0, 1 << Addons.All.Count)
+        let addons = Addons.All.Where((_, i) => ((mask >> i) & 1) == 1).ToList()
+        select ($"{plugin.Name()} with [{string.Join(", ", addons.Select(a => a.Key))}]",
+            GroupVars.Render(new ClusterSpec { NetworkPlugin = plugin, Addons = addons }));
+
+    /// <summary>
+    /// The bastion writes groupVars into ansible's group_vars, where a connection variable or a template
+    /// runs code on it: the schema allows exactly the names GroupVars renders, no more at once than one
+    /// rendering has, each with its value's form, and every rendering passes.
+    /// </summary>
+    [Fact]
+    public void The_group_variables_are_exactly_the_names_GroupVars_renders()
+    {
+        var groupVars = RequestDocuments.Schema["$defs"]!["settings"]!["properties"]!["groupVars"]!;
+        var renderings = EveryRendering().ToList();
+        var allowed = groupVars["propertyNames"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+        Assert.Equal(allowed.Count, allowed.Distinct().Count());
+        Assert.Equal(renderings.SelectMany(r => r.Vars.Keys).Distinct().Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
+        Assert.Equal(allowed.Order(StringComparer.Ordinal), groupVars["properties"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(renderings.Max(r => r.Vars.Count), groupVars["maxProperties"]!.GetValue<int>());
+        foreach (var (what, vars) in renderings)
+        {
+            var (header, _) = Valid();
+            header["settings"]!["groupVars"] = JsonSerializer.SerializeToNode(vars);
+            var problems = RequestDocuments.Problems("header", header);
+            Assert.True(problems.Count == 0, $"{what}: {string.Join(" | ", problems)}");
+        }
+    }
+
+    /// <summary>
+    /// Every string the schema allows has a maxLength (or is a const or one of an enum), the longest value
+    /// the app can write, derived from the app's own rules rather than guessed.
+    /// </summary>
+    [Fact]
+    public void Every_string_is_bounded_by_the_longest_value_the_app_can_write()
+    {
+        var unbounded = new List<string>();
+        void Walk(JsonNode? node, string at)
+        {
+            if (node is JsonObject o)
+            {
+                if (o["type"] is JsonValue t && t.GetValue<string>() == "string" && !o.ContainsKey("maxLength")) unbounded.Add(at);
+                foreach (var (key, child) in o) Walk(child, $"{at}/{key}");
+            }
+            else if (node is JsonArray a)
+                for (var i = 0; i < a.Count; i++) Walk(a[i], $"{at}/{i}");
+        }
+        Walk(RequestDocuments.Schema, "#");
+        Assert.Empty(unbounded);
+
+        var defs = RequestDocuments.Schema["$defs"]!;
+        var settings = defs["settings"]!["properties"]!;
+        int MaxLength(JsonNode field) => field["maxLength"]!.GetValue<int>();
+        // kubernetes: KubernetesVersion's form, three numbers of at most four digits.
+        Assert.True(KubernetesVersion.TryParse("9999.9999.9999", out _));
+        Assert.All(new[] { "10000.0.0", "0.10000.0", "0.0.10000" }, v => Assert.False(KubernetesVersion.TryParse(v, out _), v));
+        Assert.Equal("9999.9999.9999".Length, MaxLength(settings["kubernetes"]!));
+        // kubespray: the one tag the app writes is the pinned release's, a v and a version of that form.
+        Assert.Equal(KubesprayRelease.Embedded.Tag, RequestSettings.For(Config).Kubespray);
+        Assert.True(KubesprayRelease.Embedded.Tag.StartsWith('v') && KubernetesVersion.TryParse(KubesprayRelease.Embedded.Tag[1..], out _));
+        Assert.Equal(1 + MaxLength(settings["kubernetes"]!), MaxLength(settings["kubespray"]!));
+        // The ranges: a network address (Cidr refuses host bits) with a prefix up to /24, so its fourth octet
+        // is 0; the longest is the all-ones network of some prefix the file allows.
+        foreach (var (key, shortest) in new[] { ("podCidr", 8), ("serviceCidr", EnvironmentFiles.LargestServicePrefix) })
+        {
+            var longest = Enumerable.Range(shortest, 24 - shortest + 1).Select(AllOnesNetwork).MaxBy(t => t.Length)!;
+            Assert.NotNull(Cidr.TryParse(longest, out var reason));
+            Assert.True(reason.Length == 0, reason);
+            Assert.Equal(longest.Length, MaxLength(settings[key]!));
+        }
+        // An instance ID: the longest a Ref resolves to, which the app sizes each part for.
+        Assert.Equal(ConvergenceRequest.InstanceIdBytes, MaxLength(defs["instanceId"]!));
+        // The request's id: the wait's identity hash, 12 hex digits (the shipped environments' requests pass).
+        Assert.Equal(Valid().Header["id"]!.GetValue<string>().Length, MaxLength(defs["requestId"]!));
+    }
+
+    private static string AllOnesNetwork(int prefix)
+    {
+        var bits = uint.MaxValue << (32 - prefix);
+        return $"{bits >> 24}.{(bits >> 16) & 255}.{(bits >> 8) & 255}.{bits & 255}/{prefix}";
     }
 
     [Fact]

@@ -95,7 +95,18 @@ def request_problems(definition: str, document) -> List[str]:
     """What makes a document not a request's header or part ("header", "part"): each problem as
     its JSON path and what is wrong there, in document order; none when it is valid."""
     errors = sorted(_validator(definition).iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
-    return [f"{path(e.absolute_path)}: {e.message[:300]}" for e in errors]
+    return [f"{path(e.absolute_path)}: {message(e)}" for e in errors]
+
+
+def message(error) -> str:
+    """jsonschema's message, except where it would quote the whole value (an object or string past its
+    bound) or a long list of names: then the name or size at fault, and the bound."""
+    size = {"maxProperties": "properties", "maxItems": "items", "maxLength": "characters"}.get(error.validator)
+    if size:
+        return f"{len(error.instance)} {size}, more than the {error.validator_value} allowed"
+    if error.validator == "enum" and "propertyNames" in error.absolute_schema_path:
+        return f"{error.instance[:100]!r} is not one of the {len(error.validator_value)} names allowed there"
+    return error.message[:300]
 
 
 def path(keys) -> str:

@@ -113,12 +113,19 @@ def parse_request(header_text: str, part_texts: List[str]) -> Request:
     if len(parts) != header["parts"]:
         raise RequestError(f"the request has {header['parts']} parts, {len(parts)} were read")
     nodes: List[DesiredNode] = []
+    seen: Dict[str, Tuple[int, str]] = {}  # a node name or instance ID -> (part, node name)
     for index, part in enumerate(parts, 1):
         if isinstance(part, dict) and part.get("id") != header["id"]:
             raise RequestError(f"part {index} belongs to request {part.get('id')}, not {header['id']}")
         invalid(f"part {index}", part, "part")
         for role in ROLES:
             for name, instance_id in part.get(role, {}).items():
+                # Each part is checked alone: the schema cannot see a node named in two parts.
+                for key in (name, instance_id):
+                    if key in seen:
+                        raise InvalidRequest(f"the request names {key} twice: for {seen[key][1]} in part {seen[key][0]} "
+                                             f"and for {name} in part {index}")
+                    seen[key] = (index, name)
                 nodes.append(DesiredNode(name, role, instance_id))
     settings = header["settings"]
     request = Request(

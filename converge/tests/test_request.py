@@ -7,7 +7,7 @@ import unittest
 
 from k8slab_converge import aws, contract
 from k8slab_converge.model import ROLES, InvalidRequest, RequestError, parse_request
-from lab import DEFAULTS, group_vars, render_request, with_group_vars
+from lab import ADDON_SWITCHES, DEFAULTS, group_vars, render_request, with_group_vars
 
 ID = "0123456789ab"
 SIGNAL = "https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/example?X-Amz-Signature=0a1b"
@@ -106,8 +106,38 @@ class InvalidRequests(unittest.TestCase):
         self.refused(r"\$\.settings\.maxSurge: '2' is not of type 'integer'", lambda h: h["settings"].update(maxSurge="2"))
         self.refused(r"\$\.settings\.drainSeconds: 3601 is greater than the maximum of 3600", lambda h: h["settings"].update(drainSeconds=3601))
         self.refused(r"\$\.settings\.networkPlugin: 'weave' is not one of", lambda h: h["settings"].update(networkPlugin="weave"))
-        self.refused(r"\$\.settings\.groupVars\.kube_version: \['1'\] is not of type 'string', 'integer', 'boolean'",
+        self.refused(r"\$\.settings\.groupVars\.kube_version: \['1'\] is not of type 'string'",
                      lambda h: h["settings"]["groupVars"].update(kube_version=["1"]))
+
+    def test_a_group_variable_the_app_does_not_write_is_refused_by_its_name(self):
+        # ansible reads connection variables from group_vars too: this one would run a command on the bastion.
+        self.refused(r"\$\.settings\.groupVars: 'ansible_ssh_common_args' is not one of the 21 names allowed there",
+                     lambda h: h["settings"]["groupVars"].update(ansible_ssh_common_args="-o ProxyCommand='sh -c id'"))
+        # Only the names GroupVars.cs renders: another of kubespray's own variables is refused as well.
+        self.refused(r"\$\.settings\.groupVars: 'kube_proxy_mode' is not one of the 21 names allowed there",
+                     lambda h: h["settings"]["groupVars"].update(kube_proxy_mode="ipvs"))
+
+    def test_a_template_in_a_group_variable(self):
+        # ansible templates strings from group_vars, and a lookup runs on the bastion: no string is free.
+        template = "{{ lookup('pipe', 'id') }}"
+        self.refused(r"^the request's header is invalid: \$\.settings\.groupVars\.calico_network_backend: 'vxlan' was expected$",
+                     lambda h: h["settings"]["groupVars"].update(calico_network_backend=template))
+        self.refused(r"\$\.settings\.groupVars\.kube_version: .* does not match",
+                     lambda h: h["settings"]["groupVars"].update(kube_version=template))
+        self.refused(r"\$\.settings\.groupVars\.kube_pods_subnet: .* does not match",
+                     lambda h: h["settings"]["groupVars"].update(kube_pods_subnet=template))
+
+    def test_more_group_variables_than_one_rendering_has(self):
+        self.refused(r"^the request's header is invalid: \$\.settings\.groupVars: 19 properties, more than the 15 allowed$",
+                     lambda h: h["settings"]["groupVars"].update(group_vars(plugin="cilium")))
+
+    def test_a_string_past_its_bound_is_refused_by_its_length(self):
+        self.refused(r"^the request's header is invalid: \$\.settings\.kubernetes: 25 characters, more than the 14 allowed",
+                     lambda h: h["settings"].update(kubernetes="1.35." + "4" * 20))
+        self.refused(r"\$\.settings\.kubespray: 16 characters, more than the 15 allowed",
+                     lambda h: h["settings"].update(kubespray="v10000.0.0000000"))
+        self.refused(r"\$\.settings\.podCidr: 18 characters, more than the 16 allowed",
+                     lambda h: h["settings"].update(podCidr="255.255.255.255/24"))
 
     def test_a_signal_that_is_not_https(self):
         self.refused(r"\$\.signal: 'http://example' does not match", lambda h: h.update(signal="http://example"))
@@ -117,6 +147,17 @@ class InvalidRequests(unittest.TestCase):
                      part_change=lambda p: p["worker"].update({"worker-0": "i-0123456789abcdef2"}))
         self.refused(r"part 1 is invalid: \$\.control-plane: 'worker-9' does not match any of the regexes: '\^cp-\[1-7\]\$'",
                      part_change=lambda p: p["control-plane"].update({"worker-9": "i-0123456789abcdef2"}))
+
+    def test_a_node_or_instance_named_in_two_parts(self):
+        # Each part passes the schema alone; the bastion sees the whole request.
+        nodes = dict(NODES, **{f"worker-{i}": ("worker", f"i-{i:017x}") for i in range(3, 301)})
+        header, parts = texts(nodes)
+        twice = changed(parts[-1], lambda p: p["worker"].update({"worker-1": "i-0123456789abcdef9"}))
+        with self.assertRaisesRegex(InvalidRequest, f"^the request names worker-1 twice: for worker-1 in part 1 and for worker-1 in part {len(parts)}$"):
+            parse_request(header, parts[:-1] + [twice])
+        shared = changed(parts[-1], lambda p: p["worker"].update({"worker-999": "i-0123456789abcdef1"}))
+        with self.assertRaisesRegex(InvalidRequest, f"^the request names i-0123456789abcdef1 twice: for worker-1 in part 1 and for worker-999 in part {len(parts)}$"):
+            parse_request(header, parts[:-1] + [shared])
 
     def test_a_bad_instance_id(self):
         self.refused(r"^the request's part 1 is invalid: \$\.control-plane\.cp-1: 'i-1' does not match",
@@ -163,6 +204,20 @@ class TheSchema(unittest.TestCase):
         for key in ("controlPlane", "worker"):
             (pattern,) = part[roles[key]["tag"]]["patternProperties"]
             self.assertTrue(pattern.startswith("^" + roles[key]["namePrefix"]), pattern)
+
+    def test_its_group_variable_names_are_every_rendering_of_lab_pys_copy_of_group_vars(self):
+        # The C# tests hold the names to GroupVars.cs itself, and lab.py's copy to GroupVars.cs.
+        settings = contract.request_schema()["$defs"]["settings"]["properties"]
+        names = settings["groupVars"]["propertyNames"]["enum"]
+        addon_sets = [[a for i, a in enumerate(ADDON_SWITCHES) if mask >> i & 1] for mask in range(1 << len(ADDON_SWITCHES))]
+        renderings = [group_vars(plugin=plugin, addons=addons) for plugin in settings["networkPlugin"]["enum"] for addons in addon_sets]
+        self.assertEqual(sorted(names), sorted({name for r in renderings for name in r}))
+        self.assertEqual(sorted(names), sorted(settings["groupVars"]["properties"]))
+        self.assertEqual(max(len(r) for r in renderings), settings["groupVars"]["maxProperties"])
+        header = json.loads(texts()[0])
+        for r in renderings:
+            header["settings"]["groupVars"] = r
+            self.assertEqual([], contract.request_problems("header", header))
 
     def test_the_reader_reads_no_more_parts_than_it_allows(self):
         self.assertEqual(aws.MAX_PARTS, contract.request_schema()["$defs"]["header"]["properties"]["parts"]["maximum"])
