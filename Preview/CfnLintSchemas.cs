@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
 
@@ -32,31 +31,17 @@ public static class CfnLintSchemas
 
     public static CreateOnlyProperties Load(IEnumerable<string> types, string python = "python3")
     {
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(python);
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(Script);
         foreach (var type in types.Distinct().Order(StringComparer.Ordinal)) start.ArgumentList.Add(type);
 
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            throw new PreviewException($"{Missing}; '{python}' could not be started: {e.Message}");
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new PreviewException($"{Missing}; {python} says: {stderr.Result.Trim()}");
-            var table = JsonSerializer.Deserialize<Dictionary<string, List<string>?>>(stdout)
-                ?? throw new PreviewException($"cfn-lint's schemas gave no answer: {stdout}");
-            return new CreateOnlyProperties(table.ToDictionary(t => t.Key, t => (IReadOnlyList<string>?)t.Value));
-        }
+        var (exitCode, stdout, stderr) = PythonProcess.Run(start, Missing);
+        if (exitCode != 0)
+            throw new PreviewException($"{Missing}; {python} says: {stderr.Trim()}");
+        var table = JsonSerializer.Deserialize<Dictionary<string, List<string>?>>(stdout)
+            ?? throw new PreviewException($"cfn-lint's schemas gave no answer: {stdout}");
+        return new CreateOnlyProperties(table.ToDictionary(t => t.Key, t => (IReadOnlyList<string>?)t.Value));
     }
 }
 

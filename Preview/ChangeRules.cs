@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 
@@ -21,10 +20,7 @@ public static class ChangeRules
     public static ClusterChange Classify(JsonNode before, JsonNode after, string python = "python3", string? converge = null)
     {
         converge ??= ConvergeFolder();
-        var start = new ProcessStartInfo(python)
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(python);
         start.ArgumentList.Add("-m");
         start.ArgumentList.Add(Module);
         var path = Environment.GetEnvironmentVariable("PYTHONPATH");
@@ -32,26 +28,11 @@ public static class ChangeRules
         // The user's repository gets no __pycache__ from a preview.
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
 
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            throw new PreviewException($"{Missing}; '{python}' could not be started: {e.Message}");
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            process.StandardInput.Write(new JsonObject { ["before"] = before.DeepClone(), ["after"] = after.DeepClone() }.ToJsonString());
-            process.StandardInput.Close();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new PreviewException($"the bastion's change rules ({python} -m {Module}, in {converge}) failed: {stderr.Result.Trim()}");
-            return ClusterChange.Parse(stdout.Result);
-        }
+        var input = new JsonObject { ["before"] = before.DeepClone(), ["after"] = after.DeepClone() }.ToJsonString();
+        var (exitCode, stdout, stderr) = PythonProcess.Run(start, Missing, input);
+        if (exitCode != 0)
+            throw new PreviewException($"the bastion's change rules ({python} -m {Module}, in {converge}) failed: {stderr.Trim()}");
+        return ClusterChange.Parse(stdout);
     }
 
     /// <summary>converge/ beside the preview: above the working directory (scripts/preview.sh runs from the repository's root) or above this program.</summary>
