@@ -14,42 +14,32 @@ public class ConvergenceProgramTests
     [Fact]
     public void The_planner_passes_its_scenario_tables()
     {
-        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_planner" });
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("OK", result.StdErr);
+        Unittest("test_planner");
     }
 
     [Fact]
     public void The_planner_benchmark_runs_on_a_tiny_lab()
     {
         // scripts/benchmark-planner.py times nothing here; this keeps it running as the planner changes.
-        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_benchmark" });
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("OK", result.StdErr);
+        Unittest("test_benchmark");
     }
 
     [Fact]
     public void The_change_rules_pass_their_tests_and_agree_with_the_planner()
     {
-        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_changes" });
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("OK", result.StdErr);
+        Unittest("test_changes");
     }
 
     [Fact]
     public void Ansible_reads_the_group_variables_for_every_cluster_host()
     {
-        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_inventory" });
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("OK", result.StdErr);
+        Unittest("test_inventory");
     }
 
     [Fact]
     public void The_bastion_holds_the_request_to_the_schema_and_names_what_breaks_it()
     {
-        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_request" });
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("OK", result.StdErr);
+        Unittest("test_request");
     }
 
     [Fact]
@@ -58,9 +48,7 @@ public class ConvergenceProgramTests
         // kubespray v2.31.0 has facts.yml in playbooks/ only: the program refuses a playbook the release
         // lacks before anything runs; the stand-in refuses it as ansible does, and an extra variable the
         // playbook does not take (converge/contract/kubespray.txt); the scenarios' check finds both.
-        var result = Python.Run(new[] { "-m", "unittest", "-v", "test_playbooks" });
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("OK", result.StdErr);
+        var result = Unittest("test_playbooks");
         Assert.Contains("test_facts_yml_at_the_root_is_not_found_as_ansible_says", result.StdErr);
     }
 
@@ -83,6 +71,15 @@ public class ConvergenceProgramTests
             Assert.True(result.ExitCode == 0, result.Output);
             Assert.Equal(JsonSerializer.Serialize(GroupVars.Render(spec)), JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(result.StdOut)));
         }
+    }
+
+    /// <summary>A module of converge/tests run by Python's unittest: it must pass, and say OK.</summary>
+    private static ToolResult Unittest(string module)
+    {
+        var result = Python.Run(new[] { "-m", "unittest", "-v", module });
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("OK", result.StdErr);
+        return result;
     }
 
     private static string Py(string text) => JsonSerializer.Serialize(text);
