@@ -9,13 +9,15 @@ KUBESPRAY_GIT_DIR is a clone (or bare mirror) of https://github.com/kubernetes-s
 A version is listed for an architecture when the release pins checksums of kubelet, kubeadm and
 kubectl for it (roles/kubespray_defaults/vars/main/checksums.yml): kubespray refuses anything else.
 
-For the playbooks the lab runs (LAB_RUNS), it records each extra variable (-e NAME=VALUE) the lab
+For the playbooks the lab runs (converge/k8slab_converge/runs.py), it records each extra variable (-e NAME=VALUE) the lab
 passes where the release takes it: a variable the playbook, or a playbook it imports, defines (vars,
 vars_prompt) or reads (a condition, an assert, a template), or that a role its plays run has in its
 defaults. A variable found nowhere is not recorded, only noted in a comment: the tests' stand-in for
 ansible-playbook refuses an extra variable the table does not give the playbook.
 """
+import importlib.util
 import json
+import os
 import posixpath
 import re
 import subprocess
@@ -37,17 +39,18 @@ VARIABLE_FILES = (
     "roles/network_plugin/cilium/defaults/main.yml",
     "roles/network_plugin/flannel/defaults/main.yml",
 )
-# The kubespray playbooks the lab's program runs (converge/k8slab_converge/execute.py), by their path in
-# the checkout, with the extra variables it passes to each. A variable execute.py starts to pass
-# belongs here (then regenerate the table): the tests' stand-in refuses one the table does not list.
-LAB_RUNS = {
-    "cluster.yml": ("kubeconfig_localhost", "kubectl_localhost"),
-    "playbooks/facts.yml": (),
-    "scale.yml": (),
-    "reset.yml": ("reset_confirmation",),
-    "remove-node.yml": ("node", "skip_confirmation", "reset_nodes", "allow_ungraceful_removal"),
-    "upgrade-cluster.yml": ("serial", "drain_timeout", "kubectl_localhost"),
-}
+# The kubespray playbooks the lab's program runs, with the extra variables it passes to each: its
+# own table (converge/k8slab_converge/runs.py), loaded alone. A variable the program starts to pass
+# is added there (then regenerate the table): the tests' stand-in refuses one the table lacks.
+def lab_runs():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "converge", "k8slab_converge", "runs.py")
+    spec = importlib.util.spec_from_file_location("runs", path)
+    runs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runs)
+    return runs.EXTRA
+
+
+LAB_RUNS = lab_runs()
 # Keys whose values ansible evaluates as raw expressions (no {{ }}), in plays, roles entries and tasks.
 EXPRESSION_KEYS = ("when", "that", "failed_when", "changed_when", "until")
 JINJA = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)

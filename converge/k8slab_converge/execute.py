@@ -7,26 +7,16 @@ import re
 import shutil
 import subprocess
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Set
 
-from . import contract
+from . import contract, runs
 from .model import CONTROL_PLANE, CP_TAINT, WORKER, Cluster, Instance, Request, nodes_from_kubectl
 from .planner import Action, Plan
 
-# The kubespray playbook each action runs, by its path in the checkout (ansible-playbook runs in
-# KUBESPRAY_DIR). Each must be one the release has (kubespray.txt's playbook lines): a plan naming
-# another fails before anything runs. facts.yml is in playbooks/ only (kubespray's
-# docs/operations/upgrades.md: ansible-playbook playbooks/facts.yml).
-KUBESPRAY_PLAYBOOKS = {
-    "cluster": "cluster.yml",
-    "reset": "reset.yml",
-    "facts": "playbooks/facts.yml",
-    "scale": "scale.yml",
-    "upgrade-control-plane": "upgrade-cluster.yml",
-    "upgrade": "upgrade-cluster.yml",
-    "remove": "remove-node.yml",
-    "remove-dead": "remove-node.yml",
-}
+# The kubespray playbook each action runs (runs.PLAYBOOK), by its path in the checkout
+# (ansible-playbook runs in KUBESPRAY_DIR). Each must be one the release has (kubespray.txt's
+# playbook lines): a plan naming another fails before anything runs.
+KUBESPRAY_PLAYBOOKS = runs.PLAYBOOK
 RECORD = "k8slab-convergence"  # the ConfigMap in kube-system that remembers versions and settings
 NETWORK_KEYS = ("networkPlugin", "podCidr", "serviceCidr", "nodePrefix")
 
@@ -99,10 +89,16 @@ class Settings:
 
 
 class Executor:
-    def __init__(self, settings: Settings, request: Request, log):
+    def __init__(self, settings: Settings, request: Request, log,
+                 instances_now: Optional[Callable[[], Dict[str, Instance]]] = None):
+        """instances_now: EC2's instances of the lab as they are at the call, asked again before every
+        cordon, drain and removal (None: the plan's view stands, for runs that change no node)."""
         self.s = settings
         self.request = request
         self.log = log
+        self.instances_now = instances_now
+        self.gone: Set[str] = set()  # hosts whose instance went after the plan was made
+        self.joined: Set[str] = set()  # hosts prepare.yml found holding a kubelet.conf
         os.makedirs(settings.inventory_dir, exist_ok=True)
 
     # --- observation -------------------------------------------------------------------------
@@ -199,10 +195,28 @@ class Executor:
         raise Failure(action.detail)
 
     def do_prepare(self, action: Action) -> None:
-        """SSH answers and the node's own cloud-init is done (apt holds its lock until then)."""
+        """SSH answers and the node's own cloud-init is done (apt holds its lock until then); which of
+        them hold a kubelet.conf (joined to a cluster), recorded as a file a host in joined_dir."""
+        joined_dir = os.path.join(self.s.state, "joined")
+        shutil.rmtree(joined_dir, ignore_errors=True)
+        os.makedirs(joined_dir)
         inventory = self.inventory()
-        if self.playbook(os.path.join(self.s.playbooks, "prepare.yml"), inventory, limit=action.hosts, check=False, in_kubespray=False):
+        if self.playbook(os.path.join(self.s.playbooks, "prepare.yml"), inventory, limit=action.hosts,
+                         extra=[f"joined_dir={joined_dir}"], check=False, in_kubespray=False):
             raise Failure(f"nodes did not answer on SSH or their cloud-init failed: {' '.join(action.hosts)}")
+        self.joined = set(os.listdir(joined_dir)) & set(action.hosts)
+
+    def do_reset_stale(self, action: Action) -> None:
+        """No cluster runs, so a kubelet.conf is a dead cluster's: kubeadm would skip the node's join
+        (roles/kubernetes/kubeadm/tasks/main.yml joins only without one). reset.yml removes it."""
+        stale = sorted(self.joined & set(action.hosts))
+        if not stale:
+            self.log("no node holds a kubelet.conf: nothing to reset")
+            return
+        self.log(f"joined to a cluster whose control plane is gone, reset first: {' '.join(stale)}")
+        self.plan.notes.append(f"{' '.join(stale)} {'was' if len(stale) == 1 else 'were'} still joined to a cluster "
+                               "whose control plane is gone: reset and joined to the new, empty cluster")
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=stale, extra=["reset_confirmation=yes"])
 
     def do_cluster(self, action: Action) -> None:
         self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), extra=["kubeconfig_localhost=true", "kubectl_localhost=true"])
@@ -236,27 +250,62 @@ class Executor:
         self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=action.hosts, extra=[f"serial={len(action.hosts)}"])
 
     def do_remove(self, action: Action) -> None:
-        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), extra=[f"node={','.join(action.hosts)}", "skip_confirmation=yes"])
-        self.present -= set(action.hosts)
+        """Live nodes leave gracefully (drained, reset); those whose instance went since the plan
+        (CloudFormation's cleanup after a rollback, a spot reclaim) leave as remove-dead's do."""
+        gone = self.gone_now(action.hosts)
+        live = [h for h in action.hosts if h not in gone]
+        if gone:
+            self.remove_ungracefully(gone)
+        if live:
+            self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), extra=[f"node={','.join(live)}", "skip_confirmation=yes"])
+            self.present -= set(live)
 
     def do_remove_dead(self, action: Action) -> None:
-        # kubespray's way for nodes that are not online: no reset, no drain that waits on them.
-        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(include=action.hosts),
-                      extra=[f"node={','.join(action.hosts)}", "skip_confirmation=yes",
-                             "reset_nodes=false", "allow_ungraceful_removal=true"])
+        self.remove_ungracefully(list(action.hosts))
+
+    def remove_ungracefully(self, hosts: List[str]) -> None:
+        """kubespray's way for nodes that are not online: no reset, and its drain, which it still runs
+        and whose failure it ignores (roles/remove_node/pre_remove/tasks/main.yml), bounded to a second
+        rather than drain_timeout's 360: pods on a node without a kubelet never finish terminating."""
+        self.playbook(KUBESPRAY_PLAYBOOKS["remove-dead"], self.inventory(include=hosts),
+                      extra=[f"node={','.join(hosts)}", "skip_confirmation=yes", "reset_nodes=false",
+                             "allow_ungraceful_removal=true", "drain_timeout=1s"])
+        self.present -= set(hosts)
+
+    def gone_now(self, hosts) -> List[str]:
+        """Of hosts, those whose instance EC2 no longer runs, asked now rather than at plan time. They
+        leave the inventories: ansible would find them UNREACHABLE."""
+        ids = {h: self.plan.hosts[h].instance_id for h in hosts if h in self.plan.hosts and self.plan.hosts[h].instance_id}
+        if ids and self.instances_now is not None:
+            now = self.instances_now()
+            for h, instance_id in sorted(ids.items()):
+                if h not in self.gone and not (instance_id in now and now[instance_id].alive):
+                    state = now[instance_id].state if instance_id in now else "gone"
+                    self.log(f"{h}: its instance {instance_id} is {state} now: no cordon or drain, an ungraceful removal")
+                    self.gone.add(h)
+                    self.present.discard(h)
+        return [h for h in hosts if h in self.gone]
 
     def do_cordon(self, action: Action) -> None:
-        self.kubectl("cordon", *action.hosts)
+        live = [h for h in action.hosts if h not in self.gone_now(action.hosts)]
+        if live:
+            self.kubectl("cordon", *live)
 
     def do_uncordon(self, action: Action) -> None:
-        self.kubectl("uncordon", *action.hosts)
+        live = [h for h in action.hosts if h not in self.gone_now(action.hosts)]
+        if live:
+            self.kubectl("uncordon", *live)
 
     def do_drain(self, action: Action) -> None:
-        """PDB-respecting eviction, bounded; the error names the pod and the budget that block."""
+        """PDB-respecting eviction, bounded; the error names the pod and the budget that block. A node
+        whose instance is gone is not drained (its pods would never finish terminating), before or
+        when the drain fails."""
         host = action.hosts[0]
+        if self.gone_now([host]):
+            return
         proc = self.run([self.kubectl_bin, "drain", host, "--ignore-daemonsets", "--delete-emptydir-data",
                          "--force", f"--timeout={self.request.drain_seconds}s"], check=False)
-        if proc.returncode == 0:
+        if proc.returncode == 0 or self.gone_now([host]):
             return
         output = proc.stdout + proc.stderr
         blocked = re.search(r'evicting pods?/"?([\w.-]+)"? -n "?([\w.-]+)"?', output)
@@ -343,6 +392,9 @@ class Executor:
         if in_kubespray:
             if unknown_playbooks([book]):
                 raise Failure(no_such_playbook([book]))
+            unlisted = sorted({e.split("=", 1)[0] for e in extra} - set(runs.EXTRA.get(book, ())))
+            if unlisted:
+                raise Failure(f"internal error: {book} run with -e {', '.join(unlisted)}, which runs.EXTRA does not list")
             self.write_group_vars()
         args = [self.s.ansible_playbook, "-i", inventory, "-b", "--forks", str(self.request.forks), book]
         if limit:

@@ -14,14 +14,21 @@ Rules, in the order a plan applies them:
   never join with a kubelet newer than the control plane): the control plane and etcd in one
   upgrade-cluster.yml run (kubespray drains them one at a time), then the workers maxSurge at a time:
   cordon and drain, upgrade-cluster.yml --limit, uncordon, validate.
+- Requested nodes that a failed or rolled-back run left cordoned are uncordoned first, before
+  anything slow (a removal, a playbook): their workloads come back at once.
 - Workers no longer requested are drained and removed before anything joins (so that the
   cluster never holds more than maxSurge nodes beyond the requested count).
 - Added workers join together; replaced workers roll surge-first, maxSurge at a time: successors
   join and are Ready before each predecessor is cordoned, drained and removed; then the cluster is
-  validated before the next batch.
+  validated before the next batch. A requested worker that registered but is not Ready (a run
+  stopped inside scale.yml, before its network plugin) still joins: scale.yml runs for it again, and
+  a predecessor waits for it like for any successor.
 - Scheduling on the control plane follows the worker count: untainted before the last worker
   drains, tainted again once workers are Ready.
 - A changed control plane is rebuilt (reset.yml, cluster.yml): a lab does not migrate etcd.
+- No cluster (no running control-plane node holds one): cluster.yml deploys one. Workers that still
+  hold the kubelet.conf of a cluster whose control plane is gone are reset first (reset-stale: the
+  executor resets those that prepare.yml found joined), or kubeadm would skip their join.
 - Other changed kubespray variables (add-ons) re-run cluster.yml: no node is drained or replaced.
 """
 from dataclasses import dataclass, field
@@ -51,6 +58,7 @@ class Host:
     ip: Optional[str]
     desired: bool
     alive: bool = True  # False: its instance is gone, only remove-dead names it
+    instance_id: Optional[str] = None  # EC2's, where known: the executor asks again whether it runs
 
 
 @dataclass
@@ -95,7 +103,7 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
         instance = instances.get(node.instance_id)
         if instance is not None and instance.alive:
             live.append(node)
-            p.hosts[node.host] = Host(node.host, node.role, instance.ip, True)
+            p.hosts[node.host] = Host(node.host, node.role, instance.ip, True, instance_id=instance.id)
         else:
             state = instance.state if instance else "gone"
             p.notes.append(f"{node.name} ({node.instance_id}) is {state}; {recovery_hint(node)}")
@@ -112,6 +120,9 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
     desired_hosts = [n.host for n in live]
     if cluster is None:
         p.add("prepare", desired_hosts)
+        workers = [n.host for n in live_workers]
+        if workers:
+            p.add("reset-stale", workers, "any still joined to a cluster whose control plane is gone")
         p.add("cluster", detail="first deploy")
         p.add("wait-ready", desired_hosts)
         p.add("record")
@@ -141,18 +152,18 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
         alive = instance.alive if instance else node.ready
         if alive:
             leaving.append(name)
-            p.hosts[name] = Host(name, instance.role if instance else WORKER, instance.ip if instance else node.ip, False)
+            p.hosts[name] = Host(name, instance.role if instance else WORKER, instance.ip if instance else node.ip, False,
+                                 instance_id=instance.id if instance else None)
         else:
             dead.append(name)
             p.hosts[name] = Host(name, instance.role if instance else WORKER, node.ip, False, alive=False)
-    if dead:
-        p.add("remove-dead", dead, "instance gone: ungraceful removal")
 
-    joining = [n for n in live_workers if n.host not in cluster.nodes]
-    # A tuple: the upgrade's batches each wait for the same members, one tuple shared by their actions.
-    members = tuple(h for h in desired_hosts if h in cluster.nodes)
-    if joining:
-        p.add("prepare", [n.host for n in joining])
+    # Joining: requested workers that are not Ready members, whether absent or registered and NotReady
+    # (scale.yml runs for them again). Members: the requested hosts that are Ready members; a tuple,
+    # as the upgrade's batches each wait for the same members, one tuple shared by their actions.
+    joining = [n for n in live_workers if not (n.host in cluster.nodes and cluster.nodes[n.host].ready)]
+    joining_hosts = {n.host for n in joining}
+    members = tuple(h for h in desired_hosts if h in cluster.nodes and h not in joining_hosts)
 
     # Upgrades: kubespray or Kubernetes moved, or members run an older kubelet than requested (an
     # upgrade that failed part-way). Members newer than requested (a rollback after such a failure)
@@ -166,9 +177,27 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
                            f"{request.kubernetes} (an upgrade got that far; kubeadm does not downgrade): deploy "
                            "that version to finish it")
     kubespray_moved = bool(cluster.kubespray) and cluster.kubespray != request.kubespray
-    upgraded: List[str] = []
+    upgrading = bool(change.upgrade or older)
+    upgraded = [n.host for n in live_workers if n.host in members and (kubespray_moved or n.host in older)] if upgrading else []
+
+    # Before anything slow: requested nodes left cordoned (by a failed run, or one a rollback follows)
+    # take workloads again, unless their upgrade cordons them anyway; without workers the control
+    # plane takes them.
+    upgraded_hosts = set(upgraded)
+    cordoned = [h for h in members if cluster.nodes[h].unschedulable and h not in upgraded_hosts]
+    if cordoned:
+        p.add("uncordon", cordoned, "requested again")
+    cps = [n.host for n in live_cps]
+    if p.schedule_on_control_plane and any(cluster.nodes[h].tainted for h in cps):
+        p.add("untaint", cps, "no workers: pods schedule on the control plane")
+
+    if dead:
+        p.add("remove-dead", dead, "instance gone: ungraceful removal")
+    if joining:
+        p.add("prepare", [n.host for n in joining])
+
     facts_done = False
-    if change.upgrade or older:
+    if upgrading:
         moves = []
         if kubespray_moved:
             moves.append(f"kubespray {cluster.kubespray} -> {request.kubespray}")
@@ -178,7 +207,6 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
         facts_done = True
         p.add("upgrade-control-plane", [n.host for n in live_cps], f"{', '.join(moves)}: control plane and etcd first")
         p.add("wait-ready", members)
-        upgraded = [n.host for n in live_workers if n.host in cluster.nodes and (kubespray_moved or n.host in older)]
         for start in range(0, len(upgraded), max(1, request.max_surge)):
             batch = upgraded[start:start + max(1, request.max_surge)]
             for h in batch:
@@ -188,14 +216,6 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
             p.add("uncordon", batch, "upgraded")
             p.add("wait-ready", members)
 
-    upgraded_hosts = set(upgraded)
-    cordoned = [h for h in members if cluster.nodes[h].unschedulable and h not in upgraded_hosts]
-    if cordoned:
-        p.add("uncordon", cordoned, "requested again")
-
-    cps = [n.host for n in live_cps]
-    if p.schedule_on_control_plane and any(cluster.nodes[h].tainted for h in cps):
-        p.add("untaint", cps, "no workers: pods schedule on the control plane")
 
     # Pair each live leaving worker with a joining successor of the same name (a replacement).
     leaving_workers = [h for h in leaving if p.hosts[h].role == WORKER]
@@ -227,8 +247,8 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
     # the added workers, the successors joined so far), in desired order: one flag per desired host,
     # set as its successor joins, rather than a set of the joined successors rebuilt for every host.
     if pairs:
-        joined = set(scale_out)
-        ready = [h in cluster.nodes or h in joined for h in desired_hosts]
+        joined = set(scale_out) | set(members)
+        ready = [h in joined for h in desired_hosts]
         positions: Dict[str, List[int]] = {}
         for index, h in enumerate(desired_hosts):
             positions.setdefault(h, []).append(index)

@@ -216,6 +216,9 @@ class Lab:
                    PYTHONPATH=CONTROL_HOST)
         proc = subprocess.run([sys.executable, "-m", "k8slab_converge"], env=env, capture_output=True, text=True, timeout=900)
         self.last_output = proc.stdout + proc.stderr
+        # Instances a stand-in terminated (the scenario's CloudFormation cleanup mid-run) no longer answer.
+        running = set(self.model().get("running", []))
+        self.ips = {i: ip for i, ip in self.ips.items() if ip in running}
         problems = playbook_problems(self.calls()[calls:], self.kubespray_dir)
         assert not problems, "the run called ansible-playbook with " + "; ".join(problems) + "\n" + self.last_output
         plan = self.last_output.split("plan:\n", 1)
@@ -303,11 +306,15 @@ class Lab:
         self.request_texts = [header] + parts
         return request_id
 
-    def deploy(self, workers=None, replace=(), fail=(), **settings):
+    def deploy(self, workers=None, replace=(), fail=(), cleanup="after", **settings):
         """A deploy of the Nodes stack: new instances for new or replaced nodes (created before the
         old ones go), the request, a new wait that the bastion must signal. On SUCCESS the cleanup
         terminates what the template no longer holds; on FAILURE CloudFormation rolls back (restores
         the request, the bastion converges to it, the cleanup deletes the new instances).
+        A run killed on the bastion (a trigger's kill) is run again, as the timer's next tick does.
+        cleanup: when CloudFormation's cleanup terminates the new instances after a FAILURE, relative
+        to the rollback's run: "before" it, "after" it, or during it, at the first call of the step
+        whose action starts with the given text ("during:drain").
         Returns the signal ("SUCCESS" or "FAILURE")."""
         self.deploys += 1
         before = dict(self.nodes)
@@ -327,7 +334,7 @@ class Lab:
         signal = f"{self.signals.base}/deploy-{self.deploys}"
         self.request_id = self.write_request(nodes, self.settings, signal)
         seen = len(self.signals.signals)
-        self.converge()
+        self.converge_until_done()
         outcome = [s for s in self.signals.signals[seen:] if s["path"] == f"/deploy-{self.deploys}"]
         status = outcome[0]["Status"] if outcome else "NONE"
         self.outcome = outcome[0] if outcome else None
@@ -339,12 +346,38 @@ class Lab:
         else:
             # Rollback: the old request comes back (a new parameter version), the new instances go.
             self.settings = before_settings
+            if cleanup == "before":
+                self.terminate(*created)
+            elif cleanup.startswith("during:"):
+                self.trigger(cleanup.split(":", 1)[1], terminate=created)
             if any(v[1] for v in before.values()):
                 self.write_request(before, before_settings, f"{self.signals.base}/deploy-{self.deploys - 1}")
-                self.rollback_status = self.converge()
-            self.terminate(*created)
+                self.rollback_status = self.converge_until_done()
+            self.terminate(*[i for i in created if i in self.ips])
             self.nodes = before
         return status
+
+    def converge_until_done(self, ticks=5):
+        """Runs of the timer until one ends (a killed run leaves the request unhandled: the next tick
+        takes it again). Returns the last run's exit status."""
+        for _ in range(ticks):
+            status = self.converge()
+            if status != -9:  # SIGKILL
+                return status
+        raise AssertionError(f"the convergence was killed {ticks} times running")
+
+    def trigger(self, at, kill=False, terminate=()):
+        """An intervention at the first call of a step of the next run that reaches it: at, the step's
+        number or the start of its action ("drain worker-1-0a1b2c", "scale"); kill the program, or
+        terminate instances (IDs) as CloudFormation's cleanup does."""
+        model = self.model()
+        model.setdefault("triggers", []).append({"at": at, "kill": kill, "terminate": list(terminate),
+                                                 "ips": [self.ips[i] for i in terminate if i in self.ips]})
+        self.save_model(model)
+
+    def waited(self):
+        """Seconds real runs would have spent waiting out drain timeouts, by what waited."""
+        return [(w["what"], w["seconds"]) for w in self.model().get("waited", [])]
 
     # --- what happened -----------------------------------------------------------------------
     def fail_playbooks(self, books):

@@ -35,13 +35,79 @@ def event(state, what, cluster_key=None):
     """Records a change with a snapshot of the cluster it touched."""
     snapshot = {}
     if cluster_key and cluster_key in state["clusters"]:
-        ips = running_ips()
+        ips = set(state.get("running", []))
         snapshot = {n: ready(node, ips) for n, node in state["clusters"][cluster_key]["nodes"].items()}
     state["history"].append({"event": what, "cluster": cluster_key, "nodes": snapshot})
 
 
 def ready(node, ips):
-    return node["ip"] in ips and node.get("polls", 0) <= 0
+    """Ready: its instance runs, its kubelet reported, and its network plugin is installed (a node that
+    kubeadm joined but whose run stopped before the network plugin play stays NotReady)."""
+    return node["ip"] in ips and node.get("polls", 0) <= 0 and node.get("cni", True)
+
+
+def waited(state, what, seconds):
+    """Time a real run would have spent waiting out a timeout (the stand-ins return at once): the
+    scenarios add it up."""
+    state.setdefault("waited", []).append({"what": what, "seconds": seconds})
+
+
+def seconds(duration):
+    """"300s", "1s", "360s" (kubectl and kubespray durations as the lab passes them) in seconds."""
+    match = re.fullmatch(r"(\d+)s", str(duration))
+    if not match:
+        fail(f"the stand-in's check: a duration {duration!r} is not N seconds as NNs", 2)
+    return int(match.group(1))
+
+
+def current_step():
+    """The convergence program's step at this call: its log's last "step N/M: ACTION" line (the
+    newest log of LOG_DIR, which the program passes on to what it runs). None outside a step."""
+    logs = os.environ.get("LOG_DIR")
+    if not logs or not os.path.isdir(logs):
+        return None
+    names = [os.path.join(logs, n) for n in os.listdir(logs)]
+    if not names:
+        return None
+    with open(max(names, key=os.path.getmtime)) as f:
+        steps = re.findall(r" step (\d+)/\d+: (.*)", f.read())
+    return (int(steps[-1][0]), steps[-1][1]) if steps else None
+
+
+def intervene(state, call):
+    """The scenario's interventions, each once, at the first call of the step it names (its number,
+    or the start of its action's text): terminate instances in the emulator, as CloudFormation's
+    cleanup does while a rollback run goes on; or kill the convergence program (the stand-in's
+    parent), as a bastion that reboots or runs out of memory does. Returns "kill" when the program is
+    to die once this call did its part."""
+    step = current_step()
+    action = None
+    for trigger in state.get("triggers", []):
+        if trigger.get("fired") or step is None:
+            continue
+        at = trigger["at"]
+        if not (step[0] == at if isinstance(at, int) else step[1].startswith(at)):
+            continue
+        trigger["fired"] = {"step": step[0], "action": step[1], "call": call}
+        if trigger.get("terminate"):
+            import boto3  # only here: the emulator is EC2's truth
+            boto3.client("ec2", region_name=os.environ.get("AWS_REGION", "eu-west-1")).terminate_instances(
+                InstanceIds=trigger["terminate"])
+            state["running"] = sorted(set(state.get("running", [])) - set(trigger["ips"]))
+            event(state, f"instances terminated: {' '.join(trigger['terminate'])}")
+        if trigger.get("kill"):
+            action = "kill"
+        save(state)
+    return action
+
+
+def kill_program(state):
+    """The convergence program dies (SIGKILL: no handler, no signal, no record of the request)."""
+    import signal
+    event(state, "convergence program killed")
+    save(state)
+    os.kill(os.getppid(), signal.SIGKILL)
+    sys.exit(137)
 
 
 def version(text):
