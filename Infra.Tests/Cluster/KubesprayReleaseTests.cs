@@ -103,7 +103,7 @@ public class KubesprayReleaseTests
         var extras = Release.ExtraVariables.ToLookup(e => e.Playbook, e => e.Name);
         Assert.Equal(new[] { "kubeconfig_localhost", "kubectl_localhost" }, extras["cluster.yml"]);
         Assert.Equal(new[] { "reset_confirmation" }, extras["reset.yml"]);
-        Assert.Equal(new[] { "node", "skip_confirmation", "reset_nodes", "allow_ungraceful_removal" }, extras["remove-node.yml"]);
+        Assert.Equal(new[] { "node", "skip_confirmation", "reset_nodes", "allow_ungraceful_removal", "drain_timeout" }, extras["remove-node.yml"]);
         Assert.Equal(new[] { "serial", "drain_timeout", "kubectl_localhost" }, extras["upgrade-cluster.yml"]);
         Assert.All(Release.ExtraVariables, e => Assert.Contains(e.Playbook, Release.Playbooks));
     }

@@ -4,7 +4,7 @@ retries throttling and transient errors with backoff."""
 import json
 import time
 import urllib.request
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import contract
 from .model import ROLES, Instance
@@ -42,11 +42,14 @@ def read_request(ssm, name: str) -> Optional[Tuple[int, str, List[str]]]:
     return header["Version"], header["Value"], [values.get(n, "") for n in names]
 
 
-def lab_instances(ec2, environment: str) -> Dict[str, Instance]:
-    """Every node instance of the environment, in any state, by instance ID."""
+def lab_instances(ec2, environment: str, ids: Sequence[str] = ()) -> Dict[str, Instance]:
+    """Every node instance of the environment, in any state, by instance ID; or, when ids (of the
+    lab's instances) are given, those alone, asked by ID: a filter rather than InstanceIds, so that an
+    ID EC2 has forgotten is absent rather than an error."""
     result = {}
-    pages = ec2.get_paginator("describe_instances").paginate(
-        Filters=[{"Name": f"tag:{contract.tag('environment')}", "Values": [environment]}])
+    filters = ([{"Name": "instance-id", "Values": list(ids)}] if ids
+               else [{"Name": f"tag:{contract.tag('environment')}", "Values": [environment]}])
+    pages = ec2.get_paginator("describe_instances").paginate(Filters=filters)
     for page in pages:
         for reservation in page["Reservations"]:
             for i in reservation["Instances"]:

@@ -90,9 +90,9 @@ class Settings:
 
 class Executor:
     def __init__(self, settings: Settings, request: Request, log,
-                 instances_now: Optional[Callable[[], Dict[str, Instance]]] = None):
-        """instances_now: EC2's instances of the lab as they are at the call, asked again before every
-        cordon, drain and removal (None: the plan's view stands, for runs that change no node)."""
+                 instances_now: Optional[Callable[[List[str]], Dict[str, Instance]]] = None):
+        """instances_now: EC2's instances of the lab among the IDs given, as they are at the call,
+        asked again before every cordon, drain and removal (None: the plan's view stands)."""
         self.s = settings
         self.request = request
         self.log = log
@@ -277,7 +277,7 @@ class Executor:
         leave the inventories: ansible would find them UNREACHABLE."""
         ids = {h: self.plan.hosts[h].instance_id for h in hosts if h in self.plan.hosts and self.plan.hosts[h].instance_id}
         if ids and self.instances_now is not None:
-            now = self.instances_now()
+            now = self.instances_now(sorted(set(ids.values())))
             for h, instance_id in sorted(ids.items()):
                 if h not in self.gone and not (instance_id in now and now[instance_id].alive):
                     state = now[instance_id].state if instance_id in now else "gone"

@@ -79,7 +79,7 @@ def main(env=os.environ) -> int:
 
         ec2 = aws.client("ec2", s.region)
         instances = wait_for_instances(ec2, s, request, log)
-        executor = Executor(s, request, log, instances_now=lambda: aws.lab_instances(ec2, s.environment))
+        executor = Executor(s, request, log, instances_now=lambda ids: aws.lab_instances(ec2, s.environment, ids))
         cluster = executor.find_cluster(instances)
         plan = make_plan(request, instances, cluster)
         log("plan:\n" + "\n".join(f"  {a}" for a in plan.actions))

@@ -213,7 +213,10 @@ class Lab:
                    LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
                    K8SLAB_READY_ATTEMPTS="5", K8SLAB_INSTANCE_ATTEMPTS="3", K8SLAB_REQUEST_ATTEMPTS="2",
                    STANDIN_STATE=self.model_path, STANDIN_CALLS=self.calls_path, SSL_CERT_FILE=loopback_certificate()[0],
-                   PYTHONPATH=CONTROL_HOST)
+                   PYTHONPATH=CONTROL_HOST,
+                   # The stand-ins' python3 is this interpreter, not a version manager's shim (a bash
+                   # script that costs about a second a start here, and a run starts dozens).
+                   PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
         proc = subprocess.run([sys.executable, "-m", "k8slab_converge"], env=env, capture_output=True, text=True, timeout=900)
         self.last_output = proc.stdout + proc.stderr
         # Instances a stand-in terminated (the scenario's CloudFormation cleanup mid-run) no longer answer.
@@ -392,6 +395,19 @@ class Lab:
             cluster.setdefault("pdbs", {}).setdefault(namespace, []).append(pdb)
         self.save_model(model)
 
+    def run_workload(self, name="web", replicas=2, min_available=1):
+        """A Deployment of replicas pods under a PodDisruptionBudget of minAvailable, scheduled now."""
+        sys.path.insert(0, STANDINS)
+        import cluster_model
+        model = self.model()
+        cluster = model["clusters"][self.server()]
+        cluster.setdefault("workloads", {})[name] = {"minAvailable": min_available}
+        cluster.setdefault("pods", {}).update({f"{name}-{i}": None for i in range(replicas)})
+        cluster.setdefault("pdbs", {}).setdefault("default", []).append(name)
+        cluster_model.schedule(cluster, set(model["running"]))
+        self.save_model(model)
+        return cluster["pods"]
+
     def cut_off(self, *names):
         """The nodes' instances keep running but SSH no longer reaches them (a security group, a hung
         sshd, a timeout): ansible-playbook reports them UNREACHABLE. None given: all reachable again."""
@@ -409,12 +425,15 @@ class Lab:
         with open(self.model_path, "w") as f:
             json.dump(model, f)
 
-    def cluster(self):
-        """The nodes of the cluster the bastion's kubeconfig points at: name -> node."""
+    def server(self):
+        """The address of the cluster the bastion's kubeconfig points at (the model's key)."""
         import re
         with open(os.path.join(self.home, ".kube", "config")) as f:
-            server = re.search(r"server: https://([0-9.]+)", f.read()).group(1)
-        return self.model()["clusters"][server]["nodes"]
+            return re.search(r"server: https://([0-9.]+)", f.read()).group(1)
+
+    def cluster(self):
+        """The nodes of the cluster the bastion's kubeconfig points at: name -> node."""
+        return self.model()["clusters"][self.server()]["nodes"]
 
     def calls(self):
         if not os.path.exists(self.calls_path):

@@ -33,11 +33,49 @@ def running_ips():
 
 def event(state, what, cluster_key=None):
     """Records a change with a snapshot of the cluster it touched."""
-    snapshot = {}
+    snapshot, pods = {}, {}
     if cluster_key and cluster_key in state["clusters"]:
+        cluster = state["clusters"][cluster_key]
         ips = set(state.get("running", []))
-        snapshot = {n: ready(node, ips) for n, node in state["clusters"][cluster_key]["nodes"].items()}
-    state["history"].append({"event": what, "cluster": cluster_key, "nodes": snapshot})
+        schedule(cluster, ips)
+        snapshot = {n: ready(node, ips) for n, node in cluster["nodes"].items()}
+        pods = dict(cluster.get("pods", {}))
+    state["history"].append({"event": what, "cluster": cluster_key, "nodes": snapshot, "pods": pods})
+
+
+# Workloads: a Deployment's pods (name -> the node it runs on, None while Pending) under a
+# PodDisruptionBudget (minAvailable). Enough of the scheduler and the eviction API to tell whether a
+# step leaves a workload without a Ready replica on a Ready node.
+def schedule(cluster, ips):
+    """The scheduler: a Pending pod, or one whose node left the cluster (its controller made a new
+    one), goes to the Ready, schedulable, untainted node with the fewest pods; none: it stays Pending."""
+    pods = cluster.get("pods", {})
+    for pod in sorted(pods):
+        if pods[pod] in cluster["nodes"]:
+            continue
+        fit = [n for n, node in sorted(cluster["nodes"].items())
+               if ready(node, ips) and not node["unschedulable"] and not node["tainted"]]
+        pods[pod] = min(fit, key=lambda n: sum(1 for p in pods.values() if p == n)) if fit else None
+
+
+def workload_of(pod):
+    return pod.rsplit("-", 1)[0]
+
+
+def evict(cluster, node_name, ips):
+    """The eviction API for every pod on a node, one at a time: refused (the pod's name returned) when
+    fewer than the budget's minAvailable replicas of its workload would stay Ready; else the pod is
+    deleted and its controller's new one scheduled. None: every pod left."""
+    pods = cluster.get("pods", {})
+    for pod in sorted(p for p, n in pods.items() if n == node_name):
+        workload = cluster["workloads"][workload_of(pod)]
+        others = [p for p, n in pods.items() if workload_of(p) == workload_of(pod) and p != pod
+                  and n in cluster["nodes"] and ready(cluster["nodes"][n], ips)]
+        if len(others) < workload["minAvailable"]:
+            return pod
+        pods[pod] = None
+        schedule(cluster, ips)
+    return None
 
 
 def ready(node, ips):
