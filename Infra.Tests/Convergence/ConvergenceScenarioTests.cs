@@ -37,4 +37,9 @@ public sealed class ConvergenceScenarioTests(MotoServer moto) : IClassFixture<Mo
     [Fact] public void A_cluster_recorded_before_the_kubernetes_section_is_adopted() => Scenario("test_a_cluster_recorded_before_the_kubernetes_section_is_adopted");
     [Fact] public void An_invalid_request_fails_its_deploy_at_once_and_once() => Scenario("test_an_invalid_request_fails_its_deploy_at_once_and_once");
     [Fact] public void A_400_node_request() => Scenario("test_a_400_node_request");
+    [Fact] public void The_invariants_fail_on_a_step_that_breaks_them() => Scenario("test_the_invariants_fail_on_a_step_that_breaks_them");
+    [Fact] public void A_run_killed_inside_scale_yml_pairs_the_notready_successor() => Scenario("test_a_run_killed_inside_scale_yml_pairs_the_notready_successor");
+    [Fact] public void Cloudformation_cleanup_before_during_and_after_a_rollback_run() => Scenario("test_cloudformation_cleanup_before_during_and_after_a_rollback_run");
+    [Fact] public void A_dead_control_plane_comes_back_through_generations_with_its_workers() => Scenario("test_a_dead_control_plane_comes_back_through_generations_with_its_workers");
+    [Fact] public void A_kill_at_each_step_of_a_worker_replacement() => Scenario("test_a_kill_at_each_step_of_a_worker_replacement");
 }
