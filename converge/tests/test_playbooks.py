@@ -11,7 +11,7 @@ import tempfile
 import unittest
 from unittest import mock
 
-from k8slab_converge import contract, execute
+from k8slab_converge import contract, execute, runs
 from k8slab_converge.execute import Executor, Failure, Settings
 from k8slab_converge.model import CONTROL_PLANE, WORKER, DesiredNode, Instance, Request
 from k8slab_converge.planner import Action, Plan
@@ -116,6 +116,21 @@ class StandIn(Fixture):
         # Its name alone is not the lab's playbook: relative to the checkout, kubespray has none.
         self.assertEqual(1, self.standin("prepare.yml").returncode)
 
+    def test_prepare_yml_records_a_node_that_holds_a_kubelet_conf(self):
+        prepare = os.path.join(CONTROL_HOST, "playbooks", "prepare.yml")
+        model = self.model()
+        model["clusters"] = {OTHER_CP: {"nodes": {"old-worker": {"ip": WORKER_HOST[1], "cp": False}}}}
+        self.save(model)
+        joined = os.path.join(self.root, "joined")
+        os.makedirs(joined)
+        proc = self.standin(prepare, f"joined_dir={joined}")
+        self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+        self.assertEqual([WORKER_HOST[0]], os.listdir(joined))
+        # Without joined_dir the record's dest cannot be templated: ansible fails on that host.
+        proc = self.standin(prepare)
+        self.assertEqual(2, proc.returncode)
+        self.assertIn("'joined_dir' is undefined", proc.stdout)
+
     def test_a_worker_that_still_has_a_kubelet_conf_is_not_joined_by_scale(self):
         def cluster(ip, nodes):
             return {"nodes": {name: {"ip": address, "cp": address == ip, "tainted": False, "unschedulable": False,
@@ -149,6 +164,19 @@ class Program(Fixture):
     def test_the_program_names_only_playbooks_the_release_has(self):
         self.assertEqual([], execute.unknown_playbooks(execute.KUBESPRAY_PLAYBOOKS.values()))
         self.assertEqual("playbooks/facts.yml", execute.KUBESPRAY_PLAYBOOKS["facts"])
+
+    def test_every_extra_variable_of_the_runs_table_is_one_the_release_takes(self):
+        """runs.EXTRA is what kubespray-facts.py read to write kubespray.txt's extra lines: the two agree."""
+        release = contract.kubespray()
+        for book, names in runs.EXTRA.items():
+            self.assertIn(book, release.playbooks)
+            self.assertEqual(sorted(names), sorted(release.extra.get(book, {})), book)
+
+    def test_a_variable_the_runs_table_does_not_list_is_never_passed(self):
+        with self.assertRaises(Failure) as raised:
+            self.executor.playbook("reset.yml", self.inventory, extra=["reset_confirmation=yes", "reset_nodes=false"])
+        self.assertIn("reset.yml run with -e reset_nodes, which runs.EXTRA does not list", str(raised.exception))
+        self.assertFalse(os.path.exists(self.ran), "ansible-playbook ran")
 
     def test_a_plan_naming_a_playbook_the_release_lacks_fails_before_anything_runs(self):
         plan = Plan(actions=[Action("prepare", (WORKER_HOST[0],)), Action("facts"), Action("scale", (WORKER_HOST[0],))])
