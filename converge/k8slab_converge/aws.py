@@ -3,6 +3,7 @@ botocore is the AWS CLI's own library (the bastion's AWS CLI venv has it); its s
 retries throttling and transient errors with backoff."""
 import json
 import time
+import urllib.parse
 import urllib.request
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -60,6 +61,21 @@ def lab_instances(ec2, environment: str, ids: Sequence[str] = ()) -> Dict[str, I
                 result[i["InstanceId"]] = Instance(i["InstanceId"], node, role,
                                                    i["State"]["Name"], i.get("PrivateIpAddress"))
     return result
+
+
+def signal_hosts(region: str) -> List[str]:
+    """The hosts of a wait condition handle's presigned URL in the region, as CloudFormation has
+    written them over the years: S3's global, dashed and dotted regional endpoints."""
+    suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
+    bucket = f"cloudformation-waitcondition-{region}"
+    return [f"{bucket}.s3.{region}{suffix}", f"{bucket}.s3-{region}{suffix}", f"{bucket}.s3{suffix}"]
+
+
+def signal_allowed(url: str, hosts: Sequence[str]) -> bool:
+    """Whether url is https to one of hosts (host or host:port, no user): the signal carries the log's
+    last lines, so it goes to CloudFormation only, whatever a writer of the request parameter put there."""
+    parsed = urllib.parse.urlsplit(url)
+    return parsed.scheme == "https" and parsed.netloc.lower() in hosts
 
 
 def signal(url: str, status: str, reason: str, data: str, log) -> bool:

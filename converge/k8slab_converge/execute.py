@@ -9,7 +9,7 @@ import subprocess
 import time
 from typing import Callable, Dict, List, Optional, Set
 
-from . import contract, runs
+from . import aws, contract, runs
 from .model import CONTROL_PLANE, CP_TAINT, WORKER, Cluster, Instance, Request, nodes_from_kubectl
 from .planner import Action, Plan
 
@@ -41,6 +41,10 @@ class Settings:
     def __init__(self, env=os.environ):
         self.environment = env["LAB_ENVIRONMENT"]
         self.region = env["AWS_REGION"]
+        # Where signals may go: the region's wait condition hosts (K8SLAB_SIGNAL_HOST, host:port of the
+        # tests' own server on loopback, replaces them; the bastion's environment file never sets it).
+        self.signal_hosts = ([env["K8SLAB_SIGNAL_HOST"]] if env.get("K8SLAB_SIGNAL_HOST")
+                             else aws.signal_hosts(self.region))
         self.parameter = env["CONVERGE_PARAMETER"]
         # Where the admin kubeconfig goes for the user's kubectl (empty: not stored).
         self.kubeconfig_parameter = env.get("KUBECONFIG_PARAMETER", "")

@@ -24,7 +24,7 @@ def main(env=os.environ) -> int:
     if found is None:
         return 0  # no Nodes stack deployed yet
     version, header, parts = found
-    header_id, signal_url = addresses(header)
+    header_id, signal_url = addresses(header, s.signal_hosts)
     handled_file = os.path.join(s.state, "handled")
     marker = f"{version} {header_id}"
     if os.path.exists(handled_file) and open(handled_file).read().strip() == marker:
@@ -69,6 +69,10 @@ def main(env=os.environ) -> int:
                     return 0
                 version, header, parts = found
         assert request is not None
+        if not aws.signal_allowed(request.signal, s.signal_hosts):
+            signal_url = None
+            raise Failure(f"the request's signal URL is not a CloudFormation wait condition's of {s.region} "
+                          f"(https://{s.signal_hosts[0]}/...): nothing ran, and nothing is sent there")
         signal_url = request.signal
         log(f"request {request.id} (version {version}): {len(request.nodes)} nodes, kubespray {request.kubespray}, "
             f"Kubernetes {request.kubernetes} ({request.network_plugin}, add-ons: {', '.join(request.addons) or 'none'}), "
@@ -104,14 +108,14 @@ def main(env=os.environ) -> int:
         if signal_url:
             aws.signal(signal_url, "FAILURE", f"{reason}; log {log_path} ends: {tail}"[:3900], header_id, log)
         else:
-            log("cannot signal the failure: the request's header has no signal URL")
+            log("cannot signal the failure: the request's header has no signal URL of a CloudFormation wait condition")
         return_code = 1
     with open(handled_file, "w") as f:
         f.write(marker + "\n")
     return return_code
 
 
-def addresses(header: str):
+def addresses(header: str, signal_hosts):
     """The header's id and signal URL, whatever else is wrong with it: the log's name and where a
     failure goes. An invalid header fails its deploy like any failure, once."""
     try:
@@ -122,7 +126,7 @@ def addresses(header: str):
     header_id, signal_url = doc.get("id"), doc.get("signal")
     # The id names the log file: only a plain word does (the schema says what a valid one is).
     return (header_id if isinstance(header_id, str) and re.fullmatch("[0-9A-Za-z]{1,64}", header_id) else "unknown",
-            signal_url if isinstance(signal_url, str) and signal_url.startswith("https://") else None)
+            signal_url if isinstance(signal_url, str) and aws.signal_allowed(signal_url, signal_hosts) else None)
 
 
 def after_success(ssm, ec2, s: Settings, request, version: int, instances, log):

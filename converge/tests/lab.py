@@ -213,7 +213,7 @@ class Lab:
                    LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
                    K8SLAB_READY_ATTEMPTS="5", K8SLAB_INSTANCE_ATTEMPTS="3", K8SLAB_REQUEST_ATTEMPTS="2",
                    STANDIN_STATE=self.model_path, STANDIN_CALLS=self.calls_path, SSL_CERT_FILE=loopback_certificate()[0],
-                   PYTHONPATH=CONTROL_HOST,
+                   PYTHONPATH=CONTROL_HOST, K8SLAB_SIGNAL_HOST=self.signals.base[len("https://"):],
                    # The stand-ins' python3 is this interpreter, not a version manager's shim (a bash
                    # script that costs about a second a start here, and a run starts dozens).
                    PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))

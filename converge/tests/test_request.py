@@ -229,5 +229,20 @@ class TheSchema(unittest.TestCase):
         self.assertEqual("https://json-schema.org/draft/2020-12/schema", contract.request_schema()["$schema"])
 
 
+class SignalUrl(unittest.TestCase):
+    def test_only_the_regions_wait_condition_hosts(self):
+        hosts = aws.signal_hosts("eu-west-1")
+        for url in ("https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/arn%3Aaws%3Acloudformation?X=1",
+                    "https://cloudformation-waitcondition-eu-west-1.s3-eu-west-1.amazonaws.com/a",
+                    "https://cloudformation-waitcondition-eu-west-1.s3.amazonaws.com/a"):
+            self.assertTrue(aws.signal_allowed(url, hosts), url)
+        for url in ("https://attacker.example/a", "http://cloudformation-waitcondition-eu-west-1.s3.amazonaws.com/a",
+                    "https://cloudformation-waitcondition-eu-west-1.s3.amazonaws.com.attacker.example/a",
+                    "https://x@cloudformation-waitcondition-eu-west-1.s3.amazonaws.com/a",
+                    "https://cloudformation-waitcondition-us-east-1.s3.amazonaws.com/a"):
+            self.assertFalse(aws.signal_allowed(url, hosts), url)
+        self.assertTrue(aws.signal_hosts("cn-north-1")[0].endswith(".amazonaws.com.cn"))
+
+
 if __name__ == "__main__":
     unittest.main()

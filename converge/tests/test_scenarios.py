@@ -562,6 +562,16 @@ class Scenarios(unittest.TestCase):
             self.assertEqual(1, len(lab.signals.signals[seen:]))
             seen = len(lab.signals.signals)
         self.assertEqual(calls, len(lab.calls()), "nothing ran on the cluster")
+        # A signal URL that is not a wait condition's: refused, and nothing is sent there or anywhere.
+        header, part = (json.loads(t) for t in lab.request_texts)
+        lab.ssm.put_parameter(Name=f"{lab.parameter}-1", Value=json.dumps(part), Type="String", Overwrite=True)
+        lab.ssm.put_parameter(Name=lab.parameter, Value=json.dumps(dict(header, signal="https://attacker.example/x")),
+                              Type="String", Overwrite=True)
+        self.assertEqual(1, lab.converge(), lab.last_output)
+        self.assertEqual(seen, len(lab.signals.signals))
+        self.assertIn("the request's signal URL is not a CloudFormation wait condition's of eu-west-1", lab.log())
+        self.assertIn("cannot signal the failure: the request's header has no signal URL of a CloudFormation wait condition", lab.log())
+        self.assertEqual(calls, len(lab.calls()), "nothing ran on the cluster")
 
     def test_a_400_node_request(self):
         lab = Lab(self, workers=399, forks=50)
