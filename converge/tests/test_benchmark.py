@@ -29,7 +29,7 @@ class PlannerBenchmark(unittest.TestCase):
     def test_its_cases_plan_what_they_say(self):
         bench = load()
         first = bench.plan(*bench.case_first(12))
-        self.assertEqual(["prepare", "cluster", "wait-ready", "record"], [a.kind for a in first.actions])
+        self.assertEqual(["prepare", "reset-stale", "cluster", "wait-ready", "record"], [a.kind for a in first.actions])
         replace = bench.plan(*bench.case_replace(12))
         joins = [a for a in replace.actions if a.detail == "successors join first"]
         self.assertEqual([10, 2], [len(a.hosts) for a in joins], "every worker replaced, 10 at a time")
