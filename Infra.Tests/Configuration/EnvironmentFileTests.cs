@@ -206,7 +206,36 @@ public class EnvironmentFileTests
     public void A_bad_region_is_refused()
     {
         var problem = Single(Problems(("region: eu-west-1", "region: europe")));
-        Assert.Equal("environments/test.yaml: region: 'europe' is not an AWS region name such as eu-west-1", problem);
+        Assert.StartsWith("environments/test.yaml: region: 'europe' is not an AWS region that AWS CDK knows Known: af-south-1, ", problem);
+    }
+
+    [Fact]
+    public void A_region_shaped_like_one_but_unknown_is_refused_with_the_nearest()
+    {
+        var problem = Single(Problems(("region: eu-west-1", "region: eu-west-9")));
+        Assert.StartsWith("environments/test.yaml: region: 'eu-west-9' is not an AWS region that AWS CDK knows; did you mean 'eu-west-1'?", problem);
+        Assert.Contains("us-gov-west-1", problem);
+    }
+
+    [Fact]
+    public void A_second_yaml_document_is_refused_with_its_line()
+    {
+        var problem = Single(Problems(Valid + "\n---\nregion: us-east-1\n"));
+        Assert.StartsWith("environments/test.yaml: line 19: a second YAML document", problem);
+    }
+
+    [Fact]
+    public void A_tab_in_the_indentation_is_reported_on_its_own_line()
+    {
+        var yaml = Valid.Replace("  count: 2", "\tcount: 2");
+        Assert.Equal("environments/test.yaml: line 16: a tab in the indentation; YAML indents with spaces only", Single(Problems(yaml)));
+    }
+
+    [Fact]
+    public void A_merge_key_is_explained_not_called_unknown()
+    {
+        var problem = Single(Problems(("workers:\n  count: 2", "workers:\n  <<: {spot: true}\n  count: 2")));
+        Assert.StartsWith("environments/test.yaml: workers.<<: a YAML merge key (line 16), which this reader does not apply: write the keys out here.", problem);
     }
 
     [Fact]

@@ -27,8 +27,11 @@ public static partial class EnvironmentFiles
         var prefix = s.Int("nodePrefix", ClusterSpec.DefaultNodePrefix, 16, 25);
         if (pods.PrefixLength is < 8 or > 24)
             s.Problem("podCidr", $"must have a prefix from /8 to /24, got /{pods.PrefixLength}");
+        else if (prefix <= pods.PrefixLength && !s.Has("nodePrefix"))
+            s.Problem("podCidr", $"{pods} leaves no room for the /{prefix} each node gets of it (kubernetes.nodePrefix, default {ClusterSpec.DefaultNodePrefix}): " +
+                $"use a pod range larger than /{prefix}, such as {ClusterSpec.DefaultPodCidr}, or a longer nodePrefix");
         else if (prefix <= pods.PrefixLength)
-            s.Problem("nodePrefix", $"must be longer than the pod range's /{pods.PrefixLength} (each node gets a /{prefix} of it)");
+            s.Problem("nodePrefix", $"must be longer than the pod range's /{pods.PrefixLength} (kubernetes.podCidr; each node gets a /{prefix} of it)");
         else if (prefix - pods.PrefixLength > MaxNodePrefixBits)
             s.Problem("nodePrefix", $"/{prefix} is more than {MaxNodePrefixBits} bits longer than the pod range's /{pods.PrefixLength}, which kubeadm refuses: " +
                 $"use a nodePrefix up to /{pods.PrefixLength + MaxNodePrefixBits} or a smaller pod range");

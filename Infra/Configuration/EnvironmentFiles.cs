@@ -27,7 +27,6 @@ public static partial class EnvironmentFiles
     public const int MaxWorkers = 1000;
 
     private static readonly Regex EnvironmentName = new("^[a-z][a-z0-9-]{0,15}$");
-    private static readonly Regex RegionName = new("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$");
     private static readonly Regex AmiId = new("^ami-([0-9a-f]{8}|[0-9a-f]{17})$");
 
     /// <summary>Finds the folder that holds the environment files, from <paramref name="start"/> upwards.</summary>
@@ -63,7 +62,17 @@ public static partial class EnvironmentFiles
     {
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
-        catch (YamlException e) { throw new ConfigException($"{file}: line {e.Start.Line}: not valid YAML: {e.Message}"); }
+        catch (YamlException e)
+        {
+            // YamlDotNet places a tab in the indentation where the scanner gave up, often line 1: name the tab's own line.
+            var tabs = TabIndentedLines(yaml);
+            if (tabs.Count > 0)
+                throw new ConfigException(tabs.Select(line => $"{file}: line {line}: a tab in the indentation; YAML indents with spaces only").ToList());
+            throw new ConfigException($"{file}: line {e.Start.Line}: not valid YAML: {e.Message}");
+        }
+        if (stream.Documents.Count > 1)
+            throw new ConfigException($"{file}: line {stream.Documents[1].RootNode.Start.Line}: a second YAML document (after '---'); one file holds one environment: " +
+                "remove the '---' and what follows it, or put that environment in a file of its own");
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ConfigException($"{file}: must be a mapping of keys (region, network, admin, machineImage, bastion, controlPlane, workers, convergence, kubernetes, tags)");
 
@@ -71,8 +80,8 @@ public static partial class EnvironmentFiles
         var top = YamlSection.Root(file, root, problems);
 
         var region = top.RequiredString("region", "an AWS region such as eu-west-1");
-        if (region.Length > 0 && !RegionName.IsMatch(region))
-            top.Problem("region", $"'{region}' is not an AWS region name such as eu-west-1");
+        if (region.Length > 0 && Regions.Problem(region) is { } unknownRegion)
+            top.Problem("region", unknownRegion);
 
         var networkSection = top.Section("network");
         var adminSection = top.Section("admin");
@@ -103,6 +112,11 @@ public static partial class EnvironmentFiles
         if (limits.Count > 0) throw new ConfigException(limits.Select(l => $"{file}: {l}").ToList());
         return config;
     }
+
+    /// <summary>The lines (from 1) whose indentation holds a tab.</summary>
+    private static List<int> TabIndentedLines(string yaml) =>
+        yaml.Split('\n').Select((line, i) => (line, number: i + 1))
+            .Where(l => l.line.TakeWhile(char.IsWhiteSpace).Contains('\t')).Select(l => l.number).ToList();
 
     /// <param name="vpc">The VPC block, or null when it does not parse (reported here).</param>
     private static NetworkConfig ReadNetwork(YamlSection s, string region, string arch, out IPNetwork? vpc)

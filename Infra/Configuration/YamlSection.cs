@@ -146,10 +146,18 @@ public sealed class YamlSection
                 Problem(key, $"{reason} (line {entry.Key.Start.Line}). Allowed here: {allowed}");
                 continue;
             }
+            if (key == "<<")
+            {
+                Problem(key, $"a YAML merge key (line {entry.Key.Start.Line}), which this reader does not apply: write the keys out here. Allowed here: {allowed}");
+                continue;
+            }
             var hint = Closest(key, _known);
             Problem(key, $"unknown key (line {entry.Key.Start.Line}){(hint is null ? "" : $"; did you mean '{hint}'?")} Allowed here: {allowed}");
         }
     }
+
+    /// <summary>Whether the file writes <paramref name="key"/> here (a read of it then tells the value or the default).</summary>
+    public bool Has(string key) => _node.Children.ContainsKey(new YamlScalarNode(key));
 
     private YamlNode? Get(string key)
     {
@@ -168,7 +176,8 @@ public sealed class YamlSection
         _ => node.NodeType.ToString(),
     };
 
-    private static string? Closest(string key, IEnumerable<string> candidates) =>
+    /// <summary>The candidate nearest to <paramref name="key"/> (edit distance), when one is near enough to suggest.</summary>
+    public static string? Closest(string key, IEnumerable<string> candidates) =>
         candidates.Select(c => (c, d: Distance(key.ToLowerInvariant(), c.ToLowerInvariant())))
             .Where(x => x.d <= Math.Max(2, key.Length / 3))
             .OrderBy(x => x.d).Select(x => x.c).FirstOrDefault();
