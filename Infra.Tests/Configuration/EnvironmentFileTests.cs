@@ -158,18 +158,18 @@ public class EnvironmentFileTests
     [Fact]
     public void An_admin_cidr_open_to_the_internet_is_refused_unless_explicitly_allowed()
     {
-        var problem = Single(Problems(("cidr: 203.0.113.10/32", "cidr: 0.0.0.0/0")));
+        var problem = Single(Problems(("cidr: 198.18.0.10/32", "cidr: 0.0.0.0/0")));
         Assert.StartsWith("environments/test.yaml: admin.cidr: 0.0.0.0/0 opens the bastion's SSH to the whole internet", problem);
         Assert.Contains("admin.allowAnyAddress: true", problem);
 
-        var allowed = With("test", ("cidr: 203.0.113.10/32", "cidr: 0.0.0.0/0\n  allowAnyAddress: true"));
+        var allowed = With("test", ("cidr: 198.18.0.10/32", "cidr: 0.0.0.0/0\n  allowAnyAddress: true"));
         Assert.True(allowed.Admin.AllowAnyAddress);
     }
 
     [Fact]
     public void A_missing_admin_cidr_is_required()
     {
-        var problem = Single(Problems(("  cidr: 203.0.113.10/32\n", "")));
+        var problem = Single(Problems(("  cidr: 198.18.0.10/32\n", "")));
         Assert.StartsWith("environments/test.yaml: admin.cidr: is required", problem);
     }
 

@@ -161,7 +161,7 @@ public static partial class EnvironmentFiles
         var cidr = ReadCidr(s, "cidr", null);
         var anywhere = s.Bool("allowAnyAddress", false);
         if (cidr is { PrefixLength: 0 } && !anywhere)
-            s.Problem("cidr", "0.0.0.0/0 opens the bastion's SSH to the whole internet; give your own address (such as 203.0.113.7/32) or set admin.allowAnyAddress: true");
+            s.Problem("cidr", $"0.0.0.0/0 opens the bastion's SSH to the whole internet; give your own address ({AdminAccess.OwnAddressCommand} prints it; add /32) or set admin.allowAnyAddress: true");
         s.RejectUnknownKeys();
         return new AdminAccess(cidr ?? default, anywhere);
     }
