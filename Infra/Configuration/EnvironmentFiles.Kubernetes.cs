@@ -67,6 +67,7 @@ public static partial class EnvironmentFiles
     private static string ReadVersion(YamlSection s, string architecture, KubesprayRelease release)
     {
         var text = s.OptionalString("version", "a Kubernetes version such as " + release.Default);
+        s.Document("version", release.Default, $"a version kubespray {release.Tag} installs on the image's architecture: {KubesprayRelease.Describe(release.Versions.Select(v => v.Version))}; one minor at a time, never down");
         if (text is null) return release.Default;
         var supported = $"supported: {KubesprayRelease.Describe(release.Versions.Select(v => v.Version))} (default {release.Default})";
         if (!KubernetesVersion.TryParse(text.TrimStart('v'), out var version))
@@ -97,6 +98,7 @@ public static partial class EnvironmentFiles
     private static (IPNetwork Range, bool Set, bool Valid) ReadRange(YamlSection s, string key, IPNetwork fallback)
     {
         var text = s.OptionalString(key, "an IPv4 CIDR block such as " + fallback);
+        s.Document(key, fallback.ToString(), "an IPv4 block apart from the VPC and the other range (a change rebuilds a running cluster: allowRebuild)");
         if (text is null) return (fallback, false, true);
         var range = Cidr.TryParse(text, out var reason);
         if (range is null) s.Problem(key, reason);
