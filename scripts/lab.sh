@@ -188,9 +188,14 @@ paused_cost() {
   ipv4=$(price_of "$region" public-ipv4)
   gp3=$(price_of "$region" ebs:gp3)
   echo "still billed while paused ($region, prices from Infra/Costs/prices.txt, 730 h a month):"
+  local hourly=0 unpriced=0
   line() { # WHAT QUANTITY USD-PER-HOUR-EACH
-    if [ -z "$3" ]; then printf '  %-40s unknown (no %s price in the table)\n' "$1" "$region"
-    else awk -v w="$1" -v q="$2" -v p="$3" 'BEGIN { h = q * p; printf "  %-40s $%.4f/h  $%.2f/month\n", w, h, h * 730 }'
+    if [ -z "$3" ]; then
+      printf '  %-40s unknown (no %s price in the table)\n' "$1" "$region"
+      unpriced=$((unpriced + 1))
+    else
+      awk -v w="$1" -v q="$2" -v p="$3" 'BEGIN { h = q * p; printf "  %-40s $%.4f/h  $%.2f/month\n", w, h, h * 730 }'
+      hourly=$(awk -v t="$hourly" -v q="$2" -v p="$3" 'BEGIN { print t + q * p }')
     fi
   }
   if [ "$gateways" -gt 0 ]; then
@@ -198,6 +203,10 @@ paused_cost() {
     line "$gateways public IPv4 of the NAT gateways" "$gateways" "$ipv4"
   fi
   line "$gib GB of gp3 volumes" "$gib" "$(if [ -n "$gp3" ]; then awk -v p="$gp3" 'BEGIN { print p / 730 }'; fi)"
+  # A sum of the priced lines alone would read like the total: said as partial instead.
+  if [ "$unpriced" -gt 0 ]; then printf '  %-40s partial: %s item(s) unpriced\n' "total" "$unpriced"
+  else awk -v h="$hourly" 'BEGIN { printf "  %-40s $%.4f/h  $%.2f/month\n", "total", h, h * 730 }'
+  fi
   echo "  (stopped instances cost nothing; the bastion's and NAT instance's addresses are released on stop)"
 }
 

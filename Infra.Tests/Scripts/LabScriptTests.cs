@@ -155,6 +155,8 @@ public sealed class LabScriptTests : IDisposable
         // eu-west-1 has no gp3 price in the table: unknown, never a borrowed figure.
         Assert.Contains("110 GB of gp3 volumes", result.StdOut);
         Assert.Matches(@"110 GB of gp3 volumes\s+unknown \(no eu-west-1 price in the table\)", result.StdOut);
+        // No sum that would read like the total.
+        Assert.Matches(@"\n  total\s+partial: 1 item\(s\) unpriced\n", result.StdOut);
     }
 
     [Fact]
@@ -172,6 +174,7 @@ public sealed class LabScriptTests : IDisposable
         Assert.True(CallIndex($"stop-instances --instance-ids {_ids["bastion"]}") < CallIndex($"stop-instances --instance-ids {_ids["K8sLab-spot-Network/Vpc/PublicSubnet1/NatInstance"]}"));
         // 88 GB at the table's us-east-1 gp3 price of 0.08 USD per GB-month.
         Assert.Matches(@"88 GB of gp3 volumes\s+\$0\.0096/h\s+\$7\.04/month", result.StdOut);
+        Assert.Matches(@"\n  total\s+\$0\.0096/h\s+\$7\.04/month\n", result.StdOut);
     }
 
     [Fact]
