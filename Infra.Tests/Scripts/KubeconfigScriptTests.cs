@@ -237,9 +237,7 @@ public sealed class KubeconfigScriptTests : IDisposable
     {
         ConvergedDev();
         var bare = Bin("bin-without-plugin", withPlugin: false);
-        // The machine's PATH, without any folder that holds a real plugin.
-        var path = string.Join(':', bare.Folder, string.Join(':', (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Where(d => !File.Exists(Path.Combine(d, "session-manager-plugin")))));
+        var path = bare.PathWithout("session-manager-plugin");
         AssertRefused(Script(bare, new() { ["PATH"] = path }, "dev"), "Session Manager plugin (session-manager-plugin) is not installed");
 
         // --print writes the context and prints the command, to run where the plugin is.
@@ -255,9 +253,7 @@ public sealed class KubeconfigScriptTests : IDisposable
     {
         ConvergedDev();
         var bare = new FakeBin(Path.Combine(_root, "bin-without-aws")).Add("session-manager-plugin", "exit 0");
-        var path = string.Join(':', bare.Folder, string.Join(':', (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Where(d => !File.Exists(Path.Combine(d, "aws")))));
-        AssertRefused(Script(bare, new() { ["PATH"] = path }, "dev", "--print"), "the AWS CLI (aws) is not installed: install AWS CLI version 2");
+        AssertRefused(Script(bare, new() { ["PATH"] = bare.PathWithout("aws") }, "dev", "--print"), "the AWS CLI (aws) is not installed: install AWS CLI version 2");
     }
 
     [Theory]

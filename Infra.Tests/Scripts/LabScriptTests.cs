@@ -277,9 +277,7 @@ public sealed class LabScriptTests : IDisposable
     public void Without_the_aws_cli_one_line_naming_what_to_install()
     {
         var bare = new FakeBin();
-        var path = string.Join(':', bare.Folder, string.Join(':', (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Where(d => !File.Exists(Path.Combine(d, "aws")))));
-        var result = Tool.Run("bash", new[] { "scripts/lab.sh", "status", "dev" }, _root, bare.Environment(new() { ["PATH"] = path, ["K8SLAB_APP"] = LabApp.Command }));
+        var result = Tool.Run("bash", new[] { "scripts/lab.sh", "status", "dev" }, _root, bare.Environment(new() { ["PATH"] = bare.PathWithout("aws"), ["K8SLAB_APP"] = LabApp.Command }));
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("lab: the AWS CLI (aws) is not installed: install AWS CLI version 2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)",
             result.StdErr.TrimEnd('\n'));
