@@ -58,7 +58,7 @@ fi
 port=$((10#$port))
 file="$root/environments/$env.yaml"
 [ -f "$file" ] || fail "no environments/$env.yaml"
-command -v aws >/dev/null || fail "the AWS CLI (aws) is not installed: install AWS CLI version 2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)"
+lab_require_aws kubeconfig
 command -v kubectl >/dev/null || fail "kubectl is not installed: install it (https://kubernetes.io/docs/tasks/tools/)"
 plugin=yes
 command -v session-manager-plugin >/dev/null || plugin=no

@@ -77,10 +77,7 @@ if [ ! -f "$file" ]; then
   echo "lab: no environments/$env.yaml" >&2
   exit 1
 fi
-if ! command -v aws >/dev/null; then
-  echo "lab: the AWS CLI (aws) is not installed: install AWS CLI version 2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)" >&2
-  exit 1
-fi
+lab_require_aws lab
 lab_config lab "$env"
 region=$(lab_value .region)
 tag_environment=$(lab_value .facts.tags.environment)
