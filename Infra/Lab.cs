@@ -73,6 +73,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         var resourcesOnly = new TagProps { ExcludeResourceTypes = new[] { "aws:cdk:stack" } };
         foreach (var stack in lab.Stacks)
         {
+            AdminAddressGuard.Apply(stack, config);
             Tags.Of(stack).Add(LabTags.Environment, config.Environment);
             Tags.Of(stack).Add(LabTags.ManagedBy, LabTags.ManagedByValue);
             foreach (var (key, value) in config.Tags) Tags.Of(stack).Add(key, value, resourcesOnly);

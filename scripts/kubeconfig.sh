@@ -13,9 +13,10 @@
 #    the cluster's CA and names the API server 'kubernetes' (tls-server-name), a name kubespray puts in
 #    the API server's certificate, whatever address reaches it.
 # 3. Opens a Session Manager port forward from 127.0.0.1:PORT through the bastion to port 6443 of a
-#    running control-plane node, until you stop it (Ctrl-C); with --print it only prints the command.
+#    running control-plane node, until you stop it (Ctrl-C); with --print it only prints the command,
+#    to run where the plugin is (--print itself does not need the plugin).
 #
-# Needs the AWS CLI with its Session Manager plugin, kubectl, jq, and the .NET SDK: the app reads the
+# Needs the AWS CLI (and its Session Manager plugin, but for --print), kubectl, jq, and the .NET SDK: the app reads the
 # environment file and the lab's names for it (scripts/lab-config.sh; K8SLAB_APP runs another build of
 # it). Every check comes before anything is written: a problem is one line on stderr and exit code 1.
 set -euo pipefail
@@ -49,11 +50,21 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$env" ] || usage
-if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1024 ] || [ "$port" -gt 65535 ]; then
+# At most five digits before any arithmetic: a longer number overflows test's integers, which then
+# answer "integer expression expected" and let the value through.
+if ! [[ "$port" =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1024 || 10#$port > 65535)); then
   fail "--port: a local port from 1024 to 65535, got '$port'"
 fi
+port=$((10#$port))
 file="$root/environments/$env.yaml"
 [ -f "$file" ] || fail "no environments/$env.yaml"
+lab_require_aws kubeconfig
+command -v kubectl >/dev/null || fail "kubectl is not installed: install it (https://kubernetes.io/docs/tasks/tools/)"
+plugin=yes
+command -v session-manager-plugin >/dev/null || plugin=no
+if [ "$plugin" = no ] && [ "$print" = no ]; then
+  fail "the AWS CLI's Session Manager plugin (session-manager-plugin) is not installed: install it as the AWS Systems Manager user guide says (or pass --print for the command, to run where it is installed)"
+fi
 lab_config kubeconfig "$env"
 region=$(lab_value .region)
 parameter=$(lab_value .parameters.kubeconfig)
@@ -63,11 +74,6 @@ role_bastion=$(lab_value .facts.roles.bastion.tag)
 role_control_plane=$(lab_value .facts.roles.controlPlane.tag)
 cluster="k8slab-$env"
 user="k8slab-$env-admin"
-
-command -v aws >/dev/null || fail "the AWS CLI (aws) is not installed"
-command -v kubectl >/dev/null || fail "kubectl is not installed"
-command -v session-manager-plugin >/dev/null ||
-  fail "the AWS CLI's Session Manager plugin (session-manager-plugin) is not installed: install it as the AWS Systems Manager user guide says, then run this again"
 
 tmp=$(umask 077 && mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -157,6 +163,7 @@ if [ "$print" = yes ]; then
   done
   echo "kubeconfig: open the tunnel with (it runs until Ctrl-C), then kubectl --context $cluster get nodes:"
   echo "${quoted[*]}"
+  [ "$plugin" = yes ] || echo "kubeconfig: it needs the AWS CLI's Session Manager plugin (session-manager-plugin), which is not installed here"
   exit 0
 fi
 echo "kubeconfig: forwarding 127.0.0.1:$port through the bastion $bastion to $host:6443 until Ctrl-C; in another terminal: kubectl --context $cluster get nodes"

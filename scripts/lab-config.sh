@@ -7,6 +7,7 @@
 #
 #   lab_config SCRIPT ENV   runs the app once; when it cannot, SCRIPT: lines on stderr and exit 1
 #   lab_value FILTER        one value of it, by jq filter: lab_value .region, lab_value .facts.tags.role
+#   lab_require_aws SCRIPT  the AWS CLI is installed, or SCRIPT: one line naming what to install, and exit 1
 #
 # K8SLAB_APP: the command that runs the app, words split at spaces (default: dotnet run --project
 # Infra -v q --, which builds it first); the tests give dotnet .../K8sLab.dll, the app they built.
@@ -52,6 +53,14 @@ lab_config() {
     exit 1
   fi
   lab_config_json=$out
+}
+
+# lab_require_aws SCRIPT: the AWS CLI is there, or one line saying what to install and exit 1.
+lab_require_aws() {
+  if ! command -v aws >/dev/null; then
+    echo "$1: the AWS CLI (aws) is not installed: install AWS CLI version 2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)" >&2
+    exit 1
+  fi
 }
 
 lab_value() {

@@ -2,7 +2,9 @@
 # A lab's life between deploys, with the AWS CLI and your credentials:
 #
 #   scripts/lab.sh status ENV   per instance: ID, state, the user-data fingerprint it was launched with,
-#                               the one the synthesized templates want (cdk.out), Ready in the cluster
+#                               the one the synthesized templates want (cdk.out), Ready in the cluster;
+#                               then every node of the file that has no instance (missing, or its
+#                               instance terminated), with the way to get it back
 #   scripts/lab.sh pause ENV    stops every instance: workers, control plane, bastion, NAT instance;
 #                               then says what still costs while paused, at the price table's prices
 #   scripts/lab.sh resume ENV   starts them in the reverse order (NAT instance and bastion, control
@@ -15,13 +17,16 @@
 #                               admin kubeconfig parameter. Instances the requests launched outside
 #                               the stacks sit in the lab's subnets, where they would stop the
 #                               destroy: it names them and stops, or with --terminate terminates them
-#                               first. It asks for the environment's name unless --yes.
+#                               first. It asks for the environment's name unless --yes. Then it checks
+#                               that the stacks are gone and lists what of the lab remains (instances,
+#                               NAT gateways, volumes, addresses, spot requests, parameters): exit 1
+#                               if anything does.
 #
 # status also warns about the lab's spot requests that could launch instances while no instance of
 # the lab is theirs.
 #
 # It reads the environment file, and the lab's tag keys, role names and parameter names, through the
-# app (scripts/lab-config.sh): it needs the .NET SDK, as the synth does, and jq.
+# app (scripts/lab-config.sh): it needs the .NET SDK, as the synth does, jq, and the AWS CLI.
 #
 # Environment: CDK_OUT (synthesized templates, default cdk.out), LAB_READY_TIMEOUT (seconds resume
 # waits for Ready, default 1200), LAB_POLL_SECONDS (default 15), K8SLAB_APP (see lab-config.sh).
@@ -72,6 +77,7 @@ if [ ! -f "$file" ]; then
   echo "lab: no environments/$env.yaml" >&2
   exit 1
 fi
+lab_require_aws lab
 lab_config lab "$env"
 region=$(lab_value .region)
 tag_environment=$(lab_value .facts.tags.environment)
@@ -84,8 +90,13 @@ role_bastion=$(lab_value .facts.roles.bastion.tag)
 admin_user=$(lab_value .facts.controlHost.adminUser)
 kubeconfig_parameter=$(lab_value .parameters.kubeconfig)
 network_stack=$(lab_value .stacks.network)
+security_stack=$(lab_value .stacks.security)
 bastion_stack=$(lab_value .stacks.bastion)
 nodes_stack=$(lab_value .stacks.nodes)
+bastion_node=$(lab_value '.nodes.bastion[0]')
+# Joined, not one a line: a group of none (workers.count: 0) is an empty text, which jq -e accepts.
+read -r -a control_plane_nodes <<<"$(lab_value '.nodes.controlPlane | join(" ")')"
+read -r -a worker_nodes <<<"$(lab_value '.nodes.worker | join(" ")')"
 poll=${LAB_POLL_SECONDS:-15}
 timeout=${LAB_READY_TIMEOUT:-1200}
 
@@ -174,9 +185,14 @@ paused_cost() {
   ipv4=$(price_of "$region" public-ipv4)
   gp3=$(price_of "$region" ebs:gp3)
   echo "still billed while paused ($region, prices from Infra/Costs/prices.txt, 730 h a month):"
+  local hourly=0 unpriced=0
   line() { # WHAT QUANTITY USD-PER-HOUR-EACH
-    if [ -z "$3" ]; then printf '  %-40s unknown (no %s price in the table)\n' "$1" "$region"
-    else awk -v w="$1" -v q="$2" -v p="$3" 'BEGIN { h = q * p; printf "  %-40s $%.4f/h  $%.2f/month\n", w, h, h * 730 }'
+    if [ -z "$3" ]; then
+      printf '  %-40s unknown (no %s price in the table)\n' "$1" "$region"
+      unpriced=$((unpriced + 1))
+    else
+      awk -v w="$1" -v q="$2" -v p="$3" 'BEGIN { h = q * p; printf "  %-40s $%.4f/h  $%.2f/month\n", w, h, h * 730 }'
+      hourly=$(awk -v t="$hourly" -v q="$2" -v p="$3" 'BEGIN { print t + q * p }')
     fi
   }
   if [ "$gateways" -gt 0 ]; then
@@ -184,6 +200,10 @@ paused_cost() {
     line "$gateways public IPv4 of the NAT gateways" "$gateways" "$ipv4"
   fi
   line "$gib GB of gp3 volumes" "$gib" "$(if [ -n "$gp3" ]; then awk -v p="$gp3" 'BEGIN { print p / 730 }'; fi)"
+  # A sum of the priced lines alone would read like the total: said as partial instead.
+  if [ "$unpriced" -gt 0 ]; then printf '  %-40s partial: %s item(s) unpriced\n' "total" "$unpriced"
+  else awk -v h="$hourly" 'BEGIN { printf "  %-40s $%.4f/h  $%.2f/month\n", "total", h, h * 730 }'
+  fi
   echo "  (stopped instances cost nothing; the bastion's and NAT instance's addresses are released on stop)"
 }
 
@@ -216,6 +236,31 @@ stray_requests() {
     fi
     printf '%s\t%s\t%s\t%s\n' "$id" "$state" "$instance" "$instance_state"
   done < <(spot_requests)
+}
+
+# The lab's parameters share one folder: that of the kubeconfig's (/k8slab/ENV/).
+parameter_prefix="${kubeconfig_parameter%/*}/"
+
+# What of the environment remains, one line each: stacks not deleted, then the lab's resources.
+remaining() {
+  local stack out
+  for stack in "$network_stack" "$security_stack" "$bastion_stack" "$nodes_stack"; do
+    if out=$(aws cloudformation describe-stacks --region "$region" --stack-name "$stack" --query 'Stacks[0].StackStatus' --output text 2>&1); then
+      [ "$out" = DELETE_COMPLETE ] || echo "stack $stack ($out)"
+    elif ! grep -q "does not exist" <<<"$out"; then
+      echo "stack $stack: could not be checked: $(tail -n 1 <<<"$out")"
+    fi
+  done
+  instances | awk -F '\t' '{ print "instance " $1 " (" $4 ", " $2 ")" }'
+  ec2 describe-nat-gateways --filter "Name=tag:$tag_environment,Values=$env" "Name=state,Values=pending,available,deleting" \
+    --query 'NatGateways[].[NatGatewayId, State]' --output text | awk -F '\t' 'NF { print "NAT gateway " $1 " (" $2 ")" }'
+  ec2 describe-volumes --filters "Name=tag:$tag_environment,Values=$env" \
+    --query 'Volumes[].[VolumeId, Size, State]' --output text | awk -F '\t' 'NF { print "volume " $1 " (" $2 " GiB, " $3 ")" }'
+  ec2 describe-addresses --filters "Name=tag:$tag_environment,Values=$env" \
+    --query 'Addresses[].[PublicIp, AllocationId]' --output text | awk -F '\t' 'NF { print "address " $1 " (" $2 ")" }'
+  spot_requests | awk -F '\t' 'NF { print "spot request " $1 " (" $2 ")" }'
+  aws ssm describe-parameters --region "$region" --parameter-filters "Key=Name,Option=BeginsWith,Values=$parameter_prefix" \
+    --query 'Parameters[].[Name]' --output text | awk 'NF { print "parameter " $1 }'
 }
 
 all=$(instances)
@@ -259,6 +304,26 @@ case "$command" in
       echo "*: $changed instance(s) run another bootstrap than the templates want; npx cdk deploy --all -c env=$env replaces them"
     fi
     [ "$cluster" = yes ] || echo "cluster: the bastion's kubectl could not be asked through SSM (bastion stopped, agent not online, or no kubeconfig yet)"
+    # The file's nodes without a live instance: CloudFormation never launches one again by itself.
+    gone=$(ec2 describe-instances \
+      --filters "Name=tag:$tag_environment,Values=$env" "Name=instance-state-name,Values=shutting-down,terminated" \
+      --query "Reservations[].Instances[].[InstanceId, State.Name, $(tag "$tag_node")]" --output text)
+    missing=()
+    for name in "$bastion_node" "${control_plane_nodes[@]}" "${worker_nodes[@]}"; do
+      awk -F '\t' -v n="$name" '$4 == n { found = 1 } END { exit !found }' <<<"$all" && continue
+      missing+=("$name")
+      dead=$(awk -F '\t' -v n="$name" '$3 == n { print $1 " (" $2 ")"; exit }' <<<"$gone")
+      printf '%-12s %-14s %-20s %s\n' "$name" "-" "${dead:-no instance}" "missing"
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+      echo "missing: ${#missing[*]} node(s) of environments/$env.yaml have no instance: ${missing[*]}; CloudFormation does not launch them again by itself:"
+      for name in "${missing[@]}"; do
+        if [ "$name" = "$bastion_node" ]; then echo "  $name: the Bastion stack does not launch it again while unchanged: see docs/operations.md (Recovery)"
+        elif printf '%s\n' "${control_plane_nodes[@]}" | grep -qx -- "$name"; then echo "  $name: controlPlane.generations.$name: a new number in environments/$env.yaml, then npx cdk deploy --all -c env=$env"
+        else echo "  $name: workers.generations.$name: a new number in environments/$env.yaml, then npx cdk deploy --all -c env=$env"
+        fi
+      done
+    fi
     stray=$(stray_requests)
     if [ -n "$stray" ]; then
       echo "spot: $(wc -l <<<"$stray") request(s) of $env can launch instances that are not the lab's (a replaced or destroyed spot node's request stays open):"
@@ -330,6 +395,13 @@ case "$command" in
     if aws ssm delete-parameter --region "$region" --name "$kubeconfig_parameter" 2>/dev/null; then
       echo "deleted $kubeconfig_parameter (the cluster's admin credentials)"
     fi
-    echo "destroyed: $env"
+    remains=$(remaining)
+    if [ -n "$remains" ]; then
+      echo "lab: $env is not gone: these remain in $region (and what runs or is allocated is billed):" >&2
+      awk '{ print "  " $0 }' <<<"$remains" >&2
+      exit 1
+    fi
+    echo "destroyed: $env (checked in $region: no stack, instance, NAT gateway, volume, address, spot request or $parameter_prefix parameter of it remains)"
+    echo "kept on purpose: what npx cdk deploy uploaded (the bastion's program) stays in the CDK bootstrap bucket (cdk bootstrap's, shared by every CDK app of the account and region)"
     ;;
 esac

@@ -25,6 +25,7 @@ if [ ! -f "$here/../environments/$env.yaml" ]; then
   exit 1
 fi
 
+lab_require_aws pin-image
 lab_config pin-image "$env"
 file=$(lab_value .file)
 region=$(lab_value .region)

@@ -158,18 +158,18 @@ public class EnvironmentFileTests
     [Fact]
     public void An_admin_cidr_open_to_the_internet_is_refused_unless_explicitly_allowed()
     {
-        var problem = Single(Problems(("cidr: 203.0.113.10/32", "cidr: 0.0.0.0/0")));
+        var problem = Single(Problems(("cidr: 198.18.0.10/32", "cidr: 0.0.0.0/0")));
         Assert.StartsWith("environments/test.yaml: admin.cidr: 0.0.0.0/0 opens the bastion's SSH to the whole internet", problem);
         Assert.Contains("admin.allowAnyAddress: true", problem);
 
-        var allowed = With("test", ("cidr: 203.0.113.10/32", "cidr: 0.0.0.0/0\n  allowAnyAddress: true"));
+        var allowed = With("test", ("cidr: 198.18.0.10/32", "cidr: 0.0.0.0/0\n  allowAnyAddress: true"));
         Assert.True(allowed.Admin.AllowAnyAddress);
     }
 
     [Fact]
     public void A_missing_admin_cidr_is_required()
     {
-        var problem = Single(Problems(("  cidr: 203.0.113.10/32\n", "")));
+        var problem = Single(Problems(("  cidr: 198.18.0.10/32\n", "")));
         Assert.StartsWith("environments/test.yaml: admin.cidr: is required", problem);
     }
 
@@ -206,7 +206,36 @@ public class EnvironmentFileTests
     public void A_bad_region_is_refused()
     {
         var problem = Single(Problems(("region: eu-west-1", "region: europe")));
-        Assert.Equal("environments/test.yaml: region: 'europe' is not an AWS region name such as eu-west-1", problem);
+        Assert.StartsWith("environments/test.yaml: region: 'europe' is not an AWS region that AWS CDK knows Known: af-south-1, ", problem);
+    }
+
+    [Fact]
+    public void A_region_shaped_like_one_but_unknown_is_refused_with_the_nearest()
+    {
+        var problem = Single(Problems(("region: eu-west-1", "region: eu-west-9")));
+        Assert.StartsWith("environments/test.yaml: region: 'eu-west-9' is not an AWS region that AWS CDK knows; did you mean 'eu-west-1'?", problem);
+        Assert.Contains("us-gov-west-1", problem);
+    }
+
+    [Fact]
+    public void A_second_yaml_document_is_refused_with_its_line()
+    {
+        var problem = Single(Problems(Valid + "\n---\nregion: us-east-1\n"));
+        Assert.StartsWith("environments/test.yaml: line 19: a second YAML document", problem);
+    }
+
+    [Fact]
+    public void A_tab_in_the_indentation_is_reported_on_its_own_line()
+    {
+        var yaml = Valid.Replace("  count: 2", "\tcount: 2");
+        Assert.Equal("environments/test.yaml: line 16: a tab in the indentation; YAML indents with spaces only", Single(Problems(yaml)));
+    }
+
+    [Fact]
+    public void A_merge_key_is_explained_not_called_unknown()
+    {
+        var problem = Single(Problems(("workers:\n  count: 2", "workers:\n  <<: {spot: true}\n  count: 2")));
+        Assert.StartsWith("environments/test.yaml: workers.<<: a YAML merge key (line 16), which this reader does not apply: write the keys out here.", problem);
     }
 
     [Fact]

@@ -112,8 +112,12 @@ public class KubernetesSectionTests
     [Fact]
     public void The_per_node_prefix_fits_the_pod_range_and_kubeadms_limit()
     {
-        Assert.Equal("environments/test.yaml: kubernetes.nodePrefix: must be longer than the pod range's /24 (each node gets a /24 of it)",
-            Problem("podCidr: 10.100.0.0/24"));
+        // The default nodePrefix leaves the pod range to blame; a nodePrefix written out is named itself.
+        var small = Problem("podCidr: 10.100.0.0/24");
+        Assert.StartsWith("environments/test.yaml: kubernetes.podCidr: 10.100.0.0/24 leaves no room for the /24 each node gets", small);
+        Assert.Contains("such as 10.233.64.0/18", small);
+        Assert.StartsWith("environments/test.yaml: kubernetes.nodePrefix: must be longer than the pod range's /24 (kubernetes.podCidr",
+            Problem("podCidr: 10.100.0.0/24", "nodePrefix: 24"));
         Assert.Equal("environments/test.yaml: kubernetes.nodePrefix: /25 is more than 16 bits longer than the pod range's /8, which kubeadm refuses: " +
             "use a nodePrefix up to /24 or a smaller pod range", Problem("podCidr: 100.0.0.0/8", "nodePrefix: 25"));
     }

@@ -50,7 +50,9 @@ public class CostTests
         Assert.Null(estimate.Lines.Single(l => l.Item == PriceTable.NatGateway).HourlyEach);
         // The public IPv4 charge is the same in every region: known.
         Assert.Equal(0.005m, estimate.Lines.First(l => l.Item == PriceTable.PublicIpv4).HourlyEach);
-        Assert.StartsWith("unknown: no eu-west-1 price for ec2:t3.small, ec2:t3.medium, nat-gateway, ebs:gp3", estimate.Total());
+        // No figure for the priced part alone: it would read like the total.
+        Assert.Equal("partial: 4 items unpriced (no eu-west-1 price in Infra/Costs/prices.txt for ec2:t3.small, ec2:t3.medium, nat-gateway, ebs:gp3)", estimate.Total());
+        Assert.DoesNotContain("$", estimate.Total(paused: true));
         Assert.DoesNotContain(estimate.Describe(), l => l.Contains("t3.medium workers") && l.Contains('$'));
     }
 
@@ -65,9 +67,9 @@ public class CostTests
         Assert.Equal("$0.0742/h, $54.20/month", estimate.Total());
         // Paused: the volumes only (the NAT instance stops, its and the bastion's addresses are released).
         Assert.Equal("$0.0096/h, $7.04/month", estimate.Total(paused: true));
-        // "Running it cheaply" quotes these figures.
-        Assert.Contains("**$0.0742 an hour, $54.20 a month** running", File.ReadAllText(Repo.PathOf("README.md")));
-        Assert.Contains("**$7.04 a month** paused", File.ReadAllText(Repo.PathOf("README.md")));
+        // docs/operations.md's "Running it cheaply" quotes these figures.
+        Assert.Contains("**$0.0742 an hour, $54.20 a month** running", File.ReadAllText(Repo.PathOf("docs", "operations.md")));
+        Assert.Contains("**$7.04 a month** paused", File.ReadAllText(Repo.PathOf("docs", "operations.md")));
         Assert.Contains(estimate.Describe(), l => l.Contains("t4g.small workers (spot)") && l.Contains("spot: at most this"));
     }
 
@@ -81,15 +83,25 @@ public class CostTests
         Assert.Equal(Math.Round(0.045m + 0.005m + 110 * 0.08m / 730, 12), Math.Round(estimate.KnownHourly(paused: true), 12));
     }
 
+    private static IEnumerable<LabConfig> Shipped =>
+        EnvironmentFiles.Available(Repo.EnvironmentsFolder).Select(n => EnvironmentFiles.Load(Repo.EnvironmentsFolder, n));
+
     [Fact]
-    public void The_readme_cost_section_is_generated_from_the_table()
+    public void The_cost_section_is_generated_from_the_table() =>
+        GeneratedSection.AssertCurrent("docs/cost.md", CostReport.Begin, CostReport.End, CostReport.Markdown(Prices, Shipped));
+
+    [Fact]
+    public void The_readmes_table_of_environments_is_generated_from_the_files_and_the_table() =>
+        GeneratedSection.AssertCurrent("README.md", CostReport.OverviewBegin, CostReport.OverviewEnd, CostReport.Overview(Prices, Shipped));
+
+    [Fact]
+    public void Every_shipped_environment_prints_a_total_or_says_how_many_items_are_unpriced()
     {
-        var readme = File.ReadAllText(Repo.PathOf("README.md"));
-        var expected = CostReport.Markdown(Prices, EnvironmentFiles.Available(Repo.EnvironmentsFolder).Select(n => EnvironmentFiles.Load(Repo.EnvironmentsFolder, n)));
-        var begin = readme.IndexOf(CostReport.Begin, StringComparison.Ordinal);
-        var end = readme.IndexOf(CostReport.End, StringComparison.Ordinal);
-        Assert.True(begin >= 0 && end > begin, $"README.md has no cost section; put this in it:\n{expected}");
-        var actual = readme[begin..(end + CostReport.End.Length)];
-        Assert.True(expected == actual, $"README.md's cost section differs from the price table; replace it with:\n{expected}");
+        foreach (var config in Shipped)
+        {
+            var estimate = new CostEstimate(config, Prices);
+            foreach (var paused in new[] { false, true })
+                Assert.Matches(estimate.Complete(paused) ? @"^\$\d+\.\d{4}/h, \$\d+\.\d{2}/month$" : @"^partial: \d+ items? unpriced$", estimate.ShortTotal(paused));
+        }
     }
 }

@@ -4,7 +4,7 @@ using K8sLab.Tests.Support;
 namespace K8sLab.Tests.Layout;
 
 /// <summary>
-/// The folders of Infra/ depend on each other one way (README "Layout"): a folder uses only folders
+/// The folders of Infra/ depend on each other one way (docs/development.md, "Layout"): a folder uses only folders
 /// in layers below its own. A folder's types are its namespace's (found by reflection); a use is a
 /// type's name in a source file outside comments, unqualified or qualified by its folder.
 /// </summary>
@@ -40,7 +40,7 @@ public class FolderDependencyTests
     public void Every_folder_of_Infra_has_a_layer()
     {
         Assert.All(Sources().Select(s => s.Folder).Distinct(),
-            folder => Assert.True(Layer(folder) >= 0, $"Infra/{folder} is in no layer: add it to Layers here and to README's Layout"));
+            folder => Assert.True(Layer(folder) >= 0, $"Infra/{folder} is in no layer: add it to Layers here and to the Layout of docs/development.md"));
     }
 
     [Fact]

@@ -110,13 +110,35 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
     [Fact]
     public void An_explicit_opt_in_opens_only_the_bastions_ssh_and_warns()
     {
-        var config = Environments.With("test", ("cidr: 203.0.113.10/32", "cidr: 0.0.0.0/0\n  allowAnyAddress: true"));
+        var config = Environments.With("test", ("cidr: 198.18.0.10/32", "cidr: 0.0.0.0/0\n  allowAnyAddress: true"));
         var optedIn = Synth.Lab(config);
         Assert.Single(SecurityRules.NoIngressFromAnywhere(optedIn));
         Assert.Empty(SecurityRules.NoIngressFromAnywhere(optedIn, adminAnywhereOptIn: true));
         var warning = Assert.Single(Summary.SynthSummary.Warnings(config));
         Assert.Contains("0.0.0.0/0", warning);
         Assert.Empty(Summary.SynthSummary.Warnings(Environments.With()));
+    }
+
+    [Fact]
+    public void A_documentation_range_in_admin_cidr_warns_at_synth_and_a_rule_refuses_the_deploy()
+    {
+        var config = Environments.With("test", ("cidr: 198.18.0.10/32", "cidr: 203.0.113.10/32"));
+        var warning = Assert.Single(Summary.SynthSummary.Warnings(config));
+        Assert.StartsWith("environments/test.yaml: admin.cidr 203.0.113.10/32 is a documentation range", warning);
+        Assert.Contains(AdminAccess.OwnAddressCommand, warning);
+
+        // Every stack carries the rule, so CloudFormation refuses before it creates anything, the bastion included.
+        var refused = Synth.Lab(config);
+        Assert.All(refused.All, t =>
+        {
+            var assertion = t.Template["Rules"]![K8sLab.Security.AdminAddressGuard.RuleId]!["Assertions"]![0]!;
+            Assert.Equal("""{"Fn::Not":[{"Fn::Contains":[["203.0.113.10/32"],{"Ref":"AdminCidr"}]}]}""", assertion["Assert"]!.ToJsonString());
+            Assert.StartsWith("environments/test.yaml: admin.cidr 203.0.113.10/32", assertion["AssertDescription"]!.GetValue<string>());
+            Assert.Equal("203.0.113.10/32", t.Template["Parameters"]![K8sLab.Security.AdminAddressGuard.ParameterId]!["Default"]!.GetValue<string>());
+        });
+        // Anyone's own address: no rule, no parameter.
+        Assert.All(Synth.Lab(Environments.With()).All, t =>
+            Assert.Null(t.Template["Rules"]?[K8sLab.Security.AdminAddressGuard.RuleId]));
     }
 
     [Fact]

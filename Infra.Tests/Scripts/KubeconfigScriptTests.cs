@@ -237,10 +237,23 @@ public sealed class KubeconfigScriptTests : IDisposable
     {
         ConvergedDev();
         var bare = Bin("bin-without-plugin", withPlugin: false);
-        // The machine's PATH, without any folder that holds a real plugin.
-        var path = string.Join(':', bare.Folder, string.Join(':', (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Where(d => !File.Exists(Path.Combine(d, "session-manager-plugin")))));
+        var path = bare.PathWithout("session-manager-plugin");
         AssertRefused(Script(bare, new() { ["PATH"] = path }, "dev"), "Session Manager plugin (session-manager-plugin) is not installed");
+
+        // --print writes the context and prints the command, to run where the plugin is.
+        var printed = Script(bare, new() { ["PATH"] = path }, "dev", "--print");
+        Assert.True(printed.ExitCode == 0, printed.Output);
+        Assert.Contains($"aws ssm start-session --region eu-west-1 --target {_bastion} ", printed.StdOut);
+        Assert.Contains("it needs the AWS CLI's Session Manager plugin (session-manager-plugin), which is not installed here", printed.StdOut);
+        Assert.NotNull(Named(View(_kubeconfig), "contexts", "k8slab-dev"));
+    }
+
+    [Fact]
+    public void Without_the_aws_cli_one_line_naming_what_to_install_and_nothing_written()
+    {
+        ConvergedDev();
+        var bare = new FakeBin(Path.Combine(_root, "bin-without-aws")).Add("session-manager-plugin", "exit 0");
+        AssertRefused(Script(bare, new() { ["PATH"] = bare.PathWithout("aws") }, "dev", "--print"), "the AWS CLI (aws) is not installed: install AWS CLI version 2");
     }
 
     [Theory]
@@ -262,7 +275,7 @@ public sealed class KubeconfigScriptTests : IDisposable
     {
         ConvergedDev();
         File.WriteAllText(Path.Combine(_root, "environments", "dev.yaml"), LabApp.DevWithRegion("region: \"eu-west\""));
-        AssertRefused(Script(args: "dev"), "kubeconfig: environments/dev.yaml: region: 'eu-west' is not an AWS region name such as eu-west-1");
+        AssertRefused(Script(args: "dev"), "kubeconfig: environments/dev.yaml: region: 'eu-west' is not an AWS region that AWS CDK knows; did you mean 'eu-west-1'?");
         Assert.DoesNotContain(_bin.Calls, c => c.StartsWith("aws ", StringComparison.Ordinal));
     }
 
@@ -272,5 +285,9 @@ public sealed class KubeconfigScriptTests : IDisposable
         Assert.Equal(2, Script(args: Array.Empty<string>()).ExitCode);
         Assert.Contains("no environments/staging.yaml", Script(args: "staging").StdErr);
         Assert.Contains("--port: a local port from 1024 to 65535, got '80'", Script(args: new[] { "dev", "--port", "80" }).StdErr);
+        // A number too large for test's integers: refused like any other, before the context is written.
+        ConvergedDev();
+        foreach (var port in new[] { "99999999999999999999", "65536", "-1", "16443x" })
+            AssertRefused(Script(args: new[] { "dev", "--print", "--port", port }), $"--port: a local port from 1024 to 65535, got '{port}'");
     }
 }

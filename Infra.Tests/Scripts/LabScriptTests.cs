@@ -39,8 +39,19 @@ public sealed class LabScriptTests : IDisposable
               "ssm get-command-invocation "*) cat "{{_readyFile}}" ;;
               *) exec "{{realAws}}" --endpoint-url "{{_moto.Endpoint}}" "$@" ;;
             esac
-            """).Add("npx", "exit 0"); // the CDK CLI's destroy: recorded (moto runs no CloudFormation deploy of the lab)
+            """).Add("npx", CdkDestroy);
     }
+
+    /// <summary>
+    /// The CDK CLI's destroy, recorded: moto runs no CloudFormation deploy of the lab, so what the
+    /// stacks' deletion does to the lab's instances is done here: the environment's are terminated.
+    /// </summary>
+    private const string CdkDestroy = """
+        env=$(sed -n 's/.*-c env=\([a-z0-9-]*\).*/\1/p' <<<"$*")
+        ids=$(aws ec2 describe-instances --filters "Name=tag:k8slab:environment,Values=$env" "Name=instance-state-name,Values=pending,running,stopping,stopped" \
+          --query 'Reservations[].Instances[].InstanceId' --output text)
+        [ -z "$ids" ] || aws ec2 terminate-instances --instance-ids $ids >/dev/null
+        """;
 
     public void Dispose()
     {
@@ -114,6 +125,8 @@ public sealed class LabScriptTests : IDisposable
         Assert.Matches(@"^bastion\s+bastion\s+\S+\s+running\s+222222222222\s+\?\s+-$", Row("bastion"));
         Assert.Contains("1 instance(s) run another bootstrap than the templates want", result.StdOut);
         Assert.Single(lines, l => l.StartsWith("worker-1 "));
+        // Every node of the file has its instance: nothing is missing.
+        Assert.DoesNotContain("missing", result.StdOut);
     }
 
     [Fact]
@@ -142,6 +155,8 @@ public sealed class LabScriptTests : IDisposable
         // eu-west-1 has no gp3 price in the table: unknown, never a borrowed figure.
         Assert.Contains("110 GB of gp3 volumes", result.StdOut);
         Assert.Matches(@"110 GB of gp3 volumes\s+unknown \(no eu-west-1 price in the table\)", result.StdOut);
+        // No sum that would read like the total.
+        Assert.Matches(@"\n  total\s+partial: 1 item\(s\) unpriced\n", result.StdOut);
     }
 
     [Fact]
@@ -159,6 +174,7 @@ public sealed class LabScriptTests : IDisposable
         Assert.True(CallIndex($"stop-instances --instance-ids {_ids["bastion"]}") < CallIndex($"stop-instances --instance-ids {_ids["K8sLab-spot-Network/Vpc/PublicSubnet1/NatInstance"]}"));
         // 88 GB at the table's us-east-1 gp3 price of 0.08 USD per GB-month.
         Assert.Matches(@"88 GB of gp3 volumes\s+\$0\.0096/h\s+\$7\.04/month", result.StdOut);
+        Assert.Matches(@"\n  total\s+\$0\.0096/h\s+\$7\.04/month\n", result.StdOut);
     }
 
     [Fact]
@@ -240,6 +256,34 @@ public sealed class LabScriptTests : IDisposable
     }
 
     [Fact]
+    public void Status_names_the_nodes_without_an_instance_and_how_to_get_them_back()
+    {
+        Launch("dev", "eu-west-1", "bastion", "bastion", Wanted, 20);
+        Launch("dev", "eu-west-1", "cp-1", "control-plane", Wanted, 30);
+        Launch("dev", "eu-west-1", "worker-2", "worker", Wanted, 30);
+        _moto.Aws("ec2", "terminate-instances", "--instance-ids", _ids["worker-2"]);
+
+        var result = Lab("status", "dev");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Matches(@"\nworker-1\s+-\s+no instance\s+missing\n", result.StdOut);
+        Assert.Matches($@"\nworker-2\s+-\s+{_ids["worker-2"]} \(terminated\)\s+missing\n", result.StdOut);
+        Assert.Contains("missing: 2 node(s) of environments/dev.yaml have no instance: worker-1 worker-2", result.StdOut);
+        Assert.Contains("  worker-2: workers.generations.worker-2: a new number in environments/dev.yaml, then npx cdk deploy --all -c env=dev", result.StdOut);
+        Assert.DoesNotContain("cp-1: ", result.StdOut);
+    }
+
+    [Fact]
+    public void Without_the_aws_cli_one_line_naming_what_to_install()
+    {
+        var bare = new FakeBin();
+        var result = Tool.Run("bash", new[] { "scripts/lab.sh", "status", "dev" }, _root, bare.Environment(new() { ["PATH"] = bare.PathWithout("aws"), ["K8SLAB_APP"] = LabApp.Command }));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("lab: the AWS CLI (aws) is not installed: install AWS CLI version 2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)",
+            result.StdErr.TrimEnd('\n'));
+    }
+
+    [Fact]
     public void Status_of_a_lab_with_its_own_spot_requests_only_warns_of_nothing()
     {
         LaunchDev();
@@ -265,10 +309,12 @@ public sealed class LabScriptTests : IDisposable
         var cancel = CallIndex($"cancel-spot-instance-requests --spot-instance-request-ids {node.Request}");
         var destroy = CallIndex("npx cdk destroy --all --force -c env=dev");
         Assert.True(cancel >= 0 && cancel < destroy, string.Join('\n', _aws.Calls));
-        // The stack's own instance is CloudFormation's to terminate, not the script's.
-        Assert.Equal("running", InstanceState(node.Instance));
+        // The stack's own instance is CloudFormation's to terminate (the destroy's), not the script's.
+        Assert.DoesNotContain(_aws.Calls.Take(destroy), c => c.Contains("terminate-instances"));
         Assert.Contains("deleted /k8slab/dev/kubeconfig", result.StdOut);
         Assert.Equal("", _moto.Aws("ssm", "describe-parameters", "--query", "Parameters[].Name"));
+        Assert.Contains("destroyed: dev (checked in eu-west-1: no stack, instance, NAT gateway, volume, address, spot request or /k8slab/dev/ parameter of it remains)", result.StdOut);
+        Assert.Equal("running", InstanceState(_ids["prod/worker-1"]));
     }
 
     [Fact]
@@ -291,6 +337,32 @@ public sealed class LabScriptTests : IDisposable
         Assert.Equal("terminated", InstanceState(relaunched.Instance));
         Assert.True(CallIndex($"terminate-instances --instance-ids {relaunched.Instance}") < CallIndex("npx cdk destroy"), string.Join('\n', _aws.Calls));
         Assert.Contains($"terminated instance(s) the spot requests had launched outside the stacks: {relaunched.Instance}", result.StdOut);
+    }
+
+    [Fact]
+    public void Destroy_lists_what_remains_and_does_not_say_destroyed()
+    {
+        LaunchDev();
+        _aws.Add("npx", "exit 0"); // a destroy that deleted nothing
+        _moto.Aws("cloudformation", "create-stack", "--stack-name", "K8sLab-dev-Nodes",
+            "--template-body", """{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}""");
+        var volume = _moto.Aws("ec2", "create-volume", "--availability-zone", "eu-west-1a", "--size", "8",
+            "--tag-specifications", "ResourceType=volume,Tags=[{Key=k8slab:environment,Value=dev}]", "--query", "VolumeId");
+        var address = _moto.Aws("ec2", "allocate-address", "--tag-specifications", "ResourceType=elastic-ip,Tags=[{Key=k8slab:environment,Value=dev}]", "--query", "PublicIp");
+        _moto.Aws("ssm", "put-parameter", "--name", K8sLab.Contract.LabFacts.RequestParameter("dev"), "--type", "String", "--value", "x");
+
+        var result = Lab("destroy", "dev", "--yes");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("destroyed:", result.StdOut);
+        Assert.Contains("lab: dev is not gone: these remain in eu-west-1", result.StdErr);
+        Assert.Contains("\n  stack K8sLab-dev-Nodes (CREATE_COMPLETE)\n", result.StdErr);
+        foreach (var node in new[] { "bastion", "cp-1", "worker-1", "worker-2" })
+            Assert.Contains($"\n  instance {_ids[node]} ({node}, running)\n", result.StdErr);
+        Assert.DoesNotContain(_ids["prod/worker-1"], result.StdErr);
+        Assert.Contains($"\n  volume {volume} (8 GiB, available)\n", result.StdErr);
+        Assert.Contains($"\n  address {address} (", result.StdErr);
+        Assert.Contains("\n  parameter /k8slab/dev/converge-request\n", result.StdErr);
     }
 
     [Fact]
@@ -337,9 +409,9 @@ public sealed class LabScriptTests : IDisposable
             Assert.Equal("", result.StdOut);
             Assert.Equal(new[]
             {
-                "lab: environments/dev.yaml: region: 'eu-west' is not an AWS region name such as eu-west-1",
+                "lab: environments/dev.yaml: region: 'eu-west' is not an AWS region that AWS CDK knows; did you mean 'eu-west-1'?",
                 "lab: environments/dev.yaml: controlPlane.count: must be odd (etcd runs on the control plane and needs a majority), got 2",
-            }, result.StdErr.TrimEnd('\n').Split('\n'));
+            }, result.StdErr.TrimEnd('\n').Split('\n').Select(l => l.Split(" Known: ")[0]));
         }
         Assert.Empty(_aws.Calls);
         foreach (var node in new[] { "bastion", "cp-1", "worker-1", "worker-2" }) Assert.Equal("running", State(node));

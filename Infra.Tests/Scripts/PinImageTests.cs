@@ -29,6 +29,19 @@ public class PinImageTests
     }
 
     [Fact]
+    public void Without_the_aws_cli_one_line_naming_what_to_install_and_the_file_untouched()
+    {
+        var (_, folder, _) = Pin("dev", Environments.ExampleAmi);
+        var file = Path.Combine(folder, "environments", "dev.yaml");
+        File.WriteAllText(file, File.ReadAllText(Repo.PathOf("environments", "dev.yaml")));
+        var bare = new FakeBin();
+        var result = Tool.Run("bash", new[] { "scripts/pin-image.sh", "dev" }, folder, bare.Environment(new() { ["PATH"] = bare.PathWithout("aws"), ["K8SLAB_APP"] = LabApp.Command }));
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("pin-image: the AWS CLI (aws) is not installed: install AWS CLI version 2", result.StdErr);
+        Assert.Equal(File.ReadAllText(Repo.PathOf("environments", "dev.yaml")), File.ReadAllText(file));
+    }
+
+    [Fact]
     public void Pinning_writes_the_current_image_into_the_environment_file_and_nothing_else()
     {
         var (result, folder, aws) = Pin("dev", Environments.ExampleAmi);

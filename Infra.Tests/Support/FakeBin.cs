@@ -29,6 +29,11 @@ public sealed class FakeBin
 
     public IReadOnlyList<string> Calls => File.Exists(CallsLog) ? File.ReadAllLines(CallsLog) : Array.Empty<string>();
 
+    /// <summary>A PATH of this folder and the machine's, without any folder that holds <paramref name="tool"/>: the machine as if it were not installed.</summary>
+    public string PathWithout(string tool) =>
+        string.Join(':', new[] { Folder }.Concat((System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Where(d => !File.Exists(Path.Combine(d, tool)))));
+
     public Dictionary<string, string> Environment(Dictionary<string, string>? more = null)
     {
         var env = new Dictionary<string, string> { ["PATH"] = $"{Folder}:{System.Environment.GetEnvironmentVariable("PATH")}" };

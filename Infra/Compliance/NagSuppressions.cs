@@ -76,7 +76,7 @@ public static class NagSuppressions
             Findings = new[] { "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" },
         },
         new("AwsSolutions-L1", new[] { NagTarget.DefaultSecurityGroupHandler },
-            "The handler is CDK's code, from Amazon.CDK.Lib 2.160.0, not the lab's. L1 asks for the newest runtime aws-cdk-lib knows (nodejs24.x), which that code was not released for; whether its runtime can still be created is DESIGN.md trap 8, apart from this rule."),
+            "The handler is CDK's code, from Amazon.CDK.Lib 2.160.0, not the lab's. L1 asks for the newest runtime aws-cdk-lib knows (nodejs24.x), which that code was not released for; whether its runtime can still be created is a separate question (cfn-lint knows Lambda's runtime schedule), apart from this rule."),
         new("NIST.800.53.R5-LambdaConcurrency", new[] { NagTarget.DefaultSecurityGroupHandler },
             "CloudFormation alone invokes it, when it creates, updates or deletes the custom resource that closes the default security group. Reserved concurrency would take from the account's pool, and Lambda refuses a reservation that leaves less unreserved concurrency than its minimum, which accounts with a low limit cannot spare: the first deploy could fail on it."),
         new("NIST.800.53.R5-LambdaDLQ", new[] { NagTarget.DefaultSecurityGroupHandler },

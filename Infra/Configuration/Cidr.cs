@@ -28,6 +28,12 @@ public static class Cidr
         return null;
     }
 
+    /// <summary>RFC 5737's documentation ranges (TEST-NET-1, -2, -3): examples, nobody's address.</summary>
+    public static readonly IReadOnlyList<IPNetwork> DocumentationRanges =
+        [IPNetwork.Parse("192.0.2.0/24"), IPNetwork.Parse("198.51.100.0/24"), IPNetwork.Parse("203.0.113.0/24")];
+
+    public static bool IsDocumentation(this IPNetwork block) => DocumentationRanges.Any(range => block.Within(range));
+
     public static bool Overlaps(this IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
 
     /// <summary>Whether <paramref name="inner"/> lies wholly inside <paramref name="outer"/>.</summary>

@@ -27,8 +27,11 @@ public static partial class EnvironmentFiles
         var prefix = s.Int("nodePrefix", ClusterSpec.DefaultNodePrefix, 16, 25);
         if (pods.PrefixLength is < 8 or > 24)
             s.Problem("podCidr", $"must have a prefix from /8 to /24, got /{pods.PrefixLength}");
+        else if (prefix <= pods.PrefixLength && !s.Has("nodePrefix"))
+            s.Problem("podCidr", $"{pods} leaves no room for the /{prefix} each node gets of it (kubernetes.nodePrefix, default {ClusterSpec.DefaultNodePrefix}): " +
+                $"use a pod range larger than /{prefix}, such as {ClusterSpec.DefaultPodCidr}, or a longer nodePrefix");
         else if (prefix <= pods.PrefixLength)
-            s.Problem("nodePrefix", $"must be longer than the pod range's /{pods.PrefixLength} (each node gets a /{prefix} of it)");
+            s.Problem("nodePrefix", $"must be longer than the pod range's /{pods.PrefixLength} (kubernetes.podCidr; each node gets a /{prefix} of it)");
         else if (prefix - pods.PrefixLength > MaxNodePrefixBits)
             s.Problem("nodePrefix", $"/{prefix} is more than {MaxNodePrefixBits} bits longer than the pod range's /{pods.PrefixLength}, which kubeadm refuses: " +
                 $"use a nodePrefix up to /{pods.PrefixLength + MaxNodePrefixBits} or a smaller pod range");
@@ -64,6 +67,7 @@ public static partial class EnvironmentFiles
     private static string ReadVersion(YamlSection s, string architecture, KubesprayRelease release)
     {
         var text = s.OptionalString("version", "a Kubernetes version such as " + release.Default);
+        s.Document("version", release.Default, $"a version kubespray {release.Tag} installs on the image's architecture: {KubesprayRelease.Describe(release.Versions.Select(v => v.Version))}; one minor at a time, never down");
         if (text is null) return release.Default;
         var supported = $"supported: {KubesprayRelease.Describe(release.Versions.Select(v => v.Version))} (default {release.Default})";
         if (!KubernetesVersion.TryParse(text.TrimStart('v'), out var version))
@@ -94,6 +98,7 @@ public static partial class EnvironmentFiles
     private static (IPNetwork Range, bool Set, bool Valid) ReadRange(YamlSection s, string key, IPNetwork fallback)
     {
         var text = s.OptionalString(key, "an IPv4 CIDR block such as " + fallback);
+        s.Document(key, fallback.ToString(), "an IPv4 block apart from the VPC and the other range (a change rebuilds a running cluster: allowRebuild)");
         if (text is null) return (fallback, false, true);
         var range = Cidr.TryParse(text, out var reason);
         if (range is null) s.Problem(key, reason);

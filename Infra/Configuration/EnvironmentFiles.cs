@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using K8sLab.Cluster;
 using K8sLab.Contract;
+using K8sLab.Tagging;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -26,8 +27,11 @@ public static partial class EnvironmentFiles
     public const int MaxControlPlane = 7;
     public const int MaxWorkers = 1000;
 
+    /// <summary>The top-level keys, in the order a file writes them.</summary>
+    public static readonly IReadOnlyList<string> TopLevelKeys =
+        ["region", "network", "admin", "machineImage", "bastion", "controlPlane", "workers", "convergence", "kubernetes", "tags"];
+
     private static readonly Regex EnvironmentName = new("^[a-z][a-z0-9-]{0,15}$");
-    private static readonly Regex RegionName = new("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$");
     private static readonly Regex AmiId = new("^ami-([0-9a-f]{8}|[0-9a-f]{17})$");
 
     /// <summary>Finds the folder that holds the environment files, from <paramref name="start"/> upwards.</summary>
@@ -59,20 +63,32 @@ public static partial class EnvironmentFiles
     }
 
     /// <param name="kubespray">The kubespray release whose versions kubernetes.version may name (default: the pinned one, embedded).</param>
-    public static LabConfig Parse(string file, string environment, string yaml, KubesprayRelease? kubespray = null)
+    /// <param name="catalog">When given, every key read is noted in it (<see cref="ConfigurationReference"/>).</param>
+    public static LabConfig Parse(string file, string environment, string yaml, KubesprayRelease? kubespray = null, List<KeyReference>? catalog = null)
     {
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
-        catch (YamlException e) { throw new ConfigException($"{file}: line {e.Start.Line}: not valid YAML: {e.Message}"); }
+        catch (YamlException e)
+        {
+            // YamlDotNet places a tab in the indentation where the scanner gave up, often line 1: name the tab's own line.
+            var tabs = TabIndentedLines(yaml);
+            if (tabs.Count > 0)
+                throw new ConfigException(tabs.Select(line => $"{file}: line {line}: a tab in the indentation; YAML indents with spaces only").ToList());
+            throw new ConfigException($"{file}: line {e.Start.Line}: not valid YAML: {e.Message}");
+        }
+        if (stream.Documents.Count > 1)
+            throw new ConfigException($"{file}: line {stream.Documents[1].RootNode.Start.Line}: a second YAML document (after '---'); one file holds one environment: " +
+                "remove the '---' and what follows it, or put that environment in a file of its own");
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ConfigException($"{file}: must be a mapping of keys (region, network, admin, machineImage, bastion, controlPlane, workers, convergence, kubernetes, tags)");
+            throw new ConfigException($"{file}: must be a mapping of keys ({string.Join(", ", TopLevelKeys)})");
 
         var problems = new List<string>();
-        var top = YamlSection.Root(file, root, problems);
+        var top = YamlSection.Root(file, root, problems, catalog);
 
         var region = top.RequiredString("region", "an AWS region such as eu-west-1");
-        if (region.Length > 0 && !RegionName.IsMatch(region))
-            top.Problem("region", $"'{region}' is not an AWS region name such as eu-west-1");
+        top.Document("region", allowed: $"one of the {Regions.Known.Count} regions AWS CDK knows (Configuration/Regions.cs), such as eu-west-1");
+        if (region.Length > 0 && Regions.Problem(region) is { } unknownRegion)
+            top.Problem("region", unknownRegion);
 
         var networkSection = top.Section("network");
         var adminSection = top.Section("admin");
@@ -104,10 +120,16 @@ public static partial class EnvironmentFiles
         return config;
     }
 
+    /// <summary>The lines (from 1) whose indentation holds a tab.</summary>
+    private static List<int> TabIndentedLines(string yaml) =>
+        yaml.Split('\n').Select((line, i) => (line, number: i + 1))
+            .Where(l => l.line.TakeWhile(char.IsWhiteSpace).Contains('\t')).Select(l => l.number).ToList();
+
     /// <param name="vpc">The VPC block, or null when it does not parse (reported here).</param>
     private static NetworkConfig ReadNetwork(YamlSection s, string region, string arch, out IPNetwork? vpc)
     {
         vpc = ReadCidr(s, "vpcCidr", "10.0.0.0/16");
+        s.Document("vpcCidr", allowed: $"a block from /16 to /22 in a private range ({string.Join(", ", PrivateRanges)}), apart from kubernetes.podCidr and serviceCidr");
         if (vpc is { } v)
         {
             if (v.PrefixLength is < 16 or > 22)
@@ -128,6 +150,7 @@ public static partial class EnvironmentFiles
 
         var zoneCount = zones?.Count ?? 2;
         var natCount = s.Int("natGateways", 1, 1, Math.Max(1, zoneCount));
+        s.Document("natGateways", allowed: "1 up to the number of zones");
         var nat = s.Choice("natProvider", "gateway", "gateway", "instance") == "instance" ? NatKind.Instance : NatKind.Gateway;
         var natType = ReadType(s, "t3.micro", 0, 1, arch, key: "natInstanceType");
         s.RejectUnknownKeys();
@@ -137,6 +160,8 @@ public static partial class EnvironmentFiles
     private static IReadOnlyDictionary<string, string> ReadTags(YamlSection top)
     {
         var tags = top.OptionalStringMap("tags", "tag keys to values, such as team: platform") ?? [];
+        top.Document("tags", allowed: $"a mapping of your own tag keys to values (team: platform): keys of 1 to {TagRules.MaxKeyLength} and values of up to {TagRules.MaxValueLength} " +
+            $"{TagRules.AllowedCharactersText}, no aws: prefix, not {LabTags.Name} or {LabTags.Prefix}*; at most {LabTags.UserLimit}");
         foreach (var (key, problem) in TagRules.Problems(tags))
             top.Problem(key.Length == 0 ? "tags" : $"tags.{key}", problem);
         return tags.DistinctBy(t => t.Key).ToDictionary(t => t.Key, t => t.Value);
@@ -145,9 +170,11 @@ public static partial class EnvironmentFiles
     private static AdminAccess ReadAdmin(YamlSection s)
     {
         var cidr = ReadCidr(s, "cidr", null);
+        s.Document("cidr", allowed: $"your own address as a /32 ({AdminAccess.OwnAddressCommand} prints it); 0.0.0.0/0 only with allowAnyAddress; " +
+            "a documentation range (RFC 5737) warns at synth and is refused by the deploy");
         var anywhere = s.Bool("allowAnyAddress", false);
         if (cidr is { PrefixLength: 0 } && !anywhere)
-            s.Problem("cidr", "0.0.0.0/0 opens the bastion's SSH to the whole internet; give your own address (such as 203.0.113.7/32) or set admin.allowAnyAddress: true");
+            s.Problem("cidr", $"0.0.0.0/0 opens the bastion's SSH to the whole internet; give your own address ({AdminAccess.OwnAddressCommand} prints it; add /32) or set admin.allowAnyAddress: true");
         s.RejectUnknownKeys();
         return new AdminAccess(cidr ?? default, anywhere);
     }
@@ -166,12 +193,13 @@ public static partial class EnvironmentFiles
     private static NodeGroup ReadGroup(YamlSection s, int defaultCount, int min, int max, bool mustBeOdd, string defaultType, int minMemoryMb, int minVCpus, string prefix, string arch)
     {
         var count = s.Int("count", defaultCount, min, max);
+        if (mustBeOdd) s.Document("count", allowed: $"an odd number from {min} to {max}");
         if (mustBeOdd && count % 2 == 0)
             s.Problem("count", $"must be odd (etcd runs on the control plane and needs a majority), got {count}");
         var type = ReadType(s, defaultType, minMemoryMb, minVCpus, arch);
         var spot = s.Bool("spot", false);
         var generations = new Dictionary<string, int>();
-        foreach (var (node, text, _) in s.OptionalStringMap("generations", $"node names ({prefix}1 ...) to whole numbers") ?? [])
+        foreach (var (node, text, _) in s.OptionalStringMap("generations", $"node names ({prefix}1 ...) to whole numbers from 0 to 999: a new number launches a new instance for the node") ?? [])
         {
             var match = Regex.Match(node, $"^{Regex.Escape(prefix)}([1-9][0-9]*)$");
             if (!match.Success || int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > count)
@@ -198,6 +226,9 @@ public static partial class EnvironmentFiles
     {
         fallback = Architectures.Default(fallback, arch);
         var name = s.String(key, fallback, "an EC2 instance type such as t3.medium");
+        s.Document(key, allowed: $"an instance type of machineImage.architecture ({InstanceTypes.KnownFamilies}; nano to 4xlarge)" +
+            (minMemoryMb > 0 ? $" with at least {minVCpus} vCPU and {minMemoryMb} MB usable" : "") +
+            (Architectures.Default(fallback, Architectures.Arm) is var arm && arm != fallback ? $"; default on arm64: `{arm}`" : ""));
         if (!InstanceTypes.All.TryGetValue(name, out var type))
         {
             s.Problem(key, $"unknown instance type '{name}'; known families: {InstanceTypes.KnownFamilies} (sizes nano to 4xlarge)");

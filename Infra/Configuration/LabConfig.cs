@@ -52,7 +52,20 @@ public sealed record NetworkConfig(
 }
 
 /// <summary>Who may reach the bastion's SSH port.</summary>
-public sealed record AdminAccess(IPNetwork Cidr, bool AllowAnyAddress);
+public sealed record AdminAccess(IPNetwork Cidr, bool AllowAnyAddress)
+{
+    /// <summary>The command that prints the user's own public address, for admin.cidr.</summary>
+    public const string OwnAddressCommand = "curl -s https://checkip.amazonaws.com";
+
+    /// <summary>A documentation range (the shipped files' 203.0.113.10/32): a deploy would let nobody in.</summary>
+    public bool IsDocumentationRange => Cidr.IsDocumentation();
+
+    /// <summary>What to tell the user about a documentation range in <paramref name="file"/>, or null.</summary>
+    public string? DocumentationRangeProblem(string file) => IsDocumentationRange
+        ? $"{file}: admin.cidr {Cidr} is a documentation range (RFC 5737), nobody's address: the bastion's SSH would let no one in. " +
+          $"Put your own address there ({OwnAddressCommand} prints it; add /32)"
+        : null;
+}
 
 /// <summary>
 /// The Ubuntu 24.04 image every instance boots. Pinned per environment so that a newly published

@@ -16,17 +16,39 @@ public sealed class YamlSection
     private readonly List<string> _problems;
     private readonly List<string> _known = new();
     private readonly string _file;
+    private readonly List<KeyReference>? _catalog;
 
-    private YamlSection(string file, string path, YamlMappingNode node, List<string> problems)
+    private YamlSection(string file, string path, YamlMappingNode node, List<string> problems, List<KeyReference>? catalog)
     {
         _file = file;
         _path = path;
         _node = node;
         _problems = problems;
+        _catalog = catalog;
     }
 
-    public static YamlSection Root(string file, YamlMappingNode node, List<string> problems) =>
-        new(file, "", node, problems);
+    /// <param name="catalog">When given, every key read is noted in it with its default and what is allowed
+    /// (<see cref="ConfigurationReference"/>: the reference table is these notes).</param>
+    public static YamlSection Root(string file, YamlMappingNode node, List<string> problems, List<KeyReference>? catalog = null) =>
+        new(file, "", node, problems, catalog);
+
+    /// <summary>Says, for the reference table only, what the key's default is or what it allows, where the reader's own words fall short.</summary>
+    public void Document(string key, string? @default = null, string? allowed = null)
+    {
+        if (_catalog is null) return;
+        var i = _catalog.FindIndex(k => k.Key == PathOf(key));
+        if (i < 0) return;
+        _catalog[i] = _catalog[i] with { Default = @default ?? _catalog[i].Default, Allowed = allowed ?? _catalog[i].Allowed };
+    }
+
+    private void Note(string key, string @default, string allowed)
+    {
+        if (_catalog is null) return;
+        var entry = new KeyReference(PathOf(key), @default, allowed);
+        var i = _catalog.FindIndex(k => k.Key == entry.Key);
+        if (i < 0) _catalog.Add(entry);
+        else _catalog[i] = entry;
+    }
 
     public string PathOf(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
 
@@ -36,15 +58,16 @@ public sealed class YamlSection
     {
         var node = Get(key);
         if (node is null or YamlScalarNode { Value: null or "" or "~" or "null" })
-            return new YamlSection(_file, PathOf(key), new YamlMappingNode(), _problems);
+            return new YamlSection(_file, PathOf(key), new YamlMappingNode(), _problems, _catalog);
         if (node is YamlMappingNode mapping)
-            return new YamlSection(_file, PathOf(key), mapping, _problems);
+            return new YamlSection(_file, PathOf(key), mapping, _problems, _catalog);
         Problem(key, $"must be a mapping of keys (line {node.Start.Line}), got {Describe(node)}");
-        return new YamlSection(_file, PathOf(key), new YamlMappingNode(), _problems);
+        return new YamlSection(_file, PathOf(key), new YamlMappingNode(), _problems, _catalog);
     }
 
     public string? OptionalString(string key, string allowed)
     {
+        Note(key, KeyReference.None, allowed);
         var node = Get(key);
         if (node is null) return null;
         if (node is YamlScalarNode scalar)
@@ -53,12 +76,17 @@ public sealed class YamlSection
         return null;
     }
 
-    public string String(string key, string fallback, string allowed) =>
-        OptionalString(key, allowed) ?? fallback;
+    public string String(string key, string fallback, string allowed)
+    {
+        var value = OptionalString(key, allowed);
+        Note(key, fallback, allowed);
+        return value ?? fallback;
+    }
 
     public string RequiredString(string key, string allowed)
     {
         var value = OptionalString(key, allowed);
+        Note(key, KeyReference.Required, allowed);
         if (value is null && Get(key) is null or YamlScalarNode) Problem(key, $"is required: {allowed}");
         return value ?? "";
     }
@@ -75,6 +103,7 @@ public sealed class YamlSection
     public int Int(string key, int fallback, int min, int max)
     {
         var allowed = $"a whole number from {min} to {max}";
+        Note(key, fallback.ToString(CultureInfo.InvariantCulture), allowed);
         var node = Get(key);
         if (node is null) return fallback;
         if (node is YamlScalarNode { Value: { } text } &&
@@ -90,6 +119,7 @@ public sealed class YamlSection
 
     public bool Bool(string key, bool fallback)
     {
+        Note(key, fallback ? "true" : "false", "true or false");
         var node = Get(key);
         if (node is null) return fallback;
         if (node is YamlScalarNode { Value: "true" or "false" } scalar) return scalar.Value == "true";
@@ -99,6 +129,7 @@ public sealed class YamlSection
 
     public IReadOnlyList<string>? OptionalStringList(string key, string allowed)
     {
+        Note(key, KeyReference.None, $"a list of {allowed}");
         var node = Get(key);
         if (node is null) return null;
         if (node is YamlSequenceNode sequence && sequence.All(n => n is YamlScalarNode))
@@ -110,6 +141,7 @@ public sealed class YamlSection
     /// <summary>A mapping of free-form keys to text values (such as tags), in file order with their lines; null when absent.</summary>
     public IReadOnlyList<(string Key, string Value, long Line)>? OptionalStringMap(string key, string allowed)
     {
+        Note(key, KeyReference.None, $"a mapping of {allowed}");
         var node = Get(key);
         if (node is null or YamlScalarNode { Value: null or "" or "~" or "null" }) return null;
         if (node is not YamlMappingNode mapping)
@@ -146,10 +178,18 @@ public sealed class YamlSection
                 Problem(key, $"{reason} (line {entry.Key.Start.Line}). Allowed here: {allowed}");
                 continue;
             }
+            if (key == "<<")
+            {
+                Problem(key, $"a YAML merge key (line {entry.Key.Start.Line}), which this reader does not apply: write the keys out here. Allowed here: {allowed}");
+                continue;
+            }
             var hint = Closest(key, _known);
             Problem(key, $"unknown key (line {entry.Key.Start.Line}){(hint is null ? "" : $"; did you mean '{hint}'?")} Allowed here: {allowed}");
         }
     }
+
+    /// <summary>Whether the file writes <paramref name="key"/> here (a read of it then tells the value or the default).</summary>
+    public bool Has(string key) => _node.Children.ContainsKey(new YamlScalarNode(key));
 
     private YamlNode? Get(string key)
     {
@@ -168,7 +208,8 @@ public sealed class YamlSection
         _ => node.NodeType.ToString(),
     };
 
-    private static string? Closest(string key, IEnumerable<string> candidates) =>
+    /// <summary>The candidate nearest to <paramref name="key"/> (edit distance), when one is near enough to suggest.</summary>
+    public static string? Closest(string key, IEnumerable<string> candidates) =>
         candidates.Select(c => (c, d: Distance(key.ToLowerInvariant(), c.ToLowerInvariant())))
             .Where(x => x.d <= Math.Max(2, key.Length / 3))
             .OrderBy(x => x.d).Select(x => x.c).FirstOrDefault();

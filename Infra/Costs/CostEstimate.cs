@@ -74,19 +74,29 @@ public sealed class CostEstimate
 
     public IEnumerable<PriceSource> Sources => Lines.Where(l => l.Price is not null).Select(l => l.Price!.Source).Distinct();
 
-    /// <summary>"$0.2100/h, $153.30/month", or "unknown (...)" with the known part as a floor.</summary>
-    public string Total(bool paused = false)
+    /// <summary>
+    /// "$0.2100/h, $153.30/month" when every item has a price; else "partial: N items unpriced (...)"
+    /// and no figure, since a sum of the priced part alone would read like a total.
+    /// </summary>
+    public string Total(bool paused = false) =>
+        Complete(paused) ? ShortTotal(paused) : $"{ShortTotal(paused)} (no {Region} price in {PriceTable.File} for {string.Join(", ", Unpriced(paused))})";
+
+    /// <summary><see cref="Total"/> without the list of what is unpriced: "partial: 4 items unpriced".</summary>
+    public string ShortTotal(bool paused = false)
     {
         var known = KnownHourly(paused);
         if (Complete(paused)) return $"{Hourly(known)}, {Monthly(known)}";
-        var missing = Lines.Where(l => (!paused || l.WhilePaused) && l.HourlyEach is null).Select(l => l.Item).Distinct();
-        return $"unknown: no {Region} price for {string.Join(", ", missing)}; the priced part is {Hourly(known)}, {Monthly(known)}";
+        var count = Unpriced(paused).Count;
+        return $"partial: {count} item{(count == 1 ? "" : "s")} unpriced";
     }
+
+    private List<string> Unpriced(bool paused) =>
+        Lines.Where(l => (!paused || l.WhilePaused) && l.HourlyEach is null).Select(l => l.Item).Distinct().ToList();
 
     public static string Hourly(decimal usd) => string.Create(CultureInfo.InvariantCulture, $"${usd:0.0000}/h");
     public static string Monthly(decimal usdPerHour) => string.Create(CultureInfo.InvariantCulture, $"${usdPerHour * PriceTable.HoursPerMonth:0.00}/month");
 
-    /// <summary>The estimate as the synth summary and the README show it, one line each.</summary>
+    /// <summary>The estimate as the synth summary and docs/cost.md show it, one line each.</summary>
     public IEnumerable<string> Describe()
     {
         foreach (var l in Lines)

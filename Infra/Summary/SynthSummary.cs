@@ -59,6 +59,8 @@ public static class SynthSummary
     /// <summary>Choices the environment file made on purpose that weaken the lab.</summary>
     public static IEnumerable<string> Warnings(Configuration.LabConfig c)
     {
+        if (c.Admin.DocumentationRangeProblem(c.SourceFile) is { } documentation)
+            yield return documentation + "; a deploy is refused until then";
         if (c.Admin.AllowAnyAddress && c.Admin.Cidr.PrefixLength == 0)
             yield return $"the bastion's SSH is open to {c.Admin.Cidr} (admin.allowAnyAddress in {c.SourceFile}): expect probes within minutes";
         // Kubernetes' version-skew policy: kubectl is supported within one minor version of kube-apiserver.
