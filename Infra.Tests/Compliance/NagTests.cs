@@ -85,6 +85,7 @@ public sealed class NagRuns
 
 /// <summary>cdk-nag's AwsSolutions and NIST 800-53 R5 packs over the lab (SECURITY.md, "Accepted cdk-nag findings").</summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class NagTests(NagRuns runs, ITestOutputHelper output) : IClassFixture<NagRuns>
 {
     private static readonly string[] Stacks = { "Network", "Security", "Bastion", "Nodes" };

@@ -11,6 +11,7 @@ namespace K8sLab.Tests.Scripts;
 /// tests built (<see cref="LabApp"/>).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Uses", "moto")]
 public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
 {
     private const string Launched = "1111111111111111111111111111111111111111111111111111111111111111";
