@@ -7,6 +7,7 @@ using System.Text.Json;
 //   floor        an empty CDK app: what starting jsii and synthesizing nothing costs
 //   default      environments/dev.yaml
 //   N nodes      dev.yaml with 3 control-plane nodes and N-3 workers
+//   largest      the most nodes the environment file accepts (ScaleLimits.MaxNodes), the same way
 // Runs are interleaved (one of each case per round) so that drift on a noisy machine hits every
 // case alike; the table shows medians.
 
@@ -24,7 +25,8 @@ var self = Path.Combine(AppContext.BaseDirectory, "K8sLab.Benchmarks.dll");
 var work = Directory.CreateTempSubdirectory("k8slab-bench-").FullName;
 Directory.CreateDirectory(Path.Combine(work, "environments"));
 File.Copy(Path.Combine(repo, "environments", "dev.yaml"), Path.Combine(work, "environments", "dev.yaml"));
-foreach (var nodes in new[] { 50, 150, 400 })
+var largest = K8sLab.Configuration.ScaleLimits.MaxNodes;
+foreach (var nodes in new[] { 50, 150, 400, largest })
     File.WriteAllText(Path.Combine(work, "environments", $"n{nodes}.yaml"), Scaled(File.ReadAllText(Path.Combine(repo, "environments", "dev.yaml")), nodes));
 
 var cases = new (string Name, string[] Command, string? Environment)[]
@@ -34,6 +36,7 @@ var cases = new (string Name, string[] Command, string? Environment)[]
     ("50 nodes", new[] { lab }, "n50"),
     ("150 nodes", new[] { lab }, "n150"),
     ("400 nodes", new[] { lab }, "n400"),
+    (Inv($"largest accepted ({largest} nodes)"), new[] { lab }, $"n{largest}"),
 };
 
 var runs = cases.ToDictionary(c => c.Name, _ => new List<(double Seconds, long PeakKb)>());
@@ -99,12 +102,12 @@ static string Templates(string outdir)
 }
 
 // A large lab needs what the scale limits ask for: a bastion for the forks, a surge that fits the
-// wait, a pod range for the nodes (Infra/Configuration/ScaleLimits.cs).
+// wait (20 for the largest lab), a pod range for the nodes (Infra/Configuration/ScaleLimits.cs).
 static string Scaled(string devYaml, int nodes) => devYaml
     .Replace("  count: 1                       # odd: 1, 3, 5 or 7", "  count: 3")
     .Replace("  count: 2\n", $"  count: {nodes - 3}\n")
     .Replace("bastion:\n  instanceType: t3.small", "bastion:\n  instanceType: t3.large")
-    + "\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14\n";
+    + $"\nconvergence:\n  maxSurge: {(nodes > 400 ? 20 : 10)}\nkubernetes:\n  podCidr: 10.64.0.0/14\n";
 
 static double Median(IEnumerable<double> values)
 {

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The synthesis benchmark: floor (empty CDK app), the default environment, 50, 150 and 400 nodes.
+# The synthesis benchmark: floor (empty CDK app), the default environment, 50, 150 and 400 nodes,
+# and the largest lab the environment file accepts.
 # Prints a markdown table (median wall time, ratio to the floor, peak memory, template bytes and
 # resources per stack). Usage: scripts/benchmark.sh [ROUNDS]   (default 5; about 3 minutes)
 set -euo pipefail

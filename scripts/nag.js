@@ -6,7 +6,8 @@
 // Each template is included with CfnInclude into a stack of its own in a fresh App, so the rule
 // packs see exactly what would be deployed. CfnInclude keeps every resource's Metadata, so the
 // suppressions the C# app writes there (cdk_nag.rules_to_suppress, each with id and reason) are
-// honoured by cdk-nag itself. The packs write their compliance reports (CSV) into a temporary
+// honoured by cdk-nag itself; so are the template's own Metadata.cdk_nag ones (the whole stack's,
+// as cdk-nag's addStackSuppressions writes them). The packs write their compliance reports (CSV) into a temporary
 // folder; this script reads them, prints counts per rule and every unsuppressed finding, and exits
 // 1 on any unsuppressed Error (also one an Error-level rule could not evaluate), 2 on bad usage or
 // a file that is no template, 3 on a template CfnInclude cannot read.
@@ -71,8 +72,19 @@ try {
     stacks.add(name);
     // Bootstrapless: the included template brings its own BootstrapVersion parameter and rule.
     const stack = new cdk.Stack(app, name, { synthesizer: new cdk.BootstraplessSynthesizer(), analyticsReporting: false });
+    // Suppressions for the whole stack sit in the template's own Metadata (cdk_nag), where the app
+    // writes those every node shares; cdk-nag reads them from the stack's template options, and
+    // CfnInclude would copy them a second time into the same section, so they go over once, here.
+    const template = JSON.parse(fs.readFileSync(file, 'utf8'));
+    let templateFile = file;
+    if (template.Metadata && template.Metadata.cdk_nag) {
+      stack.templateOptions.metadata = { cdk_nag: template.Metadata.cdk_nag };
+      delete template.Metadata.cdk_nag;
+      templateFile = path.join(outdir, `${name}.included.json`);
+      fs.writeFileSync(templateFile, JSON.stringify(template));
+    }
     try {
-      new include.CfnInclude(stack, 'Template', { templateFile: file });
+      new include.CfnInclude(stack, 'Template', { templateFile });
     } catch (e) {
       // Exit 3, not 1: the template could not be read, which says nothing about the rules.
       console.error(`nag: ${file}: cannot include it: ${e.message.split('\n')[0]}`);

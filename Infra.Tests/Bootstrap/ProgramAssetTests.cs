@@ -99,6 +99,7 @@ public class ProgramAssetTests
 
 /// <summary>The asset in a synthesized lab: what the bastion is told, what it may read, and when.</summary>
 [Collection("cdk")]
+[Trait("Uses", "jsii")]
 public class ProgramAssetStackTests
 {
     [Fact]

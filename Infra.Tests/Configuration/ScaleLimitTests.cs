@@ -29,6 +29,21 @@ public class ScaleLimitTests
     }
 
     [Fact]
+    public void The_nodes_fit_one_stacks_resources()
+    {
+        // 7 + 466 = 473 nodes and at most 27 other resources: CloudFormation's 500 (BENCHMARKS.md has the template).
+        const string big = "count: 466\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 20\nkubernetes:\n  podCidr: 10.64.0.0/13";
+        Assert.Equal(473, Environments.With("test", ("count: 2\n  instanceType: t3.medium", big), ("controlPlane:\n  count: 1", "controlPlane:\n  count: 7"),
+            ("instanceType: t3.small", "instanceType: t3.large")).NodeCount);
+        var problem = Problem(("count: 2\n  instanceType: t3.medium", big.Replace("466", "467")), ("controlPlane:\n  count: 1", "controlPlane:\n  count: 7"),
+            ("instanceType: t3.small", "instanceType: t3.large"));
+        Assert.Equal("environments/test.yaml: workers.count: 467 workers and 7 control-plane nodes make 474 nodes; the Nodes stack takes at most 473 " +
+            "(one resource each, besides up to 27 others, within CloudFormation's 500 resources per stack): allowed 0 to 466 workers with 7 control-plane nodes", problem);
+        Assert.Contains("allowed 0 to 472 workers with 1 control-plane nodes",
+            Problem(("count: 2\n  instanceType: t3.medium", big.Replace("466", "1000")), ("instanceType: t3.small", "instanceType: t3.large")));
+    }
+
+    [Fact]
     public void The_pod_range_must_hold_every_node_and_the_surge()
     {
         var problem = Problem(("count: 2\n  instanceType: t3.medium", "count: 64\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 2"));

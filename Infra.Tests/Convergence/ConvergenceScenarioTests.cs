@@ -9,6 +9,7 @@ namespace K8sLab.Tests.Convergence;
 /// real k8slab_converge, with stand-ins only for ansible-playbook and kubectl that model the cluster.
 /// One emulator for the class; each scenario is a lab of its own name.
 /// </summary>
+[Trait("Uses", "moto")]
 public sealed class ConvergenceScenarioTests(MotoServer moto) : IClassFixture<MotoServer>
 {
     private void Scenario(string name)

@@ -78,6 +78,7 @@ public static class RequestDocuments
 
 /// <summary>What every shipped environment's Nodes stack writes, synthesized (once a run, shared with other tests).</summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class ShippedRequestSchemaTests
 {
     public static TheoryData<string> ShippedEnvironments => new(EnvironmentFiles.Available(Repo.EnvironmentsFolder));

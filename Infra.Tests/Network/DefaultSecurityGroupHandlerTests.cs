@@ -10,6 +10,7 @@ namespace K8sLab.Tests.Network;
 /// accepts: run, as the template ships it, on that runtime's Node.js major against an EC2 emulator.
 /// </summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public sealed class DefaultSecurityGroupHandlerTests
 {
     [Fact]

@@ -4,6 +4,7 @@ namespace K8sLab.Tests.Preview;
 
 /// <summary>The preview of a change of the kubernetes section: a re-convergence that replaces no instance, or what the convergence refuses.</summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class ClusterPreviewTests
 {
     private static readonly Dictionary<string, Synthesized> Labs = new();

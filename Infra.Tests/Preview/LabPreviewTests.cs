@@ -9,6 +9,7 @@ namespace K8sLab.Tests.Preview;
 
 /// <summary>The preview of real changes to the lab, synthesized before and after in this process.</summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class LabPreviewTests
 {
     private static readonly LabConfig Pinned = Environments.With();

@@ -12,6 +12,7 @@ namespace K8sLab.Tests.Preview;
 /// must warn about that.
 /// </summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class TagOracleTests
 {
     private static void NothingButUpdates(PreviewHarness.Outcome outcome)

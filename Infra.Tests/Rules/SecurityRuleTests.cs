@@ -20,6 +20,7 @@ public sealed class AllEnvironments
 /// deliberately broken copy of a real template.
 /// </summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<AllEnvironments>
 {
     private Synthesized Dev => environments.ByName["dev"];

@@ -12,6 +12,7 @@ namespace K8sLab.Tests.Scripts;
 /// archive's setup script is a stub that records that it ran: the installer's job ends there.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Uses", "moto")]
 public sealed class InstallProgramTests(MotoServer moto) : IClassFixture<MotoServer>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("k8slab-install-").FullName;

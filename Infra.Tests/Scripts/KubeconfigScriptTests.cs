@@ -16,9 +16,10 @@ namespace K8sLab.Tests.Scripts;
 /// The script reads the environment file through the app the tests built (<see cref="LabApp"/>).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class KubeconfigScriptTests : IDisposable
+[Trait("Uses", "moto")]
+public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposable
 {
-    private readonly MotoServer _moto = new();
+    private readonly MotoServer _moto;
     private readonly string _root = Directory.CreateTempSubdirectory("k8slab-kubeconfig-").FullName;
     private readonly string _credentials;
     private readonly FakeBin _bin;
@@ -49,8 +50,11 @@ public sealed class KubeconfigScriptTests : IDisposable
         preferences: {}
         """;
 
-    public KubeconfigScriptTests()
+    public KubeconfigScriptTests(MotoServer moto)
     {
+        // One emulator for the class, emptied for each test.
+        _moto = moto;
+        _moto.Reset();
         foreach (var (folder, file) in new[] { ("scripts", "kubeconfig.sh"), ("scripts", "lab-config.sh"), ("environments", "dev.yaml"), ("environments", "cheap.yaml") })
         {
             Directory.CreateDirectory(Path.Combine(_root, folder));
@@ -77,7 +81,6 @@ public sealed class KubeconfigScriptTests : IDisposable
 
     public void Dispose()
     {
-        _moto.Dispose();
         Directory.Delete(_root, recursive: true);
     }
 

@@ -11,19 +11,23 @@ namespace K8sLab.Tests.Scripts;
 /// tests built (<see cref="LabApp"/>).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class LabScriptTests : IDisposable
+[Trait("Uses", "moto")]
+public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
 {
     private const string Launched = "1111111111111111111111111111111111111111111111111111111111111111";
     private const string Wanted = "2222222222222222222222222222222222222222222222222222222222222222";
 
-    private readonly MotoServer _moto = new();
+    private readonly MotoServer _moto;
     private readonly string _root = Directory.CreateTempSubdirectory("k8slab-lab-").FullName;
     private readonly FakeBin _aws;
     private readonly string _readyFile;
     private readonly Dictionary<string, string> _ids = new();
 
-    public LabScriptTests()
+    public LabScriptTests(MotoServer moto)
     {
+        // One emulator for the class, emptied for each test.
+        _moto = moto;
+        _moto.Reset();
         foreach (var (folder, file) in new[] { ("scripts", "lab.sh"), ("scripts", "lab-config.sh"), ("environments", "dev.yaml"), ("environments", "spot.yaml"), ("Infra/Costs", "prices.txt") })
         {
             Directory.CreateDirectory(Path.Combine(_root, folder));
@@ -55,7 +59,6 @@ public sealed class LabScriptTests : IDisposable
 
     public void Dispose()
     {
-        _moto.Dispose();
         Directory.Delete(_root, recursive: true);
     }
 

@@ -9,6 +9,7 @@ namespace K8sLab.Tests.Stacks;
 
 /// <summary>The Nodes stack's side of convergence: the request, the wait, and when they change.</summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class ConvergenceStackTests
 {
     private static JsonObject Resources(Synthesized s) => s.Template("K8sLab-test-Nodes")["Resources"]!.AsObject();

@@ -8,6 +8,7 @@ using K8sLab.Tests.Support;
 namespace K8sLab.Tests.Stacks;
 
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class LabStackTests
 {
     [Fact]

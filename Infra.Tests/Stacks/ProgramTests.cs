@@ -4,6 +4,7 @@ namespace K8sLab.Tests.Stacks;
 
 /// <summary>The app as the CDK CLI runs it: a process, its exit code, its output, what it writes.</summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class ProgramTests
 {
     private static (ToolResult Result, string Outdir) Run(string environment)

@@ -11,6 +11,7 @@ namespace K8sLab.Tests.Stacks;
 /// an instance's launch template (version included) is create-only, so any change there replaces it.
 /// </summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class SpotAndArmTemplateTests
 {
     private static IEnumerable<(string LogicalId, JsonObject Data)> LaunchTemplates(Synthesized lab, string stack) =>

@@ -11,6 +11,7 @@ namespace K8sLab.Tests.Stacks;
 
 /// <summary>The traps of ../shared/DESIGN.md, each shown on CDK itself and then shown closed in the lab.</summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class TrapTests
 {
     private static readonly LabConfig Pinned = Environments.With();

@@ -7,6 +7,7 @@ namespace K8sLab.Tests.Support;
 /// <summary>
 /// moto's AWS API emulator on a free loopback port, for tests that run real AWS clients (the AWS
 /// CLI, boto3, the JavaScript SDK) against EC2 and SSM. Stopped, with its children, on dispose.
+/// A class fixture (IClassFixture) shares one per test class; <see cref="Reset"/> empties it between tests.
 /// </summary>
 public sealed class MotoServer : IDisposable
 {
@@ -54,6 +55,17 @@ public sealed class MotoServer : IDisposable
         var result = Tool.Run("aws", new[] { "--endpoint-url", Endpoint, "--output", "text" }.Concat(args), environment: ClientEnvironment);
         Assert.True(result.ExitCode == 0, $"aws {string.Join(' ', args)}: {result.Output}");
         return result.StdOut.Trim();
+    }
+
+    /// <summary>
+    /// Forgets every resource (moto's own reset API): a test class starts one emulator and each test
+    /// begins from an empty account, instead of paying for a new server (about 2 s) per test.
+    /// </summary>
+    public void Reset()
+    {
+        using var client = new System.Net.Http.HttpClient();
+        using var response = client.PostAsync($"{Endpoint}/moto-api/reset", null).GetAwaiter().GetResult();
+        response.EnsureSuccessStatusCode();
     }
 
     private void WaitUntilListening(int port)

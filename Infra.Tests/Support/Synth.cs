@@ -88,7 +88,11 @@ public static class Synth
         Repository.GetOrAdd(name, n => Lab(EnvironmentFiles.Load(Repo.EnvironmentsFolder, n)));
 }
 
-/// <summary>jsii is not thread-safe: every test that starts CDK runs in this one serial collection.</summary>
+/// <summary>
+/// jsii is not thread-safe: every test that starts CDK runs in this one serial collection, and its
+/// classes carry [Trait("Uses", "jsii")] (those that start moto, "moto"), which the fast inner loop
+/// leaves out: dotnet test Infra.Tests --filter "Uses!=jsii&amp;Uses!=moto".
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class CdkCollection
 {

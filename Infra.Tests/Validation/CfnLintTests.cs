@@ -8,6 +8,7 @@ namespace K8sLab.Tests.Validation;
 /// the lab ships and a 400-node one: no error, and only the warnings SECURITY.md explains.
 /// </summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public sealed class CfnLintTests
 {
     /// <summary>Warnings that stay, each explained in SECURITY.md ("cfn-lint warnings").</summary>

@@ -34,14 +34,15 @@ public sealed record NagSuppression(string Rule, NagTarget[] On, string Reason)
 
 /// <summary>
 /// The cdk-nag findings (AwsSolutions, NIST 800-53 R5) the lab accepts, written once. The app puts
-/// each entry into the cdk_nag metadata of the resources it names, where cdk-nag reads it
+/// each entry into the cdk_nag metadata of the resources it names (or, for the Nodes stack's
+/// instances, of the stack's template), where cdk-nag reads it
 /// (scripts/nag.js); SECURITY.md shows the same table, and a test keeps the two equal. Everything
 /// else the packs report is an error to fix, not to add here.
 /// </summary>
 public static class NagSuppressions
 {
-    // The entries on every instance are short: a 400-node Nodes stack carries them 400 times, within
-    // CloudFormation's 1 MB template quota.
+    // The entries on every instance are short: the bastion and a NAT instance carry them on the resource;
+    // the Nodes stack carries them once, in its template's Metadata (AttachToStack), not once a node.
     public static readonly IReadOnlyList<NagSuppression> All = new NagSuppression[]
     {
         new("AwsSolutions-EC28", new[] { NagTarget.Instance },
@@ -112,6 +113,19 @@ public static class NagSuppressions
         if (resource is not CfnResource cfn)
             throw new ArgumentException($"NagSuppressions.Attach: {resource?.Node.Path ?? "(missing construct)"} is not a CloudFormation resource ({string.Join(", ", targets)})");
         cfn.AddMetadata("cdk_nag", MetadataFor(targets));
+    }
+
+    /// <summary>
+    /// Writes the suppressions for <paramref name="targets"/> once into the stack's template Metadata,
+    /// where cdk-nag applies them to every resource of the stack (as its addStackSuppressions does):
+    /// for a stack of many instances, whose per-resource copies would cost about 0.6 KB a node.
+    /// Only for targets that are all the stack holds of their kind (the Nodes stack's instances).
+    /// </summary>
+    public static void AttachToStack(Stack stack, params NagTarget[] targets)
+    {
+        var metadata = stack.TemplateOptions.Metadata ?? new Dictionary<string, object>();
+        metadata["cdk_nag"] = MetadataFor(targets);
+        stack.TemplateOptions.Metadata = metadata;
     }
 
     /// <summary>The cdk_nag metadata value: {"rules_to_suppress": [{"id", "reason", "applies_to"?}, ...]}.</summary>

@@ -7,6 +7,23 @@ namespace K8sLab.Configuration;
 /// </summary>
 public static class ScaleLimits
 {
+    /// <summary>CloudFormation's quota of resources in one stack's template.</summary>
+    public const int StackMaxResources = 500;
+
+    /// <summary>
+    /// The most resources the Nodes stack holds besides one instance a node: 12 network-plugin rules
+    /// (cilium's), 2 launch templates, up to 10 SSM parameters of the convergence request (a header and
+    /// 9 parts hold even 1,007 nodes: ScaleLimitTests), the wait handle and condition, CDK's metadata.
+    /// </summary>
+    public const int NodesStackOtherResources = 27;
+
+    /// <summary>
+    /// The most nodes (control plane and workers) one Nodes stack takes: 473. At that count its
+    /// template is about 0.9 MB without user tags (BENCHMARKS.md); many long tags can still
+    /// reach the 1 MB quota, which the synth then refuses naming workers.count.
+    /// </summary>
+    public const int MaxNodes = StackMaxResources - NodesStackOtherResources;
+
     /// <summary>AWS keeps five addresses of every subnet.</summary>
     public const int AwsReservedPerSubnet = 5;
 
@@ -70,6 +87,11 @@ public static class ScaleLimits
         var problems = new List<string>();
         var nodes = config.NodeCount;
         var surge = config.Convergence.MaxSurge;
+
+        if (nodes > MaxNodes)
+            problems.Add($"workers.count: {config.Workers.Count} workers and {config.ControlPlane.Count} control-plane nodes make {nodes} nodes; " +
+                $"the Nodes stack takes at most {MaxNodes} (one resource each, besides up to {NodesStackOtherResources} others, within CloudFormation's " +
+                $"{StackMaxResources} resources per stack): allowed 0 to {MaxNodes - config.ControlPlane.Count} workers with {config.ControlPlane.Count} control-plane nodes");
 
         var perSubnet = InstancesPerSubnet(config);
         var room = AddressesPerSubnet(config.Network.VpcCidr, config.Network.ZoneCount);

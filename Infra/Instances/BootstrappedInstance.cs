@@ -3,7 +3,6 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Constructs;
 using K8sLab.Bootstrap;
-using K8sLab.Compliance;
 using K8sLab.Configuration;
 using K8sLab.Tagging;
 
@@ -110,8 +109,8 @@ public sealed class BootstrappedInstance : Construct
             Properties = (IDictionary<string, object>)Properties,
         });
         Resource.OverrideLogicalId(LogicalId);
-        // The cdk-nag findings the lab accepts on an instance (Compliance/NagSuppressions.cs).
-        NagSuppressions.Attach(Resource, props.Public ? new[] { NagTarget.Instance, NagTarget.PublicInstance } : new[] { NagTarget.Instance });
+        // The cdk-nag findings the lab accepts on an instance (Compliance/NagSuppressions.cs): the stack
+        // writes them, on the resource (the bastion) or once for all its nodes (the Nodes stack).
     }
 
     /// <summary>Ubuntu's root device, encrypted explicitly rather than by an account default that may be off.</summary>

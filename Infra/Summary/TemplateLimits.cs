@@ -8,7 +8,7 @@ namespace K8sLab.Summary;
 /// </summary>
 public static class TemplateLimits
 {
-    public const int MaxResources = 500;
+    public const int MaxResources = K8sLab.Configuration.ScaleLimits.StackMaxResources;
     public const int MaxOutputs = 200;
     public const int MaxBytes = 1024 * 1024;
 
