@@ -276,11 +276,13 @@ class Scenarios(unittest.TestCase):
             with self.subTest(cleanup=cleanup):
                 lab = Lab(self, workers=2)
                 self.assertSignal(lab, "SUCCESS", lab.deploy())
+                lab.run_workload("web", replicas=2, min_available=1)
                 predecessor = [h for h in lab.hosts("worker") if logical(h) == "worker-1"][0]
                 lab.block_drain(predecessor)
                 mark = len(lab.model()["history"])
                 self.assertSignal(lab, "FAILURE", lab.deploy(replace=("worker-1",), cleanup=cleanup))
                 self.assertEqual(0, lab.rollback_status, lab.last_output)
+                self.assertInvariants(lab, mark, requested=3)
                 rollback = lab.plans[-1]
                 self.assertEqual(f"uncordon {predecessor} requested again", rollback[0], rollback)
                 successor = [a.split()[1] for a in lab.plans[-2] if a.startswith("scale ")][0]
@@ -303,8 +305,11 @@ class Scenarios(unittest.TestCase):
         self.assertSignal(lab, "SUCCESS", lab.deploy())
         workers = lab.hosts("worker")
         lab.terminate(lab.nodes["cp-1"][1])
-        calls = len(lab.calls())
+        calls, mark = len(lab.calls()), len(lab.model()["history"])
         self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("cp-1",)))
+        # The reset is of a dead cluster's members, and cluster.yml makes a new one: nothing live was reset.
+        self.assertEqual([f"reset {' '.join(workers)}", f"cluster {' '.join(lab.hosts())}"],
+                         [h["event"] for h in lab.model()["history"][mark:] if h["event"].split()[0] in ("reset", "cluster")])
         books = [(c["book"], c["limit"]) for c in lab.playbooks(calls)]
         self.assertEqual([("kubeconfig.yml", None), ("prepare.yml", lab.hosts()), ("reset.yml", workers), ("cluster.yml", None)], books)
         self.assertEqual(workers, lab.hosts("worker"), "the workers stay the same instances")
