@@ -257,7 +257,7 @@ class Executor:
         """Live nodes leave gracefully (drained, reset); those whose instance went since the plan
         (CloudFormation's cleanup after a rollback, a spot reclaim) leave as remove-dead's do."""
         gone = self.gone_now(action.hosts)
-        live = [h for h in action.hosts if h not in gone]
+        live = [h for h in action.hosts if h not in self.gone]
         if gone:
             self.remove_ungracefully(gone)
         if live:
@@ -291,14 +291,17 @@ class Executor:
         return [h for h in hosts if h in self.gone]
 
     def do_cordon(self, action: Action) -> None:
-        live = [h for h in action.hosts if h not in self.gone_now(action.hosts)]
-        if live:
-            self.kubectl("cordon", *live)
+        self.kubectl_on_live("cordon", action.hosts)
 
     def do_uncordon(self, action: Action) -> None:
-        live = [h for h in action.hosts if h not in self.gone_now(action.hosts)]
+        self.kubectl_on_live("uncordon", action.hosts)
+
+    def kubectl_on_live(self, verb: str, hosts) -> None:
+        """kubectl VERB on the hosts whose instance still runs (EC2 asked once for all of them)."""
+        self.gone_now(hosts)
+        live = [h for h in hosts if h not in self.gone]
         if live:
-            self.kubectl("uncordon", *live)
+            self.kubectl(verb, *live)
 
     def do_drain(self, action: Action) -> None:
         """PDB-respecting eviction, bounded; the error names the pod and the budget that block. A node

@@ -69,8 +69,7 @@ def main(env=os.environ) -> int:
                     return 0
                 version, header, parts = found
         assert request is not None
-        if not aws.signal_allowed(request.signal, s.signal_hosts):
-            signal_url = None
+        if not aws.signal_allowed(request.signal, s.signal_hosts):  # addresses() left signal_url None
             raise Failure(f"the request's signal URL is not a CloudFormation wait condition's of {s.region} "
                           f"(https://{s.signal_hosts[0]}/...): nothing ran, and nothing is sent there")
         signal_url = request.signal
