@@ -45,7 +45,11 @@ def event(state, what, cluster_key=None):
 
 # Workloads: a Deployment's pods (name -> the node it runs on, None while Pending) under a
 # PodDisruptionBudget (minAvailable). Enough of the scheduler and the eviction API to tell whether a
-# step leaves a workload without a Ready replica on a Ready node.
+# step leaves a workload without a Ready replica on a Ready node. The eviction refuses what the API
+# server refuses (kubernetes pkg/registry/core/pod/storage/eviction.go: 429 when the budget would drop
+# below minAvailable, counting Ready pods); the scheduler keeps only its filters for unschedulable,
+# NotReady and tainted nodes (pkg/scheduler/framework/plugins: nodeunschedulable, tainttoleration) and
+# spreads by pod count, a simplification of its scoring.
 def schedule(cluster, ips):
     """The scheduler: a Pending pod, or one whose node left the cluster (its controller made a new
     one), goes to the Ready, schedulable, untainted node with the fewest pods; none: it stays Pending."""
