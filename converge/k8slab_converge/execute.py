@@ -103,6 +103,7 @@ class Executor:
         self.instances_now = instances_now
         self.gone: Set[str] = set()  # hosts whose instance went after the plan was made
         self.joined: Set[str] = set()  # hosts prepare.yml found holding a kubelet.conf
+        self.etcd_members: Dict[str, int] = {}  # inventory path -> the etcd members it lists
         os.makedirs(settings.inventory_dir, exist_ok=True)
 
     # --- observation -------------------------------------------------------------------------
@@ -191,6 +192,9 @@ class Executor:
             raise Failure(no_such_playbook(missing) + ": nothing ran")
         self.plan = plan
         self.present = {h for h, host in plan.hosts.items() if host.alive}  # hosts an inventory may list
+        # kube_control_plane and etcd in order: joins append, removals drop, a reorder moves the first last.
+        self.control_plane = list(plan.control_plane)
+        self.outside = set(plan.joining)  # not listed by an inventory until their join
         for number, action in enumerate(plan.actions, 1):
             self.log(f"step {number}/{len(plan.actions)}: {action}")
             getattr(self, "do_" + action.kind.replace("-", "_"))(action)
@@ -204,7 +208,7 @@ class Executor:
         joined_dir = os.path.join(self.s.state, "joined")
         shutil.rmtree(joined_dir, ignore_errors=True)
         os.makedirs(joined_dir)
-        inventory = self.inventory()
+        inventory = self.inventory(include=action.hosts)
         if self.playbook(os.path.join(self.s.playbooks, "prepare.yml"), inventory, limit=action.hosts,
                          extra=[f"joined_dir={joined_dir}"], check=False, in_kubespray=False):
             raise Failure(f"nodes did not answer on SSH or their cloud-init failed: {' '.join(action.hosts)}")
@@ -217,27 +221,96 @@ class Executor:
         if not stale:
             self.log("no node holds a kubelet.conf: nothing to reset")
             return
+        if not self.request.allow_rebuild:
+            # Resetting them makes a new, empty cluster: every workload is lost. Refused before any node
+            # is touched (prepare.yml only looked), unless the environment file asks for it.
+            raise Failure(f"{' '.join(stale)} {'is' if len(stale) == 1 else 'are'} still joined to a cluster whose control "
+                          "plane is gone: joining them to a new cluster means resetting them, and the new cluster is "
+                          "empty (every workload, Secret and volume claim is lost). Nothing was changed. Restore the "
+                          "control plane from its etcd snapshot (docs/operations.md, Recovery), or set "
+                          "kubernetes.allowRebuild: true to build a new, empty cluster")
         self.log(f"joined to a cluster whose control plane is gone, reset first: {' '.join(stale)}")
         self.plan.notes.append(f"{' '.join(stale)} {'was' if len(stale) == 1 else 'were'} still joined to a cluster "
                                "whose control plane is gone: reset and joined to the new, empty cluster")
         self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=stale, extra=["reset_confirmation=yes"])
 
     def do_cluster(self, action: Action) -> None:
-        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), extra=["kubeconfig_localhost=true", "kubectl_localhost=true"])
+        self.playbook(KUBESPRAY_PLAYBOOKS["cluster"], self.inventory(), extra=["kubeconfig_localhost=true", "kubectl_localhost=true"])
         artifact = os.path.join(self.s.inventory_dir, "artifacts", "admin.conf")
         if os.path.exists(artifact):
             shutil.copyfile(artifact, self.s.kubeconfig)
             self.install_kubeconfig(self.s.kubeconfig)
         self.adopt_cluster_kubectl()
 
+    def do_join_control_plane(self, action: Action) -> None:
+        """docs/operations/nodes.md: the new control-plane node appended to kube_control_plane (and etcd),
+        then cluster.yml over every node (kubespray rewrites each node's nginx-proxy upstreams)."""
+        self.control_plane += [h for h in action.hosts if h not in self.control_plane]
+        self.outside -= set(action.hosts)
+        self.do_cluster(action)
+
+    def do_reorder(self, action: Action) -> None:
+        """docs/operations/nodes.md, "Adding/Removal of first kube_control_plane and etcd-master": the
+        first node moves to the end, and cluster.yml runs with another first before it can leave."""
+        self.control_plane = [h for h in self.control_plane if h != self.control_plane[0]] + self.control_plane[:1]
+        self.do_cluster(action)
+
+    def do_restart_proxy(self, action: Action) -> None:
+        """Each node that is not a control-plane node reaches the API servers through a local
+        nginx-proxy; kubespray rewrites its upstreams, but it loads them only when it starts."""
+        hosts = [h for h in sorted(self.present) if self.plan.hosts[h].role != CONTROL_PLANE]
+        if hosts:
+            self.playbook(os.path.join(self.s.playbooks, "restart-proxy.yml"), self.inventory(), limit=hosts, in_kubespray=False)
+
+    def do_check_etcd(self, action: Action) -> None:
+        """Every etcd member healthy (etcdctl endpoint health --cluster on the first member)."""
+        if self.playbook(os.path.join(self.s.playbooks, "etcd-health.yml"), self.inventory(), limit=self.control_plane[:1],
+                         check=False, in_kubespray=False):
+            raise Failure(f"etcd is not healthy after the control plane changed ({' '.join(self.control_plane)}): "
+                          + (re.findall(r"FAILED! => (.*)", self.last_playbook_output) or ["see the log"])[-1][:200])
+
+    def do_cluster_info(self, action: Action) -> None:
+        """docs/operations/nodes.md: kube-public/cluster-info must name a live API server, or kubeadm's
+        join of any later node bootstraps against the one that left."""
+        found = json.loads(self.kubectl("get", "configmap", "-n", "kube-public", "cluster-info", "-o", "json"))
+        data = found.get("data", {})
+        kubeconfig = data.get("kubeconfig", "")
+        live = {self.plan.hosts[h].ip for h in self.control_plane if h in self.plan.hosts}
+        server = re.search(r"server: https://([0-9.]+):6443", kubeconfig)
+        if server and server.group(1) in live:
+            return
+        first = self.plan.hosts[self.control_plane[0]].ip
+        data["kubeconfig"] = re.sub(r"server: https://[^\s]+", f"server: https://{first}:6443", kubeconfig)
+        self.log(f"cluster-info named {server.group(1) if server else 'no server'}: now {first}")
+        self.run([self.kubectl_bin, "apply", "-f", "-"], input=json.dumps(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster-info", "namespace": "kube-public"}, "data": data}))
+
+    def do_snapshot(self, action: Action) -> None:
+        """etcd's snapshot and the cluster's CA keys, from the first member to the bastion, then to the
+        lab's bucket: what a dead control plane comes back from."""
+        folder = os.path.join(self.s.state, "snapshots")
+        os.makedirs(folder, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        dest = os.path.join(folder, f"{stamp}-{self.request.id}.tar.gz")
+        started = time.monotonic()
+        self.playbook(os.path.join(self.s.playbooks, "snapshot.yml"), self.inventory(), limit=self.control_plane[:1],
+                      extra=[f"snapshot_dest={dest}"], in_kubespray=False)
+        size = os.path.getsize(dest)
+        where = aws.store_snapshot(self.s.region, self.request.snapshot_bucket, self.s.environment, dest) \
+            if getattr(self.request, "snapshot_bucket", "") else "the bastion only (the request names no bucket)"
+        self.log(f"etcd snapshot: {size:,} bytes in {time.monotonic() - started:.1f} s, stored in {where}")
+        for old in sorted(os.listdir(folder))[:-3]:  # the bucket keeps them; the bastion the last three
+            os.remove(os.path.join(folder, old))
+
     def do_reset(self, action: Action) -> None:
         self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=action.hosts, extra=["reset_confirmation=yes"])
 
     def do_facts(self, action: Action) -> None:
         # kubespray (docs/operations/nodes.md): refresh every node's facts without --limit before a run with --limit.
-        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory())
+        self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(include=self.outside))
 
     def do_scale(self, action: Action) -> None:
+        self.outside -= set(action.hosts)
         self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=action.hosts)
 
     def do_upgrade_control_plane(self, action: Action) -> None:
@@ -263,6 +336,7 @@ class Executor:
         if live:
             self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), extra=[f"node={','.join(live)}", "skip_confirmation=yes"])
             self.present -= set(live)
+        self.control_plane = [h for h in self.control_plane if h not in action.hosts]
 
     def do_remove_dead(self, action: Action) -> None:
         self.remove_ungracefully(list(action.hosts))
@@ -275,6 +349,7 @@ class Executor:
                       extra=[f"node={','.join(hosts)}", "skip_confirmation=yes", "reset_nodes=false",
                              "allow_ungraceful_removal=true", "drain_timeout=1s"])
         self.present -= set(hosts)
+        self.control_plane = [h for h in self.control_plane if h not in hosts]
 
     def gone_now(self, hosts) -> List[str]:
         """Of hosts, those whose instance EC2 no longer runs, asked now rather than at plan time. They
@@ -361,13 +436,17 @@ class Executor:
 
     # --- tools -------------------------------------------------------------------------------
     def inventory(self, include=()) -> str:
-        hosts = {h: (host.role, host.ip) for h, host in self.plan.hosts.items() if h in self.present or h in include}
+        outside = getattr(self, "outside", set())
+        hosts = {h: (host.role, host.ip) for h, host in self.plan.hosts.items()
+                 if (h in self.present and h not in outside) or h in include}
         return self.write_inventory(hosts, "hosts")
 
     def write_inventory(self, hosts: Dict[str, tuple], name: str) -> str:
         """kubespray's groups, as YAML (written as JSON, a subset) so that booleans stay booleans.
         No host named bastion: ansible runs on it. Without workers the control plane is kube_node."""
-        cps = sorted(h for h, (role, _) in hosts.items() if role == CONTROL_PLANE)
+        order = getattr(self, "control_plane", [])
+        cps = [h for h in order if h in hosts and hosts[h][0] == CONTROL_PLANE]
+        cps += sorted(h for h, (role, _) in hosts.items() if role == CONTROL_PLANE and h not in cps)
         workers = sorted(h for h, (role, _) in hosts.items() if role == WORKER)
         schedule_on_cp = getattr(self, "plan", None) is not None and self.plan.schedule_on_control_plane
         inventory = {"all": {
@@ -384,6 +463,7 @@ class Executor:
         path = os.path.join(self.s.inventory_dir, f"{name}.yml")
         with open(path, "w") as f:
             json.dump(inventory, f, indent=1)
+        self.etcd_members[path] = len(cps)
         return path
 
     def write_group_vars(self) -> None:
@@ -399,6 +479,9 @@ class Executor:
         if in_kubespray:
             if unknown_playbooks([book]):
                 raise Failure(no_such_playbook([book]))
+            if self.etcd_members.get(inventory, 1) % 2 == 0:
+                # An even number of etcd members while one is added or removed (docs/operations/nodes.md).
+                extra = [*extra, "ignore_assert_errors=yes"]
             unlisted = sorted({e.split("=", 1)[0] for e in extra} - set(runs.EXTRA.get(book, ())))
             if unlisted:
                 raise Failure(f"internal error: {book} run with -e {', '.join(unlisted)}, which runs.EXTRA does not list")

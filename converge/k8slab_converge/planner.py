@@ -25,7 +25,14 @@ Rules, in the order a plan applies them:
   a predecessor waits for it like for any successor.
 - Scheduling on the control plane follows the worker count: untainted before the last worker
   drains, tainted again once workers are Ready.
-- A changed control plane is rebuilt (reset.yml, cluster.yml): a lab does not migrate etcd.
+- A changed control plane rolls, one etcd membership change at a time, after an etcd snapshot
+  (kubespray's docs/operations/nodes.md): a successor joins through cluster.yml (appended to the end
+  of kube_control_plane and etcd), every node's nginx-proxy reloads its upstreams, the cluster is
+  validated (nodes Ready, every etcd member healthy); then its predecessor leaves (remove-node.yml),
+  moved from the first place of the groups first when it holds it (kubespray cannot remove the first
+  node), and kube-public/cluster-info is pointed at a live API server. Replacements pair by name;
+  controlPlane.count adds or removes members the same way. The control plane rolls before workers
+  join or roll; once it changed, a last cluster.yml leaves only the members in every node's configuration.
 - No cluster (no running control-plane node holds one): cluster.yml deploys one. Workers that still
   hold the kubelet.conf of a cluster whose control plane is gone are reset first (reset-stale: the
   executor resets those that prepare.yml found joined), or kubeadm would skip their join.
@@ -66,6 +73,8 @@ class Plan:
     actions: List[Action] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)  # what the deploy's reason should say
     hosts: Dict[str, Host] = field(default_factory=dict)  # every host an action may name
+    control_plane: List[str] = field(default_factory=list)  # kube_control_plane and etcd, in order, at the start
+    joining: List[str] = field(default_factory=list)  # hosts no inventory lists before their own join (or facts)
     schedule_on_control_plane: bool = False  # no workers: the control plane is in kube_node
 
     def add(self, kind: str, hosts=(), detail: str = "") -> None:
@@ -90,6 +99,68 @@ def rebuild(p: Plan, desired_hosts: List[str], cluster: Cluster, why: str) -> Pl
     p.add("wait-ready", desired_hosts)
     p.add("record")
     return p
+
+
+def roll_control_plane(p: Plan, cluster: Cluster, by_host: Dict[str, Instance], joining: List[DesiredNode],
+                       leaving: List[str], members: Tuple[str, ...], desired_hosts: List[str]) -> None:
+    """One etcd membership change at a time: successors join and are validated before their
+    predecessor leaves (a replacement pairs by node name), then the members added, then those removed.
+    Quorum holds throughout: a join needs every member started (etcd's own check), and a removal
+    leaves the others, all started."""
+    if not joining and not leaving:
+        return
+    order = list(p.control_plane)
+    present = [h for h in members if h in cluster.nodes] + [h for h in leaving if h not in members]
+    free = {n.name: n for n in joining}
+    pairs = []
+    for h in leaving:
+        instance = by_host.get(h)
+        if instance and instance.name in free:
+            pairs.append((h, free.pop(instance.name)))
+    added = [n for n in joining if n.name in free]
+    removed = [h for h in leaving if h not in {pr for pr, _ in pairs}]
+    total = len(pairs) + len(added) + len(removed)
+    p.add("snapshot", [order[0]], "etcd, before the control plane changes")
+    step = 0
+
+    def validate() -> None:
+        p.add("wait-ready", tuple(present))
+        p.add("check-etcd", [order[0]], f"{len(order)} members")
+
+    def join(node: DesiredNode, why: str) -> None:
+        order.append(node.host)
+        present.append(node.host)
+        p.add("join-control-plane", [node.host], f"{why} ({step}/{total}): etcd member {len(order)}")
+        p.add("restart-proxy", detail="every node's nginx-proxy loads the new members")
+        validate()
+
+    def leave(host: str, why: str) -> None:
+        if order[0] == host:
+            order.remove(host)
+            order.append(host)
+            p.add("reorder", order[:1], f"{host} leaves the first place of kube_control_plane and etcd")
+        p.add("cordon", [host])
+        p.add("drain", [host])
+        p.add("remove", [host], why)
+        order.remove(host)
+        present.remove(host)
+        p.add("cluster-info", order[:1], "kube-public/cluster-info names a live API server")
+        validate()
+
+    for predecessor, successor in pairs:
+        step += 1
+        join(successor, "replaces " + predecessor)
+        leave(predecessor, "replaced")
+    for node in added:
+        step += 1
+        join(node, "added")
+    for host in removed:
+        step += 1
+        leave(host, "no longer requested")
+    # kubespray's docs/operations/nodes.md, "Removing an etcd node": cluster.yml regenerates every
+    # node's configuration with the members left (the API servers' etcd-servers, the proxies' upstreams).
+    p.add("cluster", detail="the control plane changed: every node's configuration names its members")
+    p.add("restart-proxy", detail="every node's nginx-proxy loads the members")
 
 
 def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Cluster]) -> Plan:
@@ -129,11 +200,6 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
         return p
 
     by_host = {i.host: i for i in instances.values()}
-    cluster_cps = {name for name, n in cluster.nodes.items() if n.control_plane}
-    via_desired = cluster.via in {n.instance_id for n in live_cps}
-    if not via_desired or cluster_cps != {n.host for n in live_cps}:
-        # The control plane changed: a lab rebuilds the cluster rather than migrating etcd.
-        return rebuild(p, desired_hosts, cluster, "the control plane changed: the cluster is rebuilt")
 
     change = changes.between(changes.recorded(cluster, request), changes.of_request(request))
     if change.refusals:
@@ -188,13 +254,20 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
     if cordoned:
         p.add("uncordon", cordoned, "requested again")
     cps = [n.host for n in live_cps]
-    if p.schedule_on_control_plane and any(cluster.nodes[h].tainted for h in cps):
+    if p.schedule_on_control_plane and any(cluster.nodes[h].tainted for h in cps if h in cluster.nodes):
         p.add("untaint", cps, "no workers: pods schedule on the control plane")
 
     if dead:
         p.add("remove-dead", dead, "instance gone: ungraceful removal")
-    if joining:
-        p.add("prepare", [n.host for n in joining])
+    # The control plane: members first (the requested ones in their order, then those leaving), so that
+    # the first place, which kubespray cannot add or remove, always holds a member.
+    leaving_cps = [h for h in leaving if p.hosts[h].role == CONTROL_PLANE]
+    joining_cps = [n for n in live_cps if n.host not in cluster.nodes]
+    p.control_plane = [h for h in cps if h in cluster.nodes] + leaving_cps
+    # Until a node's own join, no inventory lists it: cluster.yml would join every host it lists at once.
+    p.joining = [n.host for n in joining_cps + joining]
+    if joining or joining_cps:
+        p.add("prepare", [n.host for n in joining_cps + joining])
 
     facts_done = False
     if upgrading:
@@ -217,16 +290,17 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
             p.add("wait-ready", members)
 
 
+    roll_control_plane(p, cluster, by_host, joining_cps, leaving_cps, members, desired_hosts)
+
     # Pair each live leaving worker with a joining successor of the same name (a replacement).
     leaving_workers = [h for h in leaving if p.hosts[h].role == WORKER]
-    leaving_other = [h for h in leaving if p.hosts[h].role != WORKER]
     successor_of: Dict[str, DesiredNode] = {}
     free = {n.name: n for n in joining}
     for h in leaving_workers:
         instance = by_host.get(h)
         if instance and instance.name in free:
             successor_of[h] = free.pop(instance.name)
-    scale_in = [h for h in leaving_workers if h not in successor_of] + leaving_other
+    scale_in = [h for h in leaving_workers if h not in successor_of]
     scale_out = [n.host for n in joining if n.name in free]
 
     if scale_in:
@@ -269,7 +343,7 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
                 ready[index] = True
         p.add("wait-ready", compress(desired_hosts, ready))
 
-    if not p.schedule_on_control_plane and live_workers and any(not cluster.nodes[h].tainted for h in cps):
+    if not p.schedule_on_control_plane and live_workers and any(not cluster.nodes[h].tainted for h in cps if h in cluster.nodes):
         p.add("taint", cps, "workers are Ready: the control plane runs no workloads")
 
     # Other kubespray variables changed (add-ons): cluster.yml applies them, no node drained. An

@@ -8,6 +8,10 @@ ansible-playbook holds every run to. No imports: the script loads this file on i
 # (kubespray's docs/operations/upgrades.md: ansible-playbook playbooks/facts.yml).
 PLAYBOOK = {
     "cluster": "cluster.yml",
+    # docs/operations/nodes.md: a control-plane node joins through cluster.yml (never scale.yml), and
+    # the first one leaves only after a run with another first.
+    "join-control-plane": "cluster.yml",
+    "reorder": "cluster.yml",
     "reset": "reset.yml",
     "reset-stale": "reset.yml",
     "facts": "playbooks/facts.yml",
@@ -19,11 +23,14 @@ PLAYBOOK = {
 }
 
 EXTRA = {
-    "cluster.yml": ("kubeconfig_localhost", "kubectl_localhost"),
-    "playbooks/facts.yml": (),
-    "scale.yml": (),
-    "reset.yml": ("reset_confirmation",),
+    # ignore_assert_errors: passed to any run whose inventory holds an even number of etcd members (one
+    # is being added or removed), which roles/validate_inventory otherwise stops (docs/operations/nodes.md).
+    "cluster.yml": ("kubeconfig_localhost", "kubectl_localhost", "ignore_assert_errors"),
+    "playbooks/facts.yml": ("ignore_assert_errors",),
+    "scale.yml": ("ignore_assert_errors",),
+    "reset.yml": ("reset_confirmation", "ignore_assert_errors"),
     # drain_timeout: a node whose instance is gone is removed without waiting out kubespray's drain.
-    "remove-node.yml": ("node", "skip_confirmation", "reset_nodes", "allow_ungraceful_removal", "drain_timeout"),
-    "upgrade-cluster.yml": ("serial", "drain_timeout", "kubectl_localhost"),
+    "remove-node.yml": ("node", "skip_confirmation", "reset_nodes", "allow_ungraceful_removal", "drain_timeout",
+                        "ignore_assert_errors"),
+    "upgrade-cluster.yml": ("serial", "drain_timeout", "kubectl_localhost", "ignore_assert_errors"),
 }

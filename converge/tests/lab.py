@@ -309,7 +309,7 @@ class Lab:
         self.request_texts = [header] + parts
         return request_id
 
-    def deploy(self, workers=None, replace=(), fail=(), cleanup="after", **settings):
+    def deploy(self, workers=None, replace=(), fail=(), cleanup="after", control_planes=None, **settings):
         """A deploy of the Nodes stack: new instances for new or replaced nodes (created before the
         old ones go), the request, a new wait that the bastion must signal. On SUCCESS the cleanup
         terminates what the template no longer holds; on FAILURE CloudFormation rolls back (restores
@@ -327,6 +327,10 @@ class Lab:
             nodes = {n: v for n, v in nodes.items() if v[0] != "worker"}
             for i in range(1, workers + 1):
                 nodes[f"worker-{i}"] = self.nodes.get(f"worker-{i}", ("worker", None))
+        if control_planes is not None:
+            workers_now = {n: v for n, v in nodes.items() if v[0] == "worker"}
+            nodes = {f"cp-{i}": self.nodes.get(f"cp-{i}", ("control-plane", None)) for i in range(1, control_planes + 1)}
+            nodes.update(workers_now)
         created = []
         for name, (role, instance_id) in nodes.items():
             if instance_id is None or name in replace or "*" in replace or (role == "worker" and "workers" in replace):
@@ -408,6 +412,13 @@ class Lab:
         self.save_model(model)
         return cluster["pods"]
 
+    def break_node(self, instance_id, how):
+        """A node that never becomes healthy: "notready" (its kubelet never reports Ready) or "etcd" (its
+        etcd member never starts)."""
+        model = self.model()
+        model.setdefault("broken", {})[self.ips[instance_id]] = how
+        self.save_model(model)
+
     def cut_off(self, *names):
         """The nodes' instances keep running but SSH no longer reaches them (a security group, a hung
         sshd, a timeout): ansible-playbook reports them UNREACHABLE. None given: all reachable again."""
@@ -426,10 +437,14 @@ class Lab:
             json.dump(model, f)
 
     def server(self):
-        """The address of the cluster the bastion's kubeconfig points at (the model's key)."""
+        """The model's key of the cluster the bastion's kubeconfig points at: the cluster whose control-plane
+        node (etcd member) has the kubeconfig's server address."""
         import re
+        sys.path.insert(0, STANDINS)
+        import cluster_model
         with open(os.path.join(self.home, ".kube", "config")) as f:
-            return re.search(r"server: https://([0-9.]+)", f.read()).group(1)
+            address = re.search(r"server: https://([0-9.]+)", f.read()).group(1)
+        return cluster_model.cluster_with_cp(self.model(), address) or address
 
     def cluster(self):
         """The nodes of the cluster the bastion's kubeconfig points at: name -> node."""

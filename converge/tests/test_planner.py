@@ -144,10 +144,43 @@ class PlannerTables(unittest.TestCase):
              cluster("cp-1=a1 worker-1=b1:cordoned worker-1=c1:notready"),
              ["uncordon worker-1-0000b1 requested again", "remove-dead worker-1-0000c1 instance gone: ungraceful removal",
               "wait-ready cp-1-0000a1 worker-1-0000b1", "record"]),
-            ("the control plane replaced: rebuild, resetting the workers joined to the old cluster",
+            ("the control plane replaced: its successor joins and is validated before it leaves; no reset",
              request("cp-1=a2 worker-1=b1"), instances("cp-1=a1 cp-1=a2 worker-1=b1"), cluster("cp-1=a1 worker-1=b1", via="a1"),
-             ["prepare cp-1-0000a2 worker-1-0000b1", "reset worker-1-0000b1 the control plane changed: the cluster is rebuilt",
-              "cluster rebuild", "wait-ready cp-1-0000a2 worker-1-0000b1", "record"]),
+             ["prepare cp-1-0000a2", "snapshot cp-1-0000a1 etcd, before the control plane changes",
+              "join-control-plane cp-1-0000a2 replaces cp-1-0000a1 (1/1): etcd member 2",
+              "restart-proxy every node's nginx-proxy loads the new members",
+              "wait-ready worker-1-0000b1 cp-1-0000a1 cp-1-0000a2", "check-etcd cp-1-0000a1 2 members",
+              "reorder cp-1-0000a2 cp-1-0000a1 leaves the first place of kube_control_plane and etcd",
+              "cordon cp-1-0000a1", "drain cp-1-0000a1", "remove cp-1-0000a1 replaced",
+              "cluster-info cp-1-0000a2 kube-public/cluster-info names a live API server",
+              "wait-ready worker-1-0000b1 cp-1-0000a2", "check-etcd cp-1-0000a2 1 members",
+              "cluster the control plane changed: every node's configuration names its members",
+              "restart-proxy every node's nginx-proxy loads the members", "wait-ready cp-1-0000a2 worker-1-0000b1", "record"]),
+            ("controlPlane.count 1 -> 3: members added one at a time, each validated",
+             request("cp-1=a1 cp-2=a2 cp-3=a3 worker-1=b1"), instances("cp-1=a1 cp-2=a2 cp-3=a3 worker-1=b1"),
+             cluster("cp-1=a1 worker-1=b1"),
+             ["prepare cp-2-0000a2 cp-3-0000a3", "snapshot cp-1-0000a1 etcd, before the control plane changes",
+              "join-control-plane cp-2-0000a2 added (1/2): etcd member 2",
+              "restart-proxy every node's nginx-proxy loads the new members",
+              "wait-ready cp-1-0000a1 worker-1-0000b1 cp-2-0000a2", "check-etcd cp-1-0000a1 2 members",
+              "join-control-plane cp-3-0000a3 added (2/2): etcd member 3",
+              "restart-proxy every node's nginx-proxy loads the new members",
+              "wait-ready cp-1-0000a1 worker-1-0000b1 cp-2-0000a2 cp-3-0000a3", "check-etcd cp-1-0000a1 3 members",
+              "cluster the control plane changed: every node's configuration names its members",
+              "restart-proxy every node's nginx-proxy loads the members",
+              "wait-ready cp-1-0000a1 cp-2-0000a2 cp-3-0000a3 worker-1-0000b1", "record"]),
+            ("controlPlane.count 3 -> 1: members removed one at a time, never the first",
+             request("cp-1=a1 worker-1=b1"), instances("cp-1=a1 cp-2=a2 cp-3=a3 worker-1=b1"),
+             cluster("cp-1=a1 cp-2=a2 cp-3=a3 worker-1=b1"),
+             ["snapshot cp-1-0000a1 etcd, before the control plane changes",
+              "cordon cp-2-0000a2", "drain cp-2-0000a2", "remove cp-2-0000a2 no longer requested",
+              "cluster-info cp-1-0000a1 kube-public/cluster-info names a live API server",
+              "wait-ready cp-1-0000a1 worker-1-0000b1 cp-3-0000a3", "check-etcd cp-1-0000a1 2 members",
+              "cordon cp-3-0000a3", "drain cp-3-0000a3", "remove cp-3-0000a3 no longer requested",
+              "cluster-info cp-1-0000a1 kube-public/cluster-info names a live API server",
+              "wait-ready cp-1-0000a1 worker-1-0000b1", "check-etcd cp-1-0000a1 1 members",
+              "cluster the control plane changed: every node's configuration names its members",
+              "restart-proxy every node's nginx-proxy loads the members", "wait-ready cp-1-0000a1 worker-1-0000b1", "record"]),
             ("kubespray moved: upgrade before anything joins",
              request("cp-1=a1 worker-1=b1 worker-2=b2"), instances("cp-1=a1 worker-1=b1 worker-2=b2"),
              cluster("cp-1=a1 worker-1=b1", kubespray="v2.30.0", kubelet="1.34.2"),
@@ -326,10 +359,12 @@ class KubernetesSettings(unittest.TestCase):
                          [str(a) for a in p.actions if a.kind == "upgrade"])
         self.assertEqual("upgrade-control-plane", p.actions[1].kind)
 
-    def test_a_changed_control_plane_rebuilds_whatever_the_settings(self):
+    def test_a_changed_control_plane_is_held_to_the_settings_rules(self):
+        # It used to rebuild whatever the settings: now it rolls, so a refused change stays refused.
         p = plan(request("cp-1=a2 worker-1=b1", plugin="cilium", kubernetes="1.34.6"), instances("cp-1=a1 cp-2=a2 worker-1=b1"),
                  cluster("cp-1=a1 worker-1=b1"))
-        self.assertEqual("cluster rebuild", str(p.actions[2]))
+        self.assertEqual(["fail"], [a.kind for a in p.actions])
+        self.assertNotIn("reset", [a.kind for a in p.actions])
 
 
 class RequestFingerprint(unittest.TestCase):

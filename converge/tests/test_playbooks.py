@@ -135,7 +135,8 @@ class StandIn(Fixture):
         def cluster(ip, nodes):
             return {"nodes": {name: {"ip": address, "cp": address == ip, "tainted": False, "unschedulable": False,
                                      "kubelet": "v1.35.4", "polls": 0} for name, address in nodes.items()},
-                    "configmaps": {}, "pdbs": {}, "settings": {}, "addons": []}
+                    "configmaps": {"cluster-info": {"kubeconfig": f"server: https://{ip}:6443\n"}}, "pdbs": {},
+                    "settings": {}, "addons": [], "etcd": {name: address for name, address in nodes.items() if address == ip}}
 
         for elsewhere in (False, True):
             with self.subTest(member_of_another_cluster=elsewhere):

@@ -305,8 +305,15 @@ class Scenarios(unittest.TestCase):
         self.assertSignal(lab, "SUCCESS", lab.deploy())
         workers = lab.hosts("worker")
         lab.terminate(lab.nodes["cp-1"][1])
+        # Issue 18, 5: without kubernetes.allowRebuild the new, empty cluster is refused before any node is
+        # touched (prepare.yml only looks).
+        calls = len(lab.calls())
+        self.assertSignal(lab, "FAILURE", lab.deploy(replace=("cp-1",)))
+        self.assertIn("Nothing was changed", lab.outcome["Reason"])
+        self.assertIn("kubernetes.allowRebuild: true", lab.outcome["Reason"])
+        self.assertEqual(["kubeconfig.yml", "prepare.yml"], sorted({c["book"] for c in lab.playbooks(calls)}))
         calls, mark = len(lab.calls()), len(lab.model()["history"])
-        self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("cp-1",)))
+        self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("cp-1",), allowRebuild=True))
         # The reset is of a dead cluster's members, and cluster.yml makes a new one: nothing live was reset.
         self.assertEqual([f"reset {' '.join(workers)}", f"cluster {' '.join(lab.hosts())}"],
                          [h["event"] for h in lab.model()["history"][mark:] if h["event"].split()[0] in ("reset", "cluster")])

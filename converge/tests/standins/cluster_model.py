@@ -18,7 +18,10 @@ def load():
     if not os.path.exists(path):
         return {"clusters": {}, "history": [], "fail_playbooks": [], "blocked": {}}
     with open(path) as f:
-        return json.load(f)
+        state = json.load(f)
+    BROKEN.clear()
+    BROKEN.update(state.get("broken", {}))
+    return state
 
 
 def save(state):
@@ -38,9 +41,12 @@ def event(state, what, cluster_key=None):
         cluster = state["clusters"][cluster_key]
         ips = set(state.get("running", []))
         schedule(cluster, ips)
-        snapshot = {n: ready(node, ips) for n, node in cluster["nodes"].items()}
+        snapshot = {n: ready(node, ips, cluster) for n, node in cluster["nodes"].items()}
         pods = dict(cluster.get("pods", {}))
-    state["history"].append({"event": what, "cluster": cluster_key, "nodes": snapshot, "pods": pods})
+        etcd = {"members": sorted(members(cluster)), "started": sorted(started(cluster, ips)), "quorum": quorum(cluster, ips)}
+    else:
+        etcd = None
+    state["history"].append({"event": what, "cluster": cluster_key, "nodes": snapshot, "pods": pods, "etcd": etcd})
 
 
 # Workloads: a Deployment's pods (name -> the node it runs on, None while Pending) under a
@@ -58,7 +64,7 @@ def schedule(cluster, ips):
         if pods[pod] in cluster["nodes"]:
             continue
         fit = [n for n, node in sorted(cluster["nodes"].items())
-               if ready(node, ips) and not node["unschedulable"] and not node["tainted"]]
+               if ready(node, ips, cluster) and not node["unschedulable"] and not node["tainted"]]
         pods[pod] = min(fit, key=lambda n: sum(1 for p in pods.values() if p == n)) if fit else None
 
 
@@ -74,7 +80,7 @@ def evict(cluster, node_name, ips):
     for pod in sorted(p for p, n in pods.items() if n == node_name):
         workload = cluster["workloads"][workload_of(pod)]
         others = [p for p, n in pods.items() if workload_of(p) == workload_of(pod) and p != pod
-                  and n in cluster["nodes"] and ready(cluster["nodes"][n], ips)]
+                  and n in cluster["nodes"] and ready(cluster["nodes"][n], ips, cluster)]
         if len(others) < workload["minAvailable"]:
             return pod
         pods[pod] = None
@@ -82,10 +88,93 @@ def evict(cluster, node_name, ips):
     return None
 
 
-def ready(node, ips):
+def ready(node, ips, cluster=None):
     """Ready: its instance runs, its kubelet reported, and its network plugin is installed (a node that
-    kubeadm joined but whose run stopped before the network plugin play stays NotReady)."""
-    return node["ip"] in ips and node.get("polls", 0) <= 0 and node.get("cni", True)
+    kubeadm joined but whose run stopped before the network plugin play stays NotReady). Given its
+    cluster, also: etcd has quorum (without it no API server answers, no kubelet reports), and a node
+    that is not a control-plane node reaches an API server through its local nginx-proxy, whose
+    upstreams are the control-plane addresses it loaded when it last started (kubespray's
+    roles/kubernetes/node/tasks/loadbalancer/nginx-proxy.yml writes them; docs/operations/nodes.md:
+    "it needs to be restarted in order to reload")."""
+    if not (node["ip"] in ips and node.get("polls", 0) <= 0 and node.get("cni", True)):
+        return False
+    if broken(node["ip"]) == "notready":
+        return False
+    if cluster is None:
+        return True
+    servers = apiservers(cluster, ips)
+    if node["cp"] or node["ip"] in servers:
+        return bool(servers)
+    return any(ip in servers for ip in node.get("proxy", servers))
+
+
+# etcd: the members of each cluster (name -> address) and those whose etcd was stopped without
+# leaving (reset.yml). Every control-plane node is an etcd member (the lab's inventory puts the same
+# hosts in kube_control_plane and etcd), so the members are also the API servers.
+def members(cluster):
+    return cluster.setdefault("etcd", {})
+
+
+def started(cluster, ips):
+    """Members whose etcd runs: the instance runs, reset.yml did not stop it, and the scenario did not
+    break it."""
+    return [h for h, ip in members(cluster).items()
+            if ip in ips and h not in cluster.get("etcd_stopped", []) and broken(ip) != "etcd"]
+
+
+BROKEN = {}
+
+
+def broken(ip):
+    """The scenario's fault on a node (lab.break_node): "notready" or "etcd", or None."""
+    return BROKEN.get(ip)
+
+
+def quorum(cluster, ips):
+    """Raft's majority of the members (etcd's server/etcdserver/api/membership/cluster.go counts
+    voting members)."""
+    return len(started(cluster, ips)) > len(members(cluster)) / 2
+
+
+def apiservers(cluster, ips):
+    """Addresses of the API servers that answer: a running member's, while etcd has quorum."""
+    if not quorum(cluster, ips):
+        return set()
+    return {members(cluster)[h] for h in started(cluster, ips)}
+
+
+def may_add_member(cluster, ips):
+    """etcd refuses a member add that would leave too few started members for the new quorum
+    (server/etcdserver/api/membership/cluster.go, IsReadyToAddVotingMember), except growing a
+    one-member cluster to two."""
+    nmembers, nstarted = len(members(cluster)) + 1, len(started(cluster, ips))
+    return (nstarted == 1 and nmembers == 2) or nstarted >= nmembers // 2 + 1
+
+
+def may_remove_member(cluster, name, ips):
+    """etcd refuses removing a started member when the started members left would be fewer than the
+    quorum of the members left (server/etcdserver/server.go, mayRemoveMember)."""
+    up = started(cluster, ips)
+    if name not in up:
+        return True
+    left = len(members(cluster)) - 1
+    return len(up) - 1 >= left // 2 + 1
+
+
+def cluster_with_cp(state, ip):
+    """The cluster whose etcd member (and API server) has this address: a control-plane node's."""
+    for key, cluster in state["clusters"].items():
+        if ip in members(cluster).values():
+            return key
+    return None
+
+
+def cluster_info_server(cluster):
+    """The API server address in kube-public/cluster-info: kubeadm init writes its controlPlaneEndpoint
+    (kubespray's kubeadm-config template: the first control-plane node's main_ip); kubeadm join's
+    token discovery hands it to the joining node for its TLS bootstrap."""
+    match = re.search(r"server: https://([0-9.]+):6443", cluster.get("configmaps", {}).get("cluster-info", {}).get("kubeconfig", ""))
+    return match.group(1) if match else None
 
 
 def waited(state, what, seconds):
@@ -158,9 +247,9 @@ def version(text):
 
 
 def cluster_of_ip(state, ip):
-    """The cluster a host belongs to (a kubelet joined to it), by address."""
+    """The cluster a host belongs to (a kubelet joined to it, or an etcd member), by address."""
     for key, cluster in state["clusters"].items():
-        if any(n["ip"] == ip for n in cluster["nodes"].values()):
+        if any(n["ip"] == ip for n in cluster["nodes"].values()) or ip in members(cluster).values():
             return key
     return None
 
