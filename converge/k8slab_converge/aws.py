@@ -2,7 +2,6 @@
 botocore is the AWS CLI's own library (the bastion's AWS CLI venv has it); its standard retry mode
 retries throttling and transient errors with backoff."""
 import json
-import os
 import time
 import urllib.parse
 import urllib.request
@@ -94,11 +93,3 @@ def signal(url: str, status: str, reason: str, data: str, log) -> bool:
     log(f"could not signal {status} (the deploy that asked may be gone)")
     return False
 
-
-def store_snapshot(region: str, bucket: str, environment: str, path: str) -> str:
-    """Uploads a snapshot archive to the lab's bucket (encrypted there by its default encryption;
-    the bucket's lifecycle rule expires it). Returns its s3:// address."""
-    key = f"{environment}/etcd/{os.path.basename(path)}"
-    with open(path, "rb") as f:
-        client("s3", region).put_object(Bucket=bucket, Key=key, Body=f)
-    return f"s3://{bucket}/{key}"

@@ -9,7 +9,7 @@ import subprocess
 import time
 from typing import Callable, Dict, List, Optional, Set
 
-from . import aws, contract, runs
+from . import aws, contract, runs, snapshots
 from .model import CONTROL_PLANE, CP_TAINT, WORKER, Cluster, Instance, Request, nodes_from_kubectl
 from .planner import Action, Plan
 
@@ -288,19 +288,45 @@ class Executor:
     def do_snapshot(self, action: Action) -> None:
         """etcd's snapshot and the cluster's CA keys, from the first member to the bastion, then to the
         lab's bucket: what a dead control plane comes back from."""
-        folder = os.path.join(self.s.state, "snapshots")
-        os.makedirs(folder, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        dest = os.path.join(folder, f"{stamp}-{self.request.id}.tar.gz")
+        dest = os.path.join(snapshots.folder(self.s.state), snapshots.new_name(self.request.id))
         started = time.monotonic()
         self.playbook(os.path.join(self.s.playbooks, "snapshot.yml"), self.inventory(), limit=self.control_plane[:1],
                       extra=[f"snapshot_dest={dest}"], in_kubespray=False)
         size = os.path.getsize(dest)
-        where = aws.store_snapshot(self.s.region, self.request.snapshot_bucket, self.s.environment, dest) \
-            if getattr(self.request, "snapshot_bucket", "") else "the bastion only (the request names no bucket)"
-        self.log(f"etcd snapshot: {size:,} bytes in {time.monotonic() - started:.1f} s, stored in {where}")
-        for old in sorted(os.listdir(folder))[:-3]:  # the bucket keeps them; the bastion the last three
-            os.remove(os.path.join(folder, old))
+        where = snapshots.keep(self.s.state, dest, self.request, self.s.region, self.s.environment)
+        self.log(f"etcd snapshot: {size:,} bytes in {time.monotonic() - started:.1f} s, kept in {where}")
+
+    def do_restore(self, action: Action) -> None:
+        """The dead cluster's CA keys onto the new first control-plane node, before kubeadm init there:
+        kubeadm keeps a CA it finds, so every kubelet's credentials stay valid and no worker is reset."""
+        self.restored = snapshots.fetch(self.s.state, action.detail.split(" ", 1)[1], self.s.region)
+        self.playbook(os.path.join(self.s.playbooks, "restore-pki.yml"), self.inventory(), limit=action.hosts,
+                      extra=[f"snapshot_archive={self.restored}"], in_kubespray=False)
+
+    def do_restore_etcd(self, action: Action) -> None:
+        """The snapshot's data into the new etcd (as kubespray's roles/recover_control_plane/etcd does
+        for a lost quorum), then what the restore took back: kubeadm's control-plane label on the new
+        members (their Node objects are the kubelet's again) and the Node objects of the control-plane
+        nodes that are gone (as roles/recover_control_plane/control-plane deletes them)."""
+        self.playbook(os.path.join(self.s.playbooks, "restore-etcd.yml"), self.inventory(), limit=action.hosts,
+                      extra=[f"snapshot_archive={self.restored}"], in_kubespray=False)
+        self.wait_for_api()
+        nodes = nodes_from_kubectl(json.loads(self.kubectl("get", "nodes", "-o", "json")))
+        for host in self.control_plane:
+            if host in nodes and not nodes[host].control_plane:
+                self.kubectl("label", "nodes", host, f"{CP_TAINT}=", "--overwrite")
+        gone = sorted(h for h, n in nodes.items() if n.control_plane and h not in self.control_plane)
+        for host in gone:
+            self.kubectl("delete", "node", host)
+        self.plan.notes.append(f"the cluster's state was restored from {action.detail.split(' ', 1)[1]}"
+                               + (f"; {' '.join(gone)} (gone) deleted" if gone else ""))
+
+    def wait_for_api(self) -> None:
+        for attempt in range(1, self.s.ready_attempts + 1):
+            if self.run([self.kubectl_bin, "get", "nodes", "-o", "json"], check=False, quiet=True).returncode == 0:
+                return
+            time.sleep(self.s.pause)
+        raise Failure("the API server did not answer after the etcd restore")
 
     def do_reset(self, action: Action) -> None:
         self.playbook(KUBESPRAY_PLAYBOOKS[action.kind], self.inventory(), limit=action.hosts, extra=["reset_confirmation=yes"])
@@ -452,7 +478,11 @@ class Executor:
         inventory = {"all": {
             # The kubernetes: section's variables are in group_vars (write_group_vars).
             "vars": {"download_run_once": self.request.download_once, "download_localhost": False},
-            "hosts": {h: {"ansible_host": ip, "ip": ip} for h, (_, ip) in sorted(hosts.items())},
+            # etcd_member_name: kubespray names a member by its place in the etcd group unless the
+            # inventory names it (roles/kubespray_defaults/defaults/main/main.yml); a rolling control
+            # plane moves places, so each member is named for its host, once and for good.
+            "hosts": {h: {"ansible_host": ip, "ip": ip, **({"etcd_member_name": h} if h in cps else {})}
+                      for h, (_, ip) in sorted(hosts.items())},
             "children": {
                 "kube_control_plane": {"hosts": {h: None for h in cps}},
                 "etcd": {"hosts": {h: None for h in cps}},

@@ -9,9 +9,11 @@ import sys
 import time
 import traceback
 
-from . import aws, kubeconfig, spot
+from . import aws, kubeconfig, snapshots, spot
 from .execute import Executor, Failure, Settings
 from .model import InvalidRequest, RequestError, parse_request
+from .model import CONTROL_PLANE
+from .planner import Host, Plan
 from .planner import plan as make_plan
 
 
@@ -84,7 +86,8 @@ def main(env=os.environ) -> int:
         instances = wait_for_instances(ec2, s, request, log)
         executor = Executor(s, request, log, instances_now=lambda ids: aws.lab_instances(ec2, s.environment, ids))
         cluster = executor.find_cluster(instances)
-        plan = make_plan(request, instances, cluster)
+        snapshot = None if cluster else snapshots.latest(s.state, request, s.region, s.environment)
+        plan = make_plan(request, instances, cluster, snapshot)
         log("plan:\n" + "\n".join(f"  {a}" for a in plan.actions))
         for note in plan.notes:
             log(f"note: {note}")
@@ -112,6 +115,62 @@ def main(env=os.environ) -> int:
     with open(handled_file, "w") as f:
         f.write(marker + "\n")
     return return_code
+
+
+def snapshot_main(env=os.environ, force: bool = False) -> int:
+    """The k8slab-snapshot timer (hourly): an etcd snapshot to the lab's bucket when the newest is older
+    than the request's snapshotHours (or force), unless a convergence runs (it takes its own before it
+    changes the control plane) or no cluster runs. Exit 1 only when a due snapshot failed."""
+    s = Settings(env)
+    os.makedirs(s.state, exist_ok=True)
+    os.makedirs(s.logs, exist_ok=True)
+    lock = open(os.path.join(s.state, "lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print("a convergence runs: no snapshot now")
+        return 0
+    found = aws.read_request(aws.client("ssm", s.region), s.parameter)
+    if found is None:
+        print("no request: no lab deployed yet")
+        return 0
+    try:
+        request = parse_request(found[1], found[2])
+    except (InvalidRequest, RequestError) as e:
+        print(f"the request cannot be read ({e}): no snapshot")
+        return 1
+    latest = snapshots.latest(s.state, request, s.region, s.environment)
+    hours = getattr(request, "snapshot_hours", 6)
+    if latest and not force and snapshots.age_hours(latest) < hours:
+        print(f"the newest snapshot ({latest}) is younger than {hours} h")
+        return 0
+    log_file = open(os.path.join(s.logs, f"snapshot-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.log"), "w")
+
+    def log(text: str, raw: bool = False) -> None:
+        if text:
+            line = text if raw else f"{time.strftime('%H:%M:%S', time.gmtime())} {text}\n"
+            log_file.write(line if line.endswith("\n") else line + "\n")
+            log_file.flush()
+            if not raw:
+                sys.stdout.write(line)
+
+    ec2 = aws.client("ec2", s.region)
+    instances = aws.lab_instances(ec2, s.environment)
+    executor = Executor(s, request, log)
+    try:
+        cluster = executor.find_cluster(instances)
+        if cluster is None:
+            log("no cluster runs: no snapshot")
+            return 0
+        via = instances[cluster.via]
+        plan = Plan(hosts={via.host: Host(via.host, CONTROL_PLANE, via.ip, True, instance_id=via.id)},
+                    control_plane=[via.host])
+        plan.add("snapshot", [via.host], "scheduled")
+        executor.execute(plan)
+        return 0
+    except Failure as e:
+        log(f"FAILED: {e}")
+        return 1
 
 
 def addresses(header: str, signal_hosts):

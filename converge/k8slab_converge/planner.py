@@ -33,6 +33,8 @@ Rules, in the order a plan applies them:
   node), and kube-public/cluster-info is pointed at a live API server. Replacements pair by name;
   controlPlane.count adds or removes members the same way. The control plane rolls before workers
   join or roll; once it changed, a last cluster.yml leaves only the members in every node's configuration.
+- No cluster, and a snapshot of the lab's cluster exists (its control plane died): the control plane
+  comes back from it, with the cluster's CA, its state and its workers (restore).
 - No cluster (no running control-plane node holds one): cluster.yml deploys one. Workers that still
   hold the kubelet.conf of a cluster whose control plane is gone are reset first (reset-stale: the
   executor resets those that prepare.yml found joined), or kubeadm would skip their join.
@@ -163,9 +165,40 @@ def roll_control_plane(p: Plan, cluster: Cluster, by_host: Dict[str, Instance], 
     p.add("restart-proxy", detail="every node's nginx-proxy loads the members")
 
 
-def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Cluster]) -> Plan:
+def restore(p: Plan, live_cps: List[DesiredNode], live_workers: List[DesiredNode], desired_hosts: List[str],
+            snapshot: str) -> Plan:
+    """The control plane is gone and a snapshot of it exists: the first requested control-plane node
+    gets the cluster's CA keys, cluster.yml makes it the control plane (kubeadm keeps that CA: the
+    workers' credentials stay valid, they are not reset), etcd's data comes back from the snapshot, and
+    the other control-plane nodes join it one at a time."""
+    first, others = live_cps[0], live_cps[1:]
+    p.control_plane = [first.host]
+    p.joining = [n.host for n in others]
+    p.add("prepare", desired_hosts)
+    p.add("restore", [first.host], f"from {snapshot}")
+    p.add("cluster", detail="the control plane, with the cluster's own CA")
+    p.add("restore-etcd", [first.host], f"from {snapshot}")
+    p.add("cluster-info", [first.host], "kube-public/cluster-info names a live API server")
+    p.add("restart-proxy", detail="every node's nginx-proxy loads the restored control plane")
+    if live_workers:
+        p.add("taint", [first.host], "workers are Ready: the control plane runs no workloads")
+    members = [first.host] + [n.host for n in live_workers]
+    for index, node in enumerate(others, 2):
+        members.append(node.host)
+        p.add("join-control-plane", [node.host], f"added ({index - 1}/{len(others)}): etcd member {index}")
+        p.add("restart-proxy", detail="every node's nginx-proxy loads the new members")
+        p.add("wait-ready", tuple(members))
+        p.add("check-etcd", [first.host], f"{index} members")
+    p.add("wait-ready", desired_hosts)
+    p.add("record")
+    return p
+
+
+def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Cluster],
+         snapshot: Optional[str] = None) -> Plan:
     """instances: every instance of the lab by ID (any state); cluster: None when no control-plane
-    node holds an admin kubeconfig (no cluster yet). Linear in the nodes, apart from the host lists
+    node holds an admin kubeconfig (no cluster yet); snapshot: then, the newest etcd snapshot of the
+    lab's cluster, if any (a lab that had a cluster: its control plane is gone). Linear in the nodes, apart from the host lists
     the plan itself holds (a rolling replacement waits for the whole cluster after every batch):
     no list or set is rebuilt per host (scripts/benchmark-planner.py measures it)."""
     p = Plan()
@@ -189,6 +222,8 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
         return p
 
     desired_hosts = [n.host for n in live]
+    if cluster is None and snapshot:
+        return restore(p, live_cps, live_workers, desired_hosts, snapshot)
     if cluster is None:
         p.add("prepare", desired_hosts)
         workers = [n.host for n in live_workers]

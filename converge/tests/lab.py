@@ -204,20 +204,7 @@ class Lab:
         """One run of the bastion's timer. Every scenario's every run is held to the playbooks that exist:
         a call of one the release lacks fails the scenario here, whatever the run's outcome."""
         calls = len(self.calls())
-        env = dict(os.environ,
-                   LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
-                   KUBECONFIG_PARAMETER=self.kubeconfig_parameter,
-                   KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=self.kubespray_dir,
-                   ANSIBLE_VENV=os.path.dirname(self.venv_bin), KUBECTL=os.path.join(STANDINS, "kubectl"),
-                   K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
-                   LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
-                   K8SLAB_READY_ATTEMPTS="5", K8SLAB_INSTANCE_ATTEMPTS="3", K8SLAB_REQUEST_ATTEMPTS="2",
-                   STANDIN_STATE=self.model_path, STANDIN_CALLS=self.calls_path, SSL_CERT_FILE=loopback_certificate()[0],
-                   PYTHONPATH=CONTROL_HOST, K8SLAB_SIGNAL_HOST=self.signals.base[len("https://"):],
-                   # The stand-ins' python3 is this interpreter, not a version manager's shim (a bash
-                   # script that costs about a second a start here, and a run starts dozens).
-                   PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
-        proc = subprocess.run([sys.executable, "-m", "k8slab_converge"], env=env, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run([sys.executable, "-m", "k8slab_converge"], env=self.bastion_env(), capture_output=True, text=True, timeout=900)
         self.last_output = proc.stdout + proc.stderr
         # Instances a stand-in terminated (the scenario's CloudFormation cleanup mid-run) no longer answer.
         running = set(self.model().get("running", []))
@@ -230,6 +217,32 @@ class Lab:
         if os.environ.get("K8SLAB_SHOW_PLANS"):
             sys.stderr.write(f"--- converge ({self.env} deploy {self.deploys}) ---\n{self.last_output}")
         return proc.returncode
+
+    def snapshot(self, now=True):
+        """A run of the bastion's k8slab-snapshot timer (--now: whatever the newest snapshot's age)."""
+        calls = len(self.calls())
+        proc = subprocess.run([sys.executable, "-m", "k8slab_converge", "snapshot"] + (["--now"] if now else []),
+                              env=self.bastion_env(), capture_output=True, text=True, timeout=300)
+        self.last_output = proc.stdout + proc.stderr
+        problems = playbook_problems(self.calls()[calls:], self.kubespray_dir)
+        assert not problems, "the snapshot called ansible-playbook with " + "; ".join(problems) + "\n" + self.last_output
+        return proc.returncode
+
+    def bastion_env(self):
+        """The bastion's environment file, as the converge and snapshot services read it."""
+        return dict(os.environ,
+                   LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
+                   KUBECONFIG_PARAMETER=self.kubeconfig_parameter,
+                   KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=self.kubespray_dir,
+                   ANSIBLE_VENV=os.path.dirname(self.venv_bin), KUBECTL=os.path.join(STANDINS, "kubectl"),
+                   K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
+                   LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
+                   K8SLAB_READY_ATTEMPTS="5", K8SLAB_INSTANCE_ATTEMPTS="3", K8SLAB_REQUEST_ATTEMPTS="2",
+                   STANDIN_STATE=self.model_path, STANDIN_CALLS=self.calls_path, SSL_CERT_FILE=loopback_certificate()[0],
+                   PYTHONPATH=CONTROL_HOST, K8SLAB_SIGNAL_HOST=self.signals.base[len("https://"):],
+                   # The stand-ins' python3 is this interpreter, not a version manager's shim (a bash
+                   # script that costs about a second a start here, and a run starts dozens).
+                   PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
 
     @property
     def kubespray_dir(self):

@@ -147,6 +147,41 @@ class ControlPlane(unittest.TestCase):
                 self.assertNotIn("etcd member remove " + [h for h in old if h.startswith("cp-1")][0],
                                  [e["event"] for e in lab.model()["history"][mark:]], "the old member stays")
 
+    def test_a_dead_single_control_plane_comes_back_from_its_snapshot(self):
+        """The only control-plane instance dies; a new generation of cp-1 restores the cluster from the
+        newest snapshot (the scheduled one): its CA (the workers keep their credentials: none is reset or
+        joined again), its state (the workload of before the snapshot is back; the one created after it is
+        lost, as the docs say). The scheduled snapshot skips while the newest is younger than snapshotHours."""
+        lab = Lab(self, workers=2)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        lab.run_workload("web", replicas=2, min_available=1)
+        self.assertEqual(0, lab.snapshot(now=True), lab.last_output)
+        self.assertIn("etcd snapshot:", lab.last_output)
+        self.assertEqual(0, lab.snapshot(now=False), lab.last_output)
+        self.assertIn("is younger than", lab.last_output)
+        lab.run_workload("late", replicas=1, min_available=0)
+        workers = lab.hosts("worker")
+        lab.terminate(lab.nodes["cp-1"][1])
+        calls, mark = len(lab.calls()), len(lab.model()["history"])
+        self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("cp-1",)))
+        self.assertIn("the cluster's state was restored from", lab.outcome["Reason"])
+        books = [c["book"] for c in lab.playbooks(calls)]
+        self.assertNotIn("reset.yml", books)
+        self.assertNotIn("scale.yml", books)
+        self.assertEqual(["restore-pki.yml", "cluster.yml", "restore-etcd.yml"],
+                         [b for b in books if b in ("restore-pki.yml", "cluster.yml", "restore-etcd.yml")][:3])
+        cluster = lab.model()["clusters"][lab.server()]
+        self.assertEqual(lab.hosts(), sorted(cluster["nodes"]))
+        self.assertEqual(workers, lab.hosts("worker"), "the same worker instances")
+        self.assertEqual({"web"}, set(cluster["workloads"]), "the state of the snapshot: web back, late lost")
+        history = lab.model()["history"][mark:]
+        self.assertFalse([h for h in history if h["event"].startswith("join worker")], "no worker joined again")
+        self.assertTrue(all(n["tainted"] for n in cluster["nodes"].values() if n["cp"]))
+        self.assertTrue(all(cluster_model.ready(n, set(lab.model()["running"]), cluster) for n in cluster["nodes"].values()))
+        # A later worker joins: cluster-info names the new control plane, not the dead one.
+        self.assertSignal(lab, "SUCCESS", lab.deploy(workers=3))
+        self.assertEqual(lab.hosts(), sorted(lab.cluster()))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -273,5 +273,146 @@ class ScenarioCheck(unittest.TestCase):
                          playbook_problems(calls, checkout))
 
 
+
+class EtcdModel(Fixture):
+    """The stand-in's etcd refuses what kubespray and etcd refuse: each rule here made to fail once.
+    Hosts: cp-1, cp-2, cp-3 (control plane and etcd, in the given order) and a worker."""
+    CPS = {"cp-1-0000a1": "10.0.0.10", "cp-2-0000a2": "10.0.0.12", "cp-3-0000a3": "10.0.0.13"}
+
+    def inventory_of(self, *cps, name=True):
+        self.executor.control_plane = list(cps)
+        hosts = {h: (CONTROL_PLANE, self.CPS[h]) for h in cps}
+        hosts[WORKER_HOST[0]] = (WORKER, WORKER_HOST[1])
+        self.inventory = self.executor.write_inventory(hosts, "hosts")
+        if not name:  # an inventory without etcd_member_name: kubespray names members by place
+            with open(self.inventory) as f:
+                doc = json.load(f)
+            for host in doc["all"]["hosts"].values():
+                host.pop("etcd_member_name", None)
+            with open(self.inventory, "w") as f:
+                json.dump(doc, f)
+
+    def run_ok(self, book, *extra, limit=None):
+        proc = self.standin(book, *extra, limit=limit)
+        self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+        return proc
+
+    def run_refused(self, book, *extra, text, limit=None):
+        proc = self.standin(book, *extra, limit=limit)
+        self.assertNotEqual(0, proc.returncode, proc.stdout)
+        self.assertIn(text, proc.stdout)
+        return proc
+
+    def setUp(self):
+        super().setUp()
+        model = self.model()
+        model["running"] = sorted(set(self.CPS.values()) | {WORKER_HOST[1]})
+        self.save(model)
+        self.inventory_of("cp-1-0000a1")
+        self.run_ok("cluster.yml")
+
+    def ready(self):
+        self.standin_kubectl = os.path.join(STANDINS, "kubectl")
+        conf = os.path.join(self.root, "admin.conf")
+        with open(conf, "w") as f:
+            f.write("server: https://10.0.0.10:6443\n")
+        env = dict(os.environ, KUBECONFIG=conf, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls)
+        out = subprocess.run([self.standin_kubectl, "get", "nodes", "-o", "json"], env=env, capture_output=True, text=True)
+        self.assertEqual(0, out.returncode, out.stdout + out.stderr)
+        return {i["metadata"]["name"]: i["status"]["conditions"][0]["status"] == "True" for i in json.loads(out.stdout)["items"]}
+
+    def test_an_even_number_of_members_needs_ignore_assert_errors(self):
+        self.inventory_of("cp-1-0000a1", "cp-2-0000a2")
+        self.run_refused("cluster.yml", text="Stop if even number of etcd hosts")
+        self.run_ok("cluster.yml", "ignore_assert_errors=yes")
+        self.assertEqual(["cp-1-0000a1", "cp-2-0000a2"], sorted(self.model()["clusters"]["10.0.0.10"]["etcd"]))
+
+    def test_a_new_control_plane_node_cannot_come_first(self):
+        self.inventory_of("cp-2-0000a2", "cp-1-0000a1")
+        self.run_refused("cluster.yml", "ignore_assert_errors=yes", text="new control-plane nodes go at the end")
+
+    def test_the_first_node_cannot_be_removed(self):
+        self.inventory_of("cp-1-0000a1", "cp-2-0000a2")
+        self.run_ok("cluster.yml", "ignore_assert_errors=yes")
+        self.run_refused("remove-node.yml", "node=cp-1-0000a1", "skip_confirmation=yes", "ignore_assert_errors=yes",
+                         text="kubespray cannot remove it")
+        self.inventory_of("cp-2-0000a2", "cp-1-0000a1")
+        self.run_ok("remove-node.yml", "node=cp-1-0000a1", "skip_confirmation=yes", "ignore_assert_errors=yes")
+        self.assertEqual(["cp-2-0000a2"], list(self.model()["clusters"]["10.0.0.10"]["etcd"]))
+
+    def test_a_member_is_added_only_with_enough_started_members(self):
+        self.inventory_of("cp-1-0000a1", "cp-2-0000a2", "cp-3-0000a3")
+        self.run_ok("cluster.yml")
+        model = self.model()
+        model["running"] = [ip for ip in model["running"] if ip not in ("10.0.0.12", "10.0.0.13")]  # two of three stop
+        model["running"].append("10.0.0.14")
+        self.save(model)
+        self.CPS = dict(self.CPS, **{"cp-4-0000a4": "10.0.0.14"})
+        self.inventory_of("cp-1-0000a1", "cp-4-0000a4")
+        self.run_refused("cluster.yml", "ignore_assert_errors=yes", text="not enough started members")
+
+    def test_a_member_name_by_place_is_taken_on_the_second_replacement(self):
+        """Without etcd_member_name kubespray names members by place: replacing cp-1 by cp-2 makes cp-2
+        "etcd2"; replacing cp-2 by cp-3 then names cp-3 "etcd2" as well, and its etcd never starts."""
+        model = self.model()
+        model["clusters"]["10.0.0.10"]["etcd_names"] = {"cp-1-0000a1": "etcd1"}  # a cluster made without names
+        self.save(model)
+        for name in (False, True):
+            with self.subTest(etcd_member_name=name):
+                if name:
+                    self.setUp()
+                self.inventory_of("cp-1-0000a1", "cp-2-0000a2", name=name)
+                self.run_ok("cluster.yml", "ignore_assert_errors=yes")
+                self.inventory_of("cp-2-0000a2", "cp-1-0000a1", name=name)
+                self.run_ok("remove-node.yml", "node=cp-1-0000a1", "skip_confirmation=yes", "ignore_assert_errors=yes")
+                model = self.model()  # cluster-info points at cp-2 (the executor's cluster-info step)
+                model["clusters"]["10.0.0.10"]["configmaps"]["cluster-info"]["kubeconfig"] = "server: https://10.0.0.12:6443\n"
+                self.save(model)
+                self.inventory_of("cp-2-0000a2", "cp-3-0000a3", name=name)
+                if name:
+                    self.run_ok("cluster.yml", "ignore_assert_errors=yes")
+                else:
+                    self.run_refused("cluster.yml", "ignore_assert_errors=yes", text="its member name etcd2 is cp-2-0000a2's")
+
+    def test_a_proxy_not_restarted_loses_the_api_when_its_only_upstream_leaves(self):
+        self.inventory_of("cp-1-0000a1", "cp-2-0000a2")
+        self.run_ok("cluster.yml", "ignore_assert_errors=yes")
+        self.inventory_of("cp-2-0000a2", "cp-1-0000a1")
+        self.run_ok("cluster.yml", "ignore_assert_errors=yes")
+        self.run_ok("remove-node.yml", "node=cp-1-0000a1", "skip_confirmation=yes", "ignore_assert_errors=yes")
+        cluster = self.model()["clusters"]["10.0.0.10"]
+        self.assertEqual(["10.0.0.10"], cluster["nodes"][WORKER_HOST[0]]["proxy"], "still what it loaded at its join")
+        self.assertFalse(self.ready_via("10.0.0.12")[WORKER_HOST[0]])
+        self.run_ok(os.path.join(CONTROL_HOST, "playbooks", "restart-proxy.yml"), limit=WORKER_HOST[0])
+        self.assertTrue(self.ready_via("10.0.0.12")[WORKER_HOST[0]])
+
+    def test_a_join_after_the_first_node_left_needs_cluster_info_updated(self):
+        self.inventory_of("cp-1-0000a1", "cp-2-0000a2")
+        self.run_ok("cluster.yml", "ignore_assert_errors=yes")
+        self.inventory_of("cp-2-0000a2", "cp-1-0000a1")
+        self.run_ok("remove-node.yml", "node=cp-1-0000a1", "skip_confirmation=yes", "ignore_assert_errors=yes")
+        model = self.model()
+        model["running"].append("10.0.0.20")
+        self.save(model)
+        self.executor.control_plane = ["cp-2-0000a2"]
+        self.inventory = self.executor.write_inventory({"cp-2-0000a2": (CONTROL_PLANE, "10.0.0.12"), WORKER_HOST[0]: (WORKER, WORKER_HOST[1]),
+                                                        "worker-2-0000b2": (WORKER, "10.0.0.20")}, "hosts")
+        self.run_ok("playbooks/facts.yml")
+        self.run_refused("scale.yml", limit="worker-2-0000b2", text="couldn't validate the identity of the API Server")
+        model = self.model()
+        model["clusters"]["10.0.0.10"]["configmaps"]["cluster-info"]["kubeconfig"] = "server: https://10.0.0.12:6443\n"
+        self.save(model)
+        self.run_ok("scale.yml", limit="worker-2-0000b2")
+
+    def ready_via(self, server):
+        conf = os.path.join(self.root, "admin.conf")
+        with open(conf, "w") as f:
+            f.write(f"server: https://{server}:6443\n")
+        env = dict(os.environ, KUBECONFIG=conf, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls)
+        out = subprocess.run([os.path.join(STANDINS, "kubectl"), "get", "nodes", "-o", "json"], env=env, capture_output=True, text=True)
+        self.assertEqual(0, out.returncode, out.stdout + out.stderr)
+        return {i["metadata"]["name"]: i["status"]["conditions"][0]["status"] == "True" for i in json.loads(out.stdout)["items"]}
+
+
 if __name__ == "__main__":
     unittest.main()

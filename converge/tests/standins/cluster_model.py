@@ -98,7 +98,7 @@ def ready(node, ips, cluster=None):
     "it needs to be restarted in order to reload")."""
     if not (node["ip"] in ips and node.get("polls", 0) <= 0 and node.get("cni", True)):
         return False
-    if broken(node["ip"]) == "notready":
+    if broken(node["ip"]) == "notready" or node.get("credentials") is False:
         return False
     if cluster is None:
         return True
