@@ -367,6 +367,23 @@ class KubernetesSettings(unittest.TestCase):
         self.assertNotIn("reset", [a.kind for a in p.actions])
 
 
+class Restore(unittest.TestCase):
+    def test_no_cluster_and_a_snapshot_restores_onto_the_first_control_plane_node(self):
+        p = plan(request("cp-1=a2 cp-2=a3 cp-3=a4 worker-1=b1"), instances("cp-1=a1:terminated cp-1=a2 cp-2=a3 cp-3=a4 worker-1=b1"),
+                 None, snapshot="s3://bucket/dev/etcd/20261204T101010Z-r1.tar.gz")
+        self.assertEqual(["prepare", "restore", "cluster", "restore-etcd", "cluster-info", "restart-proxy", "taint",
+                          "join-control-plane", "restart-proxy", "wait-ready", "check-etcd",
+                          "join-control-plane", "restart-proxy", "wait-ready", "check-etcd", "wait-ready", "record"],
+                         [a.kind for a in p.actions])
+        self.assertEqual(["cp-1-0000a2"], p.control_plane)
+        self.assertEqual(["cp-2-0000a3", "cp-3-0000a4"], p.joining, "the other members join the restored one, one at a time")
+        self.assertNotIn("reset-stale", [a.kind for a in p.actions])
+
+    def test_no_cluster_and_no_snapshot_deploys_and_resets_nothing_by_itself(self):
+        p = plan(request("cp-1=a2 worker-1=b1"), instances("cp-1=a2 worker-1=b1"), None)
+        self.assertEqual(["prepare", "reset-stale", "cluster", "wait-ready", "record"], [a.kind for a in p.actions])
+
+
 class RequestFingerprint(unittest.TestCase):
     # Reading the request (parse_request, the schema) is test_request's.
     def test_the_fingerprint_follows_every_variable(self):
