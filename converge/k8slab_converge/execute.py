@@ -140,7 +140,7 @@ class Executor:
             record = self.read_record()
             self.log(f"cluster seen through {instance.host}: {len(nodes)} nodes, "
                      f"recorded kubespray {record.get('kubespray', '?')}, Kubernetes {record.get('kubernetes', '?')}")
-            return Cluster(via=instance.id, nodes=nodes, kubespray=record.get("kubespray"),
+            return Cluster(via=instance.id, nodes=nodes, kubespray=record.get("kubespray"), discovery=self.read_discovery(),
                            kubernetes=record.get("kubernetes"),
                            network={k: record[k] for k in NETWORK_KEYS if k in record},
                            fingerprint=record.get("groupVarsFingerprint"),
@@ -178,6 +178,14 @@ class Executor:
         if os.path.exists(absent):
             return None, None
         return None, "kubeconfig.yml exited 0 but wrote neither the admin kubeconfig nor its absence"
+
+    def read_discovery(self) -> Optional[str]:
+        """The API server address kube-public/cluster-info names, or None when it cannot be read."""
+        proc = self.run([self.kubectl_bin, "get", "configmap", "-n", "kube-public", "cluster-info", "-o", "json"], check=False, quiet=True)
+        if proc.returncode != 0:
+            return None
+        server = re.search(r"server: https://([0-9.]+):6443", json.loads(proc.stdout).get("data", {}).get("kubeconfig", ""))
+        return server.group(1) if server else None
 
     def read_record(self) -> Dict[str, str]:
         proc = self.run([self.kubectl_bin, "get", "configmap", "-n", "kube-system", RECORD, "-o", "json"], check=False)
@@ -272,7 +280,7 @@ class Executor:
     def do_cluster_info(self, action: Action) -> None:
         """docs/operations/nodes.md: kube-public/cluster-info must name a live API server, or kubeadm's
         join of any later node bootstraps against the one that left."""
-        found = json.loads(self.kubectl("get", "configmap", "-n", "kube-public", "cluster-info", "-o", "json"))
+        found = json.loads(self.kubectl("get", "configmap", "-n", "kube-public", "cluster-info", "-o", "json"))  # its data
         data = found.get("data", {})
         kubeconfig = data.get("kubeconfig", "")
         live = {self.plan.hosts[h].ip for h in self.control_plane if h in self.plan.hosts}

@@ -212,6 +212,8 @@ class Cluster:
     network: Dict[str, str] = field(default_factory=dict)  # as Request.network
     fingerprint: Optional[str] = None  # of the group variables
     addons: Tuple[str, ...] = ()
+    # The API server kube-public/cluster-info names (kubeadm join bootstraps against it); None: unknown.
+    discovery: Optional[str] = None
 
 
 def nodes_from_kubectl(doc: dict) -> Dict[str, ClusterNode]:

@@ -122,7 +122,6 @@ def roll_control_plane(p: Plan, cluster: Cluster, by_host: Dict[str, Instance], 
     added = [n for n in joining if n.name in free]
     removed = [h for h in leaving if h not in {pr for pr, _ in pairs}]
     total = len(pairs) + len(added) + len(removed)
-    p.add("snapshot", [order[0]], "etcd, before the control plane changes")
     step = 0
 
     def validate() -> None:
@@ -136,7 +135,11 @@ def roll_control_plane(p: Plan, cluster: Cluster, by_host: Dict[str, Instance], 
         p.add("restart-proxy", detail="every node's nginx-proxy loads the new members")
         validate()
 
-    def leave(host: str, why: str) -> None:
+    def leave(host: str, why: str, after_join: bool) -> None:
+        if not after_join:
+            # Not right after a join's reload (a run that stopped there, or a scale-down): the proxies may
+            # still hold only this member, so they reload before it leaves.
+            p.add("restart-proxy", detail="every node's nginx-proxy loads the members")
         if order[0] == host:
             order.remove(host)
             order.append(host)
@@ -152,13 +155,13 @@ def roll_control_plane(p: Plan, cluster: Cluster, by_host: Dict[str, Instance], 
     for predecessor, successor in pairs:
         step += 1
         join(successor, "replaces " + predecessor)
-        leave(predecessor, "replaced")
+        leave(predecessor, "replaced", after_join=True)
     for node in added:
         step += 1
         join(node, "added")
     for host in removed:
         step += 1
-        leave(host, "no longer requested")
+        leave(host, "no longer requested", after_join=False)
     # kubespray's docs/operations/nodes.md, "Removing an etcd node": cluster.yml regenerates every
     # node's configuration with the members left (the API servers' etcd-servers, the proxies' upstreams).
     p.add("cluster", detail="the control plane changed: every node's configuration names its members")
@@ -292,13 +295,19 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
     if p.schedule_on_control_plane and any(cluster.nodes[h].tainted for h in cps if h in cluster.nodes):
         p.add("untaint", cps, "no workers: pods schedule on the control plane")
 
-    if dead:
-        p.add("remove-dead", dead, "instance gone: ungraceful removal")
     # The control plane: members first (the requested ones in their order, then those leaving), so that
     # the first place, which kubespray cannot add or remove, always holds a member.
     leaving_cps = [h for h in leaving if p.hosts[h].role == CONTROL_PLANE]
     joining_cps = [n for n in live_cps if n.host not in cluster.nodes]
     p.control_plane = [h for h in cps if h in cluster.nodes] + leaving_cps
+    cp_addresses = {n.ip for n in cluster.nodes.values() if n.control_plane}
+    if cluster.discovery and cluster.discovery not in cp_addresses and not leaving_cps:
+        # A run that stopped after a removal of the node cluster-info names: any later join would fail.
+        p.add("cluster-info", p.control_plane[:1], "kube-public/cluster-info names a live API server")
+    if joining_cps or leaving_cps or any(p.hosts[h].role == CONTROL_PLANE for h in dead):
+        p.add("snapshot", p.control_plane[:1], "etcd, before the control plane changes")
+    if dead:
+        p.add("remove-dead", dead, "instance gone: ungraceful removal")
     # Until a node's own join, no inventory lists it: cluster.yml would join every host it lists at once.
     p.joining = [n.host for n in joining_cps + joining]
     if joining or joining_cps:

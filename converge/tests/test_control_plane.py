@@ -182,6 +182,38 @@ class ControlPlane(unittest.TestCase):
         self.assertSignal(lab, "SUCCESS", lab.deploy(workers=3))
         self.assertEqual(lab.hosts(), sorted(lab.cluster()))
 
+    def test_a_dead_member_of_three_comes_back_through_generations(self):
+        lab = Lab(self, workers=1, control_planes=3)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        lab.terminate(lab.nodes["cp-2"][1])
+        self.assertSignal(lab, "FAILURE", lab.deploy())
+        self.assertIn("controlPlane.generations.cp-2", lab.outcome["Reason"])
+        calls, mark = len(lab.calls()), len(lab.model()["history"])
+        self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("cp-2",)))
+        events = self.assertRolled(lab, mark, calls, requested=4)
+        membership = [e for e in events if e.startswith("etcd member")]
+        self.assertTrue(membership[0].startswith("etcd member remove cp-2"), membership)
+        self.assertTrue(membership[1].startswith("etcd member add cp-2"), membership)
+        removal = [c for c in lab.playbooks(calls) if c["book"] == "remove-node.yml"][0]
+        self.assertEqual("false", removal["extra"]["reset_nodes"], "its instance is gone: no reset, no drain")
+
+    def test_a_kill_at_each_step_of_a_control_plane_replacement(self):
+        """The bastion's program killed at the first call of each step of a one-member roll; the timer's
+        next run plans from what the cluster shows (the successor a member or not, the predecessor still
+        there or not) and finishes, holding quorum throughout."""
+        lab = Lab(self, workers=1, control_planes=1)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        lab.run_workload("web", replicas=2, min_available=1)
+        self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("cp-1",)))
+        steps = lab.plans[-1]
+        for number, action in enumerate(steps, 1):
+            with self.subTest(step=f"{number} {action.split()[0]}"):
+                calls, mark = len(lab.calls()), len(lab.model()["history"])
+                lab.trigger(number, kill=True)
+                self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("cp-1",)))
+                events = self.assertRolled(lab, mark, calls, requested=2)
+                self.assertIn("convergence program killed", events)
+
 
 if __name__ == "__main__":
     unittest.main()
