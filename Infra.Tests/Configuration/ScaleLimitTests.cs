@@ -39,6 +39,11 @@ public class ScaleLimitTests
             ("instanceType: t3.small", "instanceType: t3.large"));
         Assert.Equal("environments/test.yaml: workers.count: 467 workers and 7 control-plane nodes make 474 nodes; the Nodes stack takes at most 473 " +
             "(one resource each, besides up to 27 others, within CloudFormation's 500 resources per stack): allowed 0 to 466 workers with 7 control-plane nodes", problem);
+        // The largest lab's wait fits 12 hours from maxSurge 23 on (the control plane's roll takes 3 h 12 min of it).
+        Assert.Equal("environments/test.yaml: convergence.maxSurge: replacing 466 workers 22 at a time takes about 12.1 hours (12 minutes a batch); " +
+            "a CloudFormation wait lasts at most 12 hours: set it to at least 23",
+            Problem(("count: 2\n  instanceType: t3.medium", big.Replace("maxSurge: 23", "maxSurge: 22")), ("controlPlane:\n  count: 1", "controlPlane:\n  count: 7"),
+                ("instanceType: t3.small", "instanceType: t3.large")));
         Assert.Contains("allowed 0 to 472 workers with 1 control-plane nodes",
             Problem(("count: 2\n  instanceType: t3.medium", big.Replace("466", "1000")), ("instanceType: t3.small", "instanceType: t3.large")));
     }
