@@ -15,9 +15,14 @@ public static class ChangeRules
     public const string Missing = "the preview needs python3 (3.8 or later): it runs the bastion's own rules for a change " +
                                   "of the cluster's settings (converge/k8slab_converge/changes.py)";
 
-    /// <summary>The classification of a change from one request header's <c>settings</c> to another's.</summary>
+    /// <summary>
+    /// The classification of a change from one request header's <c>settings</c> to another's, and what the
+    /// convergence does with it and with <paramref name="nodes"/>: each node whose instance the deploy
+    /// replaces, adds or removes (its name, role tag and "replaced", "added" or "removed").
+    /// </summary>
     /// <param name="converge">The repository's converge/ folder; found from the working directory or this program's when null.</param>
-    public static ClusterChange Classify(JsonNode before, JsonNode after, string python = "python3", string? converge = null)
+    public static ClusterChange Classify(JsonNode before, JsonNode after, IEnumerable<(string Name, string Role, string Change)>? nodes = null,
+        string python = "python3", string? converge = null)
     {
         converge ??= ConvergeFolder();
         var start = new ProcessStartInfo(python);
@@ -28,7 +33,11 @@ public static class ChangeRules
         // The user's repository gets no __pycache__ from a preview.
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
 
-        var input = new JsonObject { ["before"] = before.DeepClone(), ["after"] = after.DeepClone() }.ToJsonString();
+        var input = new JsonObject
+        {
+            ["before"] = before.DeepClone(), ["after"] = after.DeepClone(),
+            ["nodes"] = new JsonArray((nodes ?? []).Select(n => (JsonNode)new JsonObject { ["name"] = n.Name, ["role"] = n.Role, ["change"] = n.Change }).ToArray()),
+        }.ToJsonString();
         var (exitCode, stdout, stderr) = PythonProcess.Run(start, Missing, input);
         if (exitCode != 0)
             throw new PreviewException($"the bastion's change rules ({python} -m {Module}, in {converge}) failed: {stderr.Trim()}");
@@ -60,6 +69,11 @@ public static class ChangeRules
 /// the plugin's port rules with it: they are the Nodes stack's, Cluster/PortRules.cs); the reason is the bastion's own.</param>
 public sealed record ClusterChange(string Verdict, IReadOnlyList<string> Changes, IReadOnlyList<(string Rule, string Reason)> Refusals)
 {
+    /// <summary>What the convergence does, in the order of its work ("rolled: cp-1..3 (...)"): changes.py's statements.</summary>
+    public IReadOnlyList<string> Statements { get; init; } = Array.Empty<string>();
+    /// <summary>The convergence would refuse the deploy.</summary>
+    public bool Refused { get; init; }
+
     public bool None => Changes.Count == 0;
 
     public static ClusterChange Parse(string json)
@@ -69,7 +83,11 @@ public sealed record ClusterChange(string Verdict, IReadOnlyList<string> Changes
             var node = JsonNode.Parse(json)!;
             return new ClusterChange(node["verdict"]!.GetValue<string>(),
                 node["changes"]!.AsArray().Select(c => c!.GetValue<string>()).ToList(),
-                node["refusals"]!.AsArray().Select(r => (r!["rule"]!.GetValue<string>(), r["reason"]!.GetValue<string>())).ToList());
+                node["refusals"]!.AsArray().Select(r => (r!["rule"]!.GetValue<string>(), r["reason"]!.GetValue<string>())).ToList())
+            {
+                Statements = node["statements"]!.AsArray().Select(s => s!.GetValue<string>()).ToList(),
+                Refused = node["refused"]!.GetValue<bool>(),
+            };
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or NullReferenceException or InvalidOperationException)
         {

@@ -19,8 +19,8 @@ public sealed record Reason(string What, string? Because = null)
     public override string ToString() => Because is null ? What : $"{What} ({Because})";
 }
 
-/// <summary>An instance's node name and user-data fingerprints (full SHA-256), from its k8slab tags.</summary>
-public sealed record InstanceInfo(string? Node, string? FingerprintBefore, string? FingerprintAfter)
+/// <summary>An instance's node name, user-data fingerprints (full SHA-256) and role, from its k8slab tags.</summary>
+public sealed record InstanceInfo(string? Node, string? FingerprintBefore, string? FingerprintAfter, string? Role = null)
 {
     public bool UserDataChanges => FingerprintBefore is not null && FingerprintAfter is not null && FingerprintBefore != FingerprintAfter;
 }
@@ -39,15 +39,23 @@ public enum StackPresence { Both, Added, Removed }
 /// One stack's changes. <see cref="Notes"/> are the brief lines on parameters, outputs, rules, other
 /// template sections and stack tags; <see cref="Warnings"/> are changes that a deploy gets wrong or refuses.
 /// </summary>
+/// <see cref="Convergence"/>: what the deploy makes the bastion's convergence do, in the order of its work
+/// (the stack that holds the convergence request); <see cref="Refused"/>: the convergence would refuse it.
 public sealed record StackChanges(string Stack, StackPresence Presence, IReadOnlyList<ResourceChange> Resources,
     IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings)
 {
-    public bool Unchanged => Presence == StackPresence.Both && Resources.Count == 0 && Notes.Count == 0 && Warnings.Count == 0;
+    public IReadOnlyList<string> Convergence { get; init; } = Array.Empty<string>();
+    public bool Refused { get; init; }
+
+    public bool Unchanged => Presence == StackPresence.Both && Resources.Count == 0 && Notes.Count == 0 && Warnings.Count == 0 && Convergence.Count == 0;
 }
 
 public sealed record DiffResult(IReadOnlyList<StackChanges> Stacks)
 {
     public bool NothingChanges => Stacks.All(s => s.Unchanged);
+
+    /// <summary>The convergence would refuse this deploy (<see cref="PreviewCommand.Refused"/> is the exit status).</summary>
+    public bool Refused => Stacks.Any(s => s.Refused);
 
     public StackChanges this[string stack] => Stacks.Single(s => s.Stack == stack);
 

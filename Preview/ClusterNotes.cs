@@ -16,12 +16,21 @@ public static class ClusterNotes
     public const string Header = "ConvergeRequest";
 
     /// <param name="instancesReplaced">Whether the deploy replaces any instance, in any stack.</param>
-    public static (IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings) Of(StackTemplate before, StackTemplate after, bool instancesReplaced)
+    /// <param name="instances">The stack's instances that the deploy replaces, adds or removes: what the convergence rolls.</param>
+    public static Lines Of(StackTemplate before, StackTemplate after, bool instancesReplaced, IEnumerable<ResourceChange> instances)
     {
-        if (Settings(before) is not { } old || Settings(after) is not { } now) return (Array.Empty<string>(), Array.Empty<string>());
-        var change = ChangeRules.Classify(old, now);
-        if (change.None) return (Array.Empty<string>(), Array.Empty<string>());
-        return (new[] { change.Describe(instancesReplaced) }, change.Refusals.Select(r => $"kubernetes: {r.Reason}").ToList());
+        if (Settings(before) is not { } old || Settings(after) is not { } now) return Lines.None;
+        var nodes = instances.Where(i => i.Instance is { Node: not null, Role: not null } && i.Kind is Change.Replaced or Change.Added or Change.Removed)
+            .Select(i => (i.Instance!.Node!, i.Instance.Role!, i.Kind.ToString().ToLowerInvariant()));
+        var change = ChangeRules.Classify(old, now, nodes);
+        return new Lines(change.None ? Array.Empty<string>() : new[] { change.Describe(instancesReplaced) },
+            change.Refusals.Select(r => $"kubernetes: {r.Reason}").ToList(), change.Statements, change.Refused);
+    }
+
+    /// <summary>The stack's notes and warnings on the cluster, and what the convergence does (<see cref="StackChanges.Convergence"/>).</summary>
+    public sealed record Lines(IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings, IReadOnlyList<string> Convergence, bool Refused)
+    {
+        public static readonly Lines None = new(Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), false);
     }
 
     /// <summary>The header's settings: its Fn::Join's literal parts joined (the Refs, the signal URL, left empty).</summary>

@@ -5,11 +5,13 @@ namespace K8sLab.Preview;
 /// <summary>
 /// The preview as text: per changed stack, one line per change, instances grouped by what happens to
 /// them (<c>replaced: worker-1..2 (user data cdfb4a → 93cdfd)</c>), then, on one line, the resources
-/// whose Metadata alone changes, then the parameters, outputs, rules and stack tags that change, then warnings. "nothing changes" when nothing does.
+/// whose Metadata alone changes, then the parameters, outputs, rules and stack tags that change, then warnings,
+/// then what the convergence does (<c>rolled: worker-1..2 (surge 1: ...)</c>). "nothing changes" when nothing does.
 /// </summary>
 public static class PreviewReport
 {
     public const string NothingChanges = "nothing changes";
+    public const string ConvergenceHeading = "  then the convergence, in this order:";
 
     /// <summary>Fingerprints are shown by their first 6 hex digits.</summary>
     public static string Short(string fingerprint) => fingerprint[..Math.Min(6, fingerprint.Length)];
@@ -41,6 +43,12 @@ public static class PreviewReport
                     .Where(n => n.Length > 0).Concat(metadata.Where(r => r.Instance is null).Select(r => r.LogicalId)))}");
             lines.AddRange(stack.Notes.Select(n => $"  {n}"));
             lines.AddRange(stack.Warnings.Select(w => $"  warning: {w}"));
+            // What the bastion's convergence then does (converge/k8slab_converge/changes.py), in the order of its work.
+            if (stack.Convergence.Count > 0)
+            {
+                lines.Add(ConvergenceHeading);
+                lines.AddRange(stack.Convergence.Select(c => $"    {c}"));
+            }
         }
         var unchanged = result.Stacks.Where(s => s.Unchanged).Select(s => s.Stack).ToList();
         if (unchanged.Count > 0) lines.Add($"unchanged: {string.Join(", ", unchanged)}");
@@ -58,9 +66,13 @@ public static class PreviewReport
     private static string InstanceDetail(ResourceChange r)
     {
         var i = r.Instance!;
+        // A new logical ID that a stop-and-start property explains (a node's type) goes without saying.
+        var stopStart = DocumentedUpdates.StopStart.TryGetValue(r.Type, out var s) ? s.Properties : new HashSet<string>();
+        var explained = r.Kind == Change.Replaced && r.Reasons.Any(x => stopStart.Contains(x.What));
         var reasons = r.Reasons
             .Where(x => !(i.UserDataChanges && (x.What == Reason.NewLogicalId || x.What.StartsWith("LaunchTemplate", StringComparison.Ordinal))))
-            .Select(x => x.ToString()).ToList();
+            .Where(x => !(explained && x.What == Reason.NewLogicalId))
+            .Select(x => explained && stopStart.Contains(x.What) ? $"{x.What} {x.Because}" : x.ToString()).ToList();
         if (i.UserDataChanges)
         {
             var userData = $"user data {Short(i.FingerprintBefore!)} → {Short(i.FingerprintAfter!)}";

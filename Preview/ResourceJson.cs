@@ -27,7 +27,7 @@ public static class ResourceJson
         if (TypeOf(any) != InstanceType) return null;
         return new InstanceInfo(Tag(any, LabTags.Node),
             before is null ? null : Tag(before, LabTags.Fingerprint),
-            after is null ? null : Tag(after, LabTags.Fingerprint));
+            after is null ? null : Tag(after, LabTags.Fingerprint), Tag(any, LabTags.Role));
     }
 
     public static bool Same(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);

@@ -109,7 +109,16 @@ internal sealed class Settlement
     private IEnumerable<Reason> ReplacedInText(Pair p)
     {
         if (TypeOf(p.Before) != p.Type) yield return new Reason(Reason.TypeChanged);
-        if (p.BeforeId != p.AfterId) yield return new Reason(Reason.NewLogicalId);
+        if (p.BeforeId != p.AfterId)
+        {
+            yield return new Reason(Reason.NewLogicalId);
+            // What the new ID comes from besides the user data: a property whose update would stop and start
+            // the instance, which the lab hashes into a node's logical ID (its type) so that it replaces it instead.
+            if (DocumentedUpdates.StopStart.TryGetValue(p.Type, out var stopStart))
+                foreach (var key in stopStart.Properties.Order(StringComparer.Ordinal))
+                    if (PropertiesOf(p.Before)[key] is var b && PropertiesOf(p.After)[key] is var a && !Same(b, a))
+                        yield return new Reason(key, $"{Literal(b)} → {Literal(a)}");
+        }
         foreach (var property in Replacing(p.Type))
         {
             var (b, a) = (Values(p.Before, property), Values(p.After, property));
@@ -117,6 +126,9 @@ internal sealed class Settlement
                 yield return new Reason(CreateOnlyProperties.NameOf(property.Pointer));
         }
     }
+
+    private static string Literal(JsonNode? value) =>
+        value is JsonValue v && v.TryGetValue<string>(out var text) ? text : value?.ToJsonString() ?? "none";
 
     private static IEnumerable<Reason> UpdatedInText(Pair p)
     {

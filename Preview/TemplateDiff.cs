@@ -30,8 +30,14 @@ public static class TemplateDiff
         return new DiffResult(stacks.Select(s =>
         {
             if (s.Presence != StackPresence.Both) return s;
-            var (notes, warnings) = ClusterNotes.Of(before[s.Stack], after[s.Stack], instancesReplaced);
-            return s with { Notes = s.Notes.Concat(notes).ToList(), Warnings = s.Warnings.Concat(warnings).ToList() };
+            var cluster = ClusterNotes.Of(before[s.Stack], after[s.Stack], instancesReplaced, s.Resources.Where(r => r.Instance is not null));
+            return s with
+            {
+                Notes = s.Notes.Concat(cluster.Notes).ToList(),
+                Warnings = s.Warnings.Concat(cluster.Warnings).ToList(),
+                Convergence = cluster.Convergence,
+                Refused = cluster.Refused,
+            };
         }).ToList());
     }
 

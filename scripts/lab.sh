@@ -1,8 +1,10 @@
 #!/bin/bash
 # A lab's life between deploys, with the AWS CLI and your credentials:
 #
-#   scripts/lab.sh status ENV   per instance: ID, state, the user-data fingerprint it was launched with,
-#                               the one the synthesized templates want (cdk.out), Ready in the cluster;
+#   scripts/lab.sh status ENV   per instance: ID, state, type, the user-data fingerprint it was launched
+#                               with, the one the synthesized templates want (cdk.out), Ready in the
+#                               cluster; a * marks what the next deploy replaces (another fingerprint,
+#                               or for a node another instance type: both are in its logical ID);
 #                               then every node of the file that has no instance (missing, or its
 #                               instance terminated), with the way to get it back
 #   scripts/lab.sh pause ENV    stops every instance: workers, control plane, bastion, NAT instance;
@@ -109,17 +111,17 @@ tag() {
 }
 
 # One line per instance of the environment that is not terminated:
-# ID STATE ROLE NAME FINGERPRINT (ROLE "nat" for the NAT instance, which has no role tag).
+# ID STATE ROLE NAME FINGERPRINT TYPE (ROLE "nat" for the NAT instance, which has no role tag).
 instances() {
   ec2 describe-instances \
     --filters "Name=tag:$tag_environment,Values=$env" "Name=instance-state-name,Values=pending,running,stopping,stopped" \
-    --query "Reservations[].Instances[].[InstanceId, State.Name, $(tag "$tag_role"), $(tag "$tag_node"), $(tag Name), $(tag "$tag_fingerprint")]" \
+    --query "Reservations[].Instances[].[InstanceId, State.Name, $(tag "$tag_role"), $(tag "$tag_node"), $(tag Name), $(tag "$tag_fingerprint"), InstanceType]" \
     --output text |
     awk 'BEGIN { OFS = "\t" } {
       role = $3; name = $4
       if (role == "None") role = "nat"
       if (name == "None") name = $5
-      print $1, $2, role, name, $6
+      print $1, $2, role, name, $6, $7
     }' | sort -t $'\t' -k4,4V
 }
 
@@ -155,7 +157,8 @@ wanted() {
   for template in "$cdk_out/$network_stack.template.json" "$cdk_out/$bastion_stack.template.json" "$cdk_out/$nodes_stack.template.json"; do
     [ -f "$template" ] || continue
     jq -r --arg node "$tag_node" --arg fingerprint "$tag_fingerprint" '.Resources[] | select(.Type == "AWS::EC2::Instance")
-      | .Properties.Tags // [] | from_entries | [(.[$node] // .Name), .[$fingerprint]] | @tsv' "$template"
+      | .Properties as $p | $p.Tags // [] | from_entries
+      | [(.[$node] // .Name), .[$fingerprint], ($p.InstanceType | strings // "")] | @tsv' "$template"
   done
 }
 
@@ -275,15 +278,17 @@ cdk_out=${CDK_OUT:-$root/cdk.out}
 
 case "$command" in
   status)
-    declare -A want=()
-    while IFS=$'\t' read -r name fingerprint; do [ -n "$name" ] && want[$name]=$fingerprint; done < <(wanted)
+    declare -A want=() want_type=()
+    while IFS=$'\t' read -r name fingerprint type; do [ -n "$name" ] && want[$name]=$fingerprint && want_type[$name]=$type; done < <(wanted)
     ready=""
     cluster=yes
     if ready=$(ready_nodes); then :; else cluster=no; fi
     echo "K8sLab $env ($region):"
-    printf '%-12s %-14s %-20s %-9s %-13s %-13s %s\n' node role instance state launched wanted cluster
+    printf '%-12s %-14s %-20s %-9s %-13s %-13s %-13s %s\n' node role instance state type launched wanted cluster
     changed=0
-    while IFS=$'\t' read -r id state role name fingerprint; do
+    retyped=()
+    restarted=()
+    while IFS=$'\t' read -r id state role name fingerprint type; do
       launched=${fingerprint:0:12}
       if [ -n "${want[$name]:-}" ]; then
         wants=${want[$name]:0:12}
@@ -291,18 +296,31 @@ case "$command" in
       else
         wants="?"
       fi
+      # A node's type is part of its logical ID (Infra/Instances/BootstrappedInstance.cs): a new one replaces
+      # it, surge-first. The bastion's and the NAT instance's change in place: a stop and start.
+      if [ -n "${want_type[$name]:-}" ] && [ "${want_type[$name]}" != "$type" ]; then
+        if [ "$role" = "$role_control_plane" ] || [ "$role" = "$role_worker" ]; then
+          retyped+=("$name: $type → ${want_type[$name]}")
+          [ "${wants: -1}" = "*" ] || changed=$((changed + 1))
+        else
+          restarted+=("$name: $type → ${want_type[$name]}")
+        fi
+        type="$type*"
+      fi
       if [ "$role" != "$role_control_plane" ] && [ "$role" != "$role_worker" ]; then node_state="-"
       elif [ "$cluster" = no ]; then node_state="?"
       elif grep -qx -- "$name" <<<"$ready"; then node_state=Ready
       else node_state=NotReady
       fi
-      printf '%-12s %-14s %-20s %-9s %-13s %-13s %s\n' "$name" "$role" "$id" "$state" "$launched" "$wants" "$node_state"
+      printf '%-12s %-14s %-20s %-9s %-13s %-13s %-13s %s\n' "$name" "$role" "$id" "$state" "$type" "$launched" "$wants" "$node_state"
     done <<<"$all"
     if [ "${#want[@]}" -eq 0 ]; then
       echo "wanted: no templates of $env in $cdk_out: run npx cdk synth --quiet -c env=$env"
     elif [ "$changed" -gt 0 ]; then
-      echo "*: $changed instance(s) run another bootstrap than the templates want; npx cdk deploy --all -c env=$env replaces them"
+      echo "*: $changed instance(s) will be replaced by the next deploy (npx cdk deploy --all -c env=$env): another bootstrap or instance type than the templates want"
+      [ "${#retyped[@]}" -eq 0 ] || printf '  %s\n' "${retyped[@]}"
     fi
+    [ "${#restarted[@]}" -eq 0 ] || printf '*: %s (the next deploy stops and starts it with the new type)\n' "${restarted[@]}"
     [ "$cluster" = yes ] || echo "cluster: the bastion's kubectl could not be asked through SSM (bastion stopped, agent not online, or no kubeconfig yet)"
     # The file's nodes without a live instance: CloudFormation never launches one again by itself.
     gone=$(ec2 describe-instances \

@@ -2,7 +2,10 @@
 # Offline replacement preview: what deploying the working tree would do to an environment that was
 # deployed from GIT_REF (default HEAD, the last commit). Synthesizes both, then lists per stack each
 # resource added, removed, replaced (a new logical ID, or which create-only property changes) or
-# updated in place, with the instances' node names and user-data fingerprints. No AWS account needed.
+# updated in place, with the instances' node names and user-data fingerprints, then what the bastion's
+# convergence does, in order (rolled: cp-1..3 ..., joined: worker-3, REBUILD: ..., refused: ...).
+# No AWS account needed. Exit status: 0 a preview; 3 a preview of a deploy the convergence would refuse
+# (the deploy would fail and roll back); 1 no preview could be made; 2 usage.
 #
 #   scripts/preview.sh dev             the working tree against the last commit
 #   scripts/preview.sh prod v1.2       the working tree against a tag, branch or commit

@@ -32,13 +32,18 @@ public class ScaleLimitTests
     public void The_nodes_fit_one_stacks_resources()
     {
         // 7 + 466 = 473 nodes and at most 27 other resources: CloudFormation's 500 (BENCHMARKS.md has the template).
-        const string big = "count: 466\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 20\nkubernetes:\n  podCidr: 10.64.0.0/13";
+        const string big = "count: 466\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 23\nkubernetes:\n  podCidr: 10.64.0.0/13";
         Assert.Equal(473, Environments.With("test", ("count: 2\n  instanceType: t3.medium", big), ("controlPlane:\n  count: 1", "controlPlane:\n  count: 7"),
             ("instanceType: t3.small", "instanceType: t3.large")).NodeCount);
         var problem = Problem(("count: 2\n  instanceType: t3.medium", big.Replace("466", "467")), ("controlPlane:\n  count: 1", "controlPlane:\n  count: 7"),
             ("instanceType: t3.small", "instanceType: t3.large"));
         Assert.Equal("environments/test.yaml: workers.count: 467 workers and 7 control-plane nodes make 474 nodes; the Nodes stack takes at most 473 " +
             "(one resource each, besides up to 27 others, within CloudFormation's 500 resources per stack): allowed 0 to 466 workers with 7 control-plane nodes", problem);
+        // The largest lab's wait fits 12 hours from maxSurge 23 on (the control plane's roll takes 3 h 12 min of it).
+        Assert.Equal("environments/test.yaml: convergence.maxSurge: replacing 466 workers 22 at a time takes about 12.1 hours (12 minutes a batch); " +
+            "a CloudFormation wait lasts at most 12 hours: set it to at least 23",
+            Problem(("count: 2\n  instanceType: t3.medium", big.Replace("maxSurge: 23", "maxSurge: 22")), ("controlPlane:\n  count: 1", "controlPlane:\n  count: 7"),
+                ("instanceType: t3.small", "instanceType: t3.large")));
         Assert.Contains("allowed 0 to 472 workers with 1 control-plane nodes",
             Problem(("count: 2\n  instanceType: t3.medium", big.Replace("466", "1000")), ("instanceType: t3.small", "instanceType: t3.large")));
     }
@@ -81,21 +86,37 @@ public class ScaleLimitTests
     {
         var problem = Problem(("count: 2\n  instanceType: t3.medium", "count: 400\n  instanceType: t3.medium\nkubernetes:\n  podCidr: 10.64.0.0/14"),
             ("instanceType: t3.small", "instanceType: t3.large"));
-        Assert.Equal("environments/test.yaml: convergence.maxSurge: replacing 400 workers 1 at a time takes about 83.1 hours (12 minutes a batch); " +
+        Assert.Equal("environments/test.yaml: convergence.maxSurge: replacing 400 workers 1 at a time takes about 83.8 hours (12 minutes a batch); " +
             "a CloudFormation wait lasts at most 12 hours: set it to at least 10", problem);
         Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 400\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14"),
             ("instanceType: t3.small", "instanceType: t3.large"));
     }
 
     [Fact]
-    public void The_wait_leaves_room_for_an_upgrade_of_the_control_plane_node_by_node()
+    public void The_wait_leaves_room_for_an_upgrade_and_a_roll_of_the_control_plane_node_by_node()
     {
-        // kubespray upgrades control-plane nodes one at a time: each beyond the first adds its time.
+        // kubespray upgrades control-plane nodes one at a time, and the convergence rolls them one at a time
+        // (successor joins, predecessor leaves: ~25 min each, after a snapshot, plus one cluster.yml to reorder).
         var one = ScaleLimits.WaitTimeout(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 0\n  instanceType: t3.medium")));
         var seven = ScaleLimits.WaitTimeout(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 0\n  instanceType: t3.medium"),
             ("controlPlane:\n  count: 1", "controlPlane:\n  count: 7")));
-        Assert.Equal(ScaleLimits.WaitPerControlPlane * 6 + ScaleLimits.WaitPerNode * 6, seven - one);
-        Assert.True(seven >= ScaleLimits.WaitPerControlPlane * 7, $"{seven}: the control plane's upgrade alone takes about {ScaleLimits.WaitPerControlPlane * 7}");
+        Assert.Equal((ScaleLimits.WaitPerControlPlane + ScaleLimits.WaitPerControlPlaneRoll + ScaleLimits.WaitPerNode) * 6, seven - one);
+        Assert.Equal(TimeSpan.FromMinutes(2 + 15 + 25 * 7), ScaleLimits.ControlPlaneRoll(7));
+        Assert.True(seven >= ScaleLimits.WaitPerControlPlane * 7 + ScaleLimits.ControlPlaneRoll(7),
+            $"{seven}: the control plane's upgrade and roll alone take about {ScaleLimits.WaitPerControlPlane * 7 + ScaleLimits.ControlPlaneRoll(7)}");
+    }
+
+    [Theory]
+    [InlineData(1, 2, 1, 117)] // dev: 50 + 42 (roll) + 1 (3 nodes) + 24 (2 batches)
+    [InlineData(3, 2, 1, 188)] // dev with 3 control-plane nodes: 50 + 20 (upgrade) + 92 (roll) + 1.7 + 24
+    [InlineData(7, 466, 23, 712)] // the largest lab: 50 + 60 + 192 + 157.7 (473 nodes) + 252 (21 batches), within 12 h
+    public void The_wait_of_a_lab_in_minutes(int controlPlane, int workers, int surge, int minutes)
+    {
+        var config = Environments.With("test", ("count: 2\n  instanceType: t3.medium",
+                $"count: {workers}\n  instanceType: t3.medium\nconvergence:\n  maxSurge: {surge}\nkubernetes:\n  podCidr: 10.64.0.0/13"),
+            ("controlPlane:\n  count: 1", $"controlPlane:\n  count: {controlPlane}"), ("instanceType: t3.small", "instanceType: t3.large"));
+        Assert.Equal(minutes, (int)Math.Ceiling(ScaleLimits.WaitTimeout(config).TotalMinutes));
+        Assert.Empty(ScaleLimits.Check(config));
     }
 
     [Fact]

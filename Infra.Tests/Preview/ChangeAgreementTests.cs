@@ -56,7 +56,7 @@ public class ChangeAgreementTests
         Assert.Contains(table, r => r.Rule == "major");
         var said = table.Select(row =>
         {
-            var (notes, warnings) = ClusterNotes.Of(Nodes(row.Before), Nodes(row.After), instancesReplaced: false);
+            var (notes, warnings, _, _) = ClusterNotes.Of(Nodes(row.Before), Nodes(row.After), instancesReplaced: false, instances: []);
             // Refused with the bastion's own reason, word for word.
             var reasons = warnings.Select(w => w.StartsWith("kubernetes: ", StringComparison.Ordinal) ? w["kubernetes: ".Length..] : w);
             return (row.Name, Expected: (row.Verdict, row.Verdict == "refused"), Preview: (VerdictOf(notes), reasons.SequenceEqual(new[] { row.Reason })),

@@ -1,3 +1,4 @@
+using K8sLab.Preview;
 using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Preview;
@@ -84,5 +85,68 @@ public class ClusterPreviewTests
         Assert.Contains("\n  warning: kubernetes: kubernetes.version 1.33.11 → 1.35.4 skips a minor version, which the convergence refuses: " +
                         "upgrade one minor at a time: 1.34.x, then 1.35.4", skip.Report);
         OnlyTheWaitIsNew(skip);
+    }
+
+    /// <summary>The lines under "then the convergence, in this order:", without their indent.</summary>
+    private static IReadOnlyList<string> Convergence(PreviewHarness.Outcome outcome) =>
+        outcome.Report.Split('\n').SkipWhile(l => l != PreviewReport.ConvergenceHeading).Skip(1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal))
+            .Select(l => l.Trim()).ToList();
+
+    [Fact]
+    public void Three_control_plane_nodes_instead_of_one_add_etcd_members_one_at_a_time_after_a_snapshot()
+    {
+        var after = Synth.Lab(Environments.With("test", ("count: 1\n  instanceType: t3.medium", "count: 3\n  instanceType: t3.medium")));
+        var outcome = Preview(Default, after);
+        Assert.Equal(new[] { "cp-2", "cp-3" }, outcome.Instances.Where(i => i.Kind == Change.Added).Select(i => i.Instance!.Node));
+        Assert.DoesNotContain(outcome.Instances, i => i.Kind is Change.Replaced or Change.Removed);
+        Assert.Equal(new[] { "rolled: cp-2..3 (etcd members added one at a time, snapshot first)" }, Convergence(outcome));
+        Assert.False(outcome.Result.Refused);
+    }
+
+    [Fact]
+    public void A_re_pinned_image_rolls_every_node_the_control_plane_first_then_the_workers()
+    {
+        var after = Synth.Lab(Environments.With("test", ("amiId: ami-0123456789abcdef0", "amiId: ami-0fedcba9876543210"),
+            ("count: 1\n  instanceType: t3.medium", "count: 3\n  instanceType: t3.medium")));
+        var before = Synth.Lab(Environments.With("test", ("count: 1\n  instanceType: t3.medium", "count: 3\n  instanceType: t3.medium")));
+        var outcome = Preview(before, after);
+        Assert.Equal(new[]
+        {
+            "rolled: cp-1..3 (etcd members replaced one at a time, snapshot first)",
+            "rolled: worker-1..2 (surge 1: successors join before each predecessor drains)",
+        }, Convergence(outcome));
+    }
+
+    [Fact]
+    public void A_new_instance_type_for_the_control_plane_rolls_it_and_leaves_the_workers()
+    {
+        var after = Synth.Lab(Environments.With("test", ("count: 1\n  instanceType: t3.medium", "count: 1\n  instanceType: t3.large")));
+        var outcome = Preview(Default, after);
+        Assert.Contains("\n  replaced: cp-1 (InstanceType t3.medium → t3.large; user data ", outcome.Report);
+        Assert.DoesNotContain("worker", outcome.Report);
+        Assert.Equal(new[] { "rolled: cp-1 (etcd members replaced one at a time, snapshot first)" }, Convergence(outcome));
+    }
+
+    [Fact]
+    public void A_refused_network_change_says_refused_and_the_preview_exits_with_3()
+    {
+        var after = Cluster("networkPlugin: cilium");
+        var outcome = Preview(Default, after);
+        Assert.True(outcome.Result.Refused);
+        var refused = Assert.Single(Convergence(outcome));
+        Assert.StartsWith("refused: networkPlugin calico → cilium rebuilds the running cluster", refused);
+
+        // The command, on the two apps as cdk.out folders: the report, and the status a script can test.
+        var folders = new[] { PreviewHarness.Folder(Default), PreviewHarness.Folder(after) };
+        try
+        {
+            Assert.Equal(PreviewCommand.Refused, PreviewCommand.Main(folders));
+            Assert.Equal(3, PreviewCommand.Refused);
+            Assert.Equal(0, PreviewCommand.Main(new[] { folders[0], folders[0] }));
+        }
+        finally
+        {
+            foreach (var folder in folders) Directory.Delete(folder, recursive: true);
+        }
     }
 }

@@ -63,6 +63,20 @@ public class LabPreviewTests
     }
 
     [Fact]
+    public void A_new_instance_type_for_the_workers_replaces_exactly_the_workers_not_an_update()
+    {
+        var after = Synth.Lab(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.large")));
+        var outcome = PreviewHarness.Compare(Baseline.Value, after);
+
+        var instances = outcome.Instances.ToList();
+        Assert.Equal(new[] { "worker-1", "worker-2" }, instances.Select(i => i.Instance!.Node));
+        Assert.All(instances, i => Assert.Equal(Change.Replaced, i.Kind));
+        Assert.Contains($"\n  replaced: worker-1..2 (InstanceType t3.medium → t3.large; user data {Short(PreviewHarness.FingerprintOf(after, "worker-1"))})\n", outcome.Report);
+        Assert.DoesNotContain("updated: worker", outcome.Report);
+        Assert.Contains("\n    rolled: worker-1..2 (surge 1: successors join before each predecessor drains)", outcome.Report);
+    }
+
+    [Fact]
     public void One_more_worker_is_added_and_nothing_is_replaced()
     {
         var after = Synth.Lab(Environments.With("test", ("count: 2", "count: 3")));

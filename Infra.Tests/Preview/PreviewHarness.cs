@@ -61,6 +61,24 @@ public static class PreviewHarness
         return mock.Object;
     }
 
+    /// <summary>A synthesized app as a cdk.out folder (its manifest and templates), for the command; the caller deletes it.</summary>
+    public static string Folder(Synthesized s)
+    {
+        var folder = Directory.CreateTempSubdirectory("k8slab-preview-app-").FullName;
+        var artifacts = new JsonObject();
+        foreach (var (stack, text) in s.Texts)
+        {
+            File.WriteAllText(Path.Combine(folder, $"{stack}.template.json"), text);
+            artifacts[stack] = new JsonObject
+            {
+                ["type"] = "aws:cloudformation:stack",
+                ["properties"] = new JsonObject { ["templateFile"] = $"{stack}.template.json", ["stackName"] = stack },
+            };
+        }
+        File.WriteAllText(Path.Combine(folder, "manifest.json"), new JsonObject { ["artifacts"] = artifacts }.ToJsonString());
+        return folder;
+    }
+
     /// <summary>A template from a compact JSON text, for the engine's own tests.</summary>
     public static StackTemplate Template(string json, IReadOnlyDictionary<string, string>? tags = null) =>
         StackTemplate.Parse(json, tags);

@@ -69,12 +69,15 @@ public static class TemplateRules
     /// <summary>
     /// Traps 1 and 6: every instance's logical ID must end in the hash CDK computes from the user data
     /// that is actually in the template. Without UserDataCausesReplacement there is no hash; with the
-    /// L1 UserData overridden, the hash belongs to other text.
+    /// L1 UserData overridden, the hash belongs to other text. A node's hash may cover its instance type
+    /// too (md5 of the same JSON text, a space and the type): a new type replaces it as new user data does.
     /// </summary>
     public static IEnumerable<string> ReplacementFollowsUserData(Synthesized app) =>
         from r in app.Resources(Instance)
         let text = Json.UserData(app, r.Stack, r.Resource) is JsonValue v ? v.GetValue<string>() : null
-        where text is null || !r.LogicalId.EndsWith(CdkUserDataHash(text), StringComparison.Ordinal)
+        let type = r.Resource["Properties"]?["InstanceType"] is JsonValue t ? t.GetValue<string>() : ""
+        let id = System.Text.RegularExpressions.Regex.Replace(r.LogicalId, "G[0-9]+$", "")
+        where text is null || !(id.EndsWith(CdkUserDataHash(text), StringComparison.Ordinal) || id.EndsWith(Md5Hex(JsStringify(text) + " " + type), StringComparison.Ordinal))
         select $"{r.Stack}/{r.LogicalId}: logical ID does not carry the hash of its user data, so a change would not replace it";
 
     /// <summary>Each instance carries the fingerprint of exactly the document it boots.</summary>
@@ -86,8 +89,9 @@ public static class TemplateRules
         select $"{r.Stack}/{r.LogicalId}: fingerprint tag {tag ?? "missing"} does not match its user data";
 
     /// <summary>CDK's suffix: md5 of JSON.stringify(user data), first 16 hex digits.</summary>
-    public static string CdkUserDataHash(string userData) =>
-        Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(JsStringify(userData))))[..16];
+    public static string CdkUserDataHash(string userData) => Md5Hex(JsStringify(userData));
+
+    private static string Md5Hex(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 
     private static string JsStringify(string s)
     {

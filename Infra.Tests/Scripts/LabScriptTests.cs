@@ -84,23 +84,28 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         Launch("prod", "eu-west-1", "worker-1", "worker", Wanted, 30);
     }
 
-    /// <summary>What the synth wrote for dev: every node wants <see cref="Wanted"/>.</summary>
-    private void SynthesizedDev()
+    /// <summary>What the synth wrote for dev: every node wants <see cref="Wanted"/>, and the given instance types.</summary>
+    private void SynthesizedDev(IReadOnlyDictionary<string, string>? types = null)
     {
+        JsonObject Instance(string node, string fingerprint)
+        {
+            var properties = new JsonObject
+            {
+                ["Tags"] = new JsonArray(
+                    new JsonObject { ["Key"] = "k8slab:node", ["Value"] = node },
+                    new JsonObject { ["Key"] = "k8slab:userdata-sha256", ["Value"] = fingerprint }),
+            };
+            if (types?.GetValueOrDefault(node) is { } type) properties["InstanceType"] = type;
+            return new JsonObject { ["Type"] = "AWS::EC2::Instance", ["Properties"] = properties };
+        }
         var resources = new JsonObject();
         foreach (var node in new[] { "cp-1", "worker-1", "worker-2" })
-            resources[node.Replace("-", "")] = new JsonObject
-            {
-                ["Type"] = "AWS::EC2::Instance",
-                ["Properties"] = new JsonObject
-                {
-                    ["Tags"] = new JsonArray(
-                        new JsonObject { ["Key"] = "k8slab:node", ["Value"] = node },
-                        new JsonObject { ["Key"] = "k8slab:userdata-sha256", ["Value"] = Wanted }),
-                },
-            };
+            resources[node.Replace("-", "")] = Instance(node, Wanted);
         Directory.CreateDirectory(Path.Combine(_root, "cdk.out"));
         File.WriteAllText(Path.Combine(_root, "cdk.out", "K8sLab-dev-Nodes.template.json"), new JsonObject { ["Resources"] = resources }.ToJsonString());
+        if (types?.GetValueOrDefault("bastion") is not null)
+            File.WriteAllText(Path.Combine(_root, "cdk.out", "K8sLab-dev-Bastion.template.json"),
+                new JsonObject { ["Resources"] = new JsonObject { ["Bastion"] = Instance("bastion", Wanted) } }.ToJsonString());
     }
 
     private ToolResult Lab(params string[] args) =>
@@ -123,13 +128,35 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         Assert.True(result.ExitCode == 0, result.Output);
         var lines = result.StdOut.Split('\n');
         string Row(string node) => lines.Single(l => l.StartsWith(node + " "));
-        Assert.Matches($@"^cp-1\s+control-plane\s+{_ids["cp-1"]}\s+running\s+{Wanted[..12]}\s+{Wanted[..12]}\s+Ready$", Row("cp-1"));
-        Assert.Matches($@"^worker-2\s+worker\s+{_ids["worker-2"]}\s+running\s+{Launched[..12]}\s+{Wanted[..12]}\*\s+NotReady$", Row("worker-2"));
-        Assert.Matches(@"^bastion\s+bastion\s+\S+\s+running\s+222222222222\s+\?\s+-$", Row("bastion"));
-        Assert.Contains("1 instance(s) run another bootstrap than the templates want", result.StdOut);
+        Assert.Matches($@"^cp-1\s+control-plane\s+{_ids["cp-1"]}\s+running\s+t3\.small\s+{Wanted[..12]}\s+{Wanted[..12]}\s+Ready$", Row("cp-1"));
+        Assert.Matches($@"^worker-2\s+worker\s+{_ids["worker-2"]}\s+running\s+t3\.small\s+{Launched[..12]}\s+{Wanted[..12]}\*\s+NotReady$", Row("worker-2"));
+        Assert.Matches(@"^bastion\s+bastion\s+\S+\s+running\s+t3\.small\s+222222222222\s+\?\s+-$", Row("bastion"));
+        Assert.Contains("*: 1 instance(s) will be replaced by the next deploy (npx cdk deploy --all -c env=dev): another bootstrap or instance type than the templates want", result.StdOut);
         Assert.Single(lines, l => l.StartsWith("worker-1 "));
         // Every node of the file has its instance: nothing is missing.
         Assert.DoesNotContain("missing", result.StdOut);
+    }
+
+    [Fact]
+    public void Status_marks_the_nodes_whose_instance_type_the_templates_change_as_replaced_by_the_next_deploy()
+    {
+        // The instances run t3.small; the templates want t3.medium for worker-1 (and worker-2, replaced for its
+        // bootstrap already) and the bastion, whose type changes in place.
+        LaunchDev();
+        SynthesizedDev(new Dictionary<string, string> { ["cp-1"] = "t3.small", ["worker-1"] = "t3.medium", ["worker-2"] = "t3.medium", ["bastion"] = "t3.medium" });
+        File.WriteAllText(_readyFile, "cp-1 Ready control-plane 1h v1.35.4\nworker-1 Ready <none> 1h v1.35.4\nworker-2 Ready <none> 1h v1.35.4\n");
+
+        var result = Lab("status", "dev");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        var lines = result.StdOut.Split('\n');
+        string Row(string node) => lines.Single(l => l.StartsWith(node + " "));
+        Assert.Matches($@"^cp-1\s+control-plane\s+{_ids["cp-1"]}\s+running\s+t3\.small\s+{Wanted[..12]}\s+{Wanted[..12]}\s+Ready$", Row("cp-1"));
+        Assert.Matches($@"^worker-1\s+worker\s+{_ids["worker-1"]}\s+running\s+t3\.small\*\s+{Wanted[..12]}\s+{Wanted[..12]}\s+Ready$", Row("worker-1"));
+        Assert.Matches($@"^worker-2\s+worker\s+{_ids["worker-2"]}\s+running\s+t3\.small\*\s+{Launched[..12]}\s+{Wanted[..12]}\*\s+Ready$", Row("worker-2"));
+        Assert.Contains("\n*: 2 instance(s) will be replaced by the next deploy (npx cdk deploy --all -c env=dev): another bootstrap or instance type than the templates want\n" +
+                        "  worker-1: t3.small → t3.medium\n  worker-2: t3.small → t3.medium\n", result.StdOut);
+        Assert.Contains("\n*: bastion: t3.small → t3.medium (the next deploy stops and starts it with the new type)\n", result.StdOut);
     }
 
     [Fact]
@@ -395,7 +422,7 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("K8sLab home (us-east-1):", result.StdOut);
-        Assert.Matches($@"\ncp-1\s+control-plane\s+{_ids["cp-1"]}\s+running\s+{Wanted[..12]}\s+\?\s+Ready\n", result.StdOut);
+        Assert.Matches($@"\ncp-1\s+control-plane\s+{_ids["cp-1"]}\s+running\s+t3\.small\s+{Wanted[..12]}\s+\?\s+Ready\n", result.StdOut);
         Assert.Contains(_aws.Calls, c => c.StartsWith($"aws ssm send-command --region us-east-1 --instance-ids {_ids["bastion"]} ", StringComparison.Ordinal));
     }
 

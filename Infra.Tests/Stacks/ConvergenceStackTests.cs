@@ -123,7 +123,7 @@ public class ConvergenceStackTests
         {
             ("count: 2\n  instanceType: t3.medium", "count: 3\n  instanceType: t3.medium"),          // the node set
             ("amiId: ami-0123456789abcdef0", "amiId: ami-0fedcba9876543210"),                       // the image
-            ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.large"),           // a property changed in place
+            ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.large"),           // the workers' type (new instances)
             ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\n  generations:\n    worker-2: 1"), // a new generation
             ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 2"),   // how it rolls
         })
@@ -180,6 +180,36 @@ public class ConvergenceStackTests
         Assert.Equal(before["worker-2"] + "G1", after["worker-2"]);
         Assert.Equal(before.Where(n => n.Key != "worker-2"), after.Where(n => n.Key != "worker-2"));
     }
+
+    [Fact]
+    public void A_new_instance_type_gives_every_node_of_its_group_a_new_instance_and_nothing_else()
+    {
+        // An update of InstanceType would stop and start every node of the group at once: a new logical ID
+        // instead, so the convergence rolls the new instances in. The fingerprint stays the user data's.
+        var baseline = Synth.Lab(Environments.With());
+        var before = baseline.InstanceIdsByNode();
+        var workers = Synth.Lab(Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.large")));
+        var after = workers.InstanceIdsByNode();
+        Assert.All(new[] { "worker-1", "worker-2" }, w => Assert.NotEqual(before[w], after[w]));
+        Assert.Equal(before.Where(n => !n.Key.StartsWith("worker-", StringComparison.Ordinal)), after.Where(n => !n.Key.StartsWith("worker-", StringComparison.Ordinal)));
+        Assert.Equal(FingerprintTags(baseline), FingerprintTags(workers));
+
+        var controlPlane = Synth.Lab(Environments.With("test", ("count: 1\n  instanceType: t3.medium", "count: 1\n  instanceType: t3.large"))).InstanceIdsByNode();
+        Assert.NotEqual(before["cp-1"], controlPlane["cp-1"]);
+        Assert.Equal(before.Where(n => n.Key != "cp-1"), controlPlane.Where(n => n.Key != "cp-1"));
+    }
+
+    [Fact]
+    public void A_node_on_its_groups_default_type_keeps_the_logical_id_of_its_user_data_alone()
+    {
+        // The default type stays out of the hash: labs on it keep the IDs they had before the type was part of them.
+        var lab = Synth.Lab(Environments.With());
+        Assert.All(lab.Resources("AWS::EC2::Instance").Where(r => r.Stack == "K8sLab-test-Nodes"), r =>
+            Assert.EndsWith(TemplateRules.CdkUserDataHash((Json.UserData(lab, r.Stack, r.Resource) as JsonValue)!.GetValue<string>()), r.LogicalId));
+    }
+
+    private static IEnumerable<string?> FingerprintTags(Synthesized lab) =>
+        lab.Resources("AWS::EC2::Instance").Select(r => K8sLab.Preview.ResourceJson.Tag(r.Resource, K8sLab.Tagging.LabTags.Fingerprint));
 
     [Fact]
     public void The_bastion_may_read_the_request_and_nothing_else_of_ssm_but_the_key()

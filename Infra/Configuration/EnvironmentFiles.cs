@@ -102,8 +102,8 @@ public static partial class EnvironmentFiles
         var bastion = ReadType(bastionSection, "t3.small", NodeMinMemoryMb, 1, arch);
         bastionSection.RejectUnknownKeys();
 
-        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, "t3.medium", ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, LabFacts.ControlPlane.NamePrefix, arch);
-        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, "t3.medium", NodeMinMemoryMb, 1, LabFacts.Worker.NamePrefix, arch);
+        var controlPlane = ReadGroup(top.Section("controlPlane"), 1, 1, MaxControlPlane, mustBeOdd: true, NodeGroup.DefaultType, ControlPlaneMinMemoryMb, ControlPlaneMinVCpus, LabFacts.ControlPlane.NamePrefix, arch);
+        var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, NodeGroup.DefaultType, NodeMinMemoryMb, 1, LabFacts.Worker.NamePrefix, arch);
         var convergence = ReadConvergence(top.Section("convergence"));
         var kubernetes = ReadKubernetes(top.Section("kubernetes"), networkSection, vpc, arch, kubespray ?? KubesprayRelease.Embedded);
         var tags = ReadTags(top);
@@ -209,7 +209,7 @@ public static partial class EnvironmentFiles
             else generations[node] = generation;
         }
         s.RejectUnknownKeys();
-        return new NodeGroup(count, type) { Generations = generations, Spot = spot };
+        return new NodeGroup(count, type) { Generations = generations, Spot = spot, DefaultInstanceType = Architectures.Default(defaultType, arch) };
     }
 
     private static ConvergenceSettings ReadConvergence(YamlSection s)

@@ -92,6 +92,16 @@ public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType)
     public IReadOnlyDictionary<string, int> Generations { get; init; } = new Dictionary<string, int>();
 
     public int GenerationOf(string node) => Generations.TryGetValue(node, out var g) ? g : 0;
+
+    /// <summary>
+    /// The group's default type (t3.medium, t4g.medium on arm64): the one type that stays out of the
+    /// nodes' logical IDs, so that a lab on it keeps the IDs it had before the type became part of them
+    /// (Instances/BootstrappedInstance.cs). Every other type is hashed in with the user data.
+    /// </summary>
+    public string DefaultInstanceType { get; init; } = DefaultType;
+
+    /// <summary>Both groups' default type on x86-64 (<see cref="Architectures.Default"/> gives arm64's).</summary>
+    public const string DefaultType = "t3.medium";
 }
 
 /// <param name="MaxSurge">Successors that join before their predecessors drain, and so the most

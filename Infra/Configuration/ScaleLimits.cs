@@ -69,15 +69,29 @@ public static class ScaleLimits
     public static readonly TimeSpan WaitBase = TimeSpan.FromMinutes(50), WaitPerNode = TimeSpan.FromSeconds(20),
         WaitPerControlPlane = TimeSpan.FromMinutes(10), WaitPerBatch = TimeSpan.FromMinutes(12), WaitLimit = TimeSpan.FromHours(12);
 
+    // The control plane's roll, one node at a time (a new image, type or document replaces every
+    // control-plane node; controlPlane.count up or down adds or removes etcd members the same way):
+    // per node one cluster.yml that joins the successor (~15 min), an nginx-proxy restart and the
+    // validation (~2 min) and one remove-node.yml for the predecessor (~5 min), budgeted at 25 min;
+    // once, a cluster.yml that puts the inventory's first node back in order (~15 min) and the etcd
+    // snapshot to S3 taken before anything (~2 min).
+    public static readonly TimeSpan WaitPerControlPlaneRoll = TimeSpan.FromMinutes(25), WaitControlPlaneReorder = TimeSpan.FromMinutes(15),
+        WaitSnapshot = TimeSpan.FromMinutes(2);
+
     /// <summary>
-    /// Long enough for a first deploy, for replacing every worker maxSurge at a time, and for a
-    /// Kubernetes upgrade (the control plane node by node, then the workers maxSurge at a time).
+    /// Long enough for a first deploy, for rolling every control-plane node and replacing every worker
+    /// maxSurge at a time, and for a Kubernetes upgrade (the control plane node by node, then the
+    /// workers maxSurge at a time), all in one deploy.
     /// </summary>
     public static TimeSpan WaitTimeout(LabConfig config) =>
         WaitFixed(config) + WaitPerBatch * Batches(config.Workers.Count, config.Convergence.MaxSurge);
 
+    /// <summary>Rolling every control-plane node, one at a time, after a snapshot (42 min for 1 node, 3 h 12 min for 7).</summary>
+    public static TimeSpan ControlPlaneRoll(int controlPlaneNodes) =>
+        WaitSnapshot + WaitControlPlaneReorder + WaitPerControlPlaneRoll * controlPlaneNodes;
+
     private static TimeSpan WaitFixed(LabConfig config) =>
-        WaitBase + WaitPerControlPlane * (config.ControlPlane.Count - 1) + WaitPerNode * config.NodeCount;
+        WaitBase + WaitPerControlPlane * (config.ControlPlane.Count - 1) + ControlPlaneRoll(config.ControlPlane.Count) + WaitPerNode * config.NodeCount;
 
     private static int Batches(int workers, int surge) => (workers + surge - 1) / surge;
 

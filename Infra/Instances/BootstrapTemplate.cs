@@ -14,8 +14,8 @@ public sealed class BootstrapTemplate : Construct
     public UserDataDocument Document { get; }
     /// <summary>Read once, shared by the instances (each read is a jsii round trip).</summary>
     public LaunchTemplateReference Template { get; }
-    /// <summary>The suffix of every logical ID of an instance that boots <see cref="Document"/>.</summary>
-    public string ReplacementHash { get; }
+    private readonly string _userDataHash;
+    private readonly Dictionary<string, string> _withType = new();
 
     private BootstrapTemplate(Construct scope, string id, UserDataDocument document, string instanceName, bool spot = false) : base(scope, id)
     {
@@ -23,7 +23,20 @@ public sealed class BootstrapTemplate : Construct
             throw new ArgumentException($"BootstrapTemplate.Document: the document of instance '{instanceName}' is {document.Bytes} bytes; EC2 takes at most {UserDataDocument.Ec2LimitBytes}");
         Document = document;
         Template = LaunchTemplate(this, "Template", document, spot ? SpotMarket.LaunchTemplateData : null);
-        ReplacementHash = BootstrappedInstance.UserDataHash(document.Text);
+        _userDataHash = BootstrappedInstance.UserDataHash(document.Text);
+    }
+
+    /// <summary>
+    /// The suffix of the logical ID of an instance that boots <see cref="Document"/>: the document's hash,
+    /// or, when <paramref name="instanceType"/> is given, the hash of the document and the type. Computed
+    /// once per type (a group's nodes share both).
+    /// </summary>
+    public string ReplacementHash(string? instanceType)
+    {
+        if (instanceType is null) return _userDataHash;
+        if (!_withType.TryGetValue(instanceType, out var hash))
+            _withType[instanceType] = hash = BootstrappedInstance.UserDataAndTypeHash(Document.Text, instanceType);
+        return hash;
     }
 
     /// <summary>The templates of one stack, one per role and distinct document.</summary>

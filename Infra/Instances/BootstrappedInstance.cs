@@ -46,6 +46,16 @@ public sealed class BootstrappedInstanceProps
     /// logical ID, so a new number launches a new instance. 0 leaves the logical ID as it was.
     /// </summary>
     public int Generation { get; init; }
+    /// <summary>
+    /// Whether the instance type is part of the logical ID, as the user data is (the nodes): a new type
+    /// then launches new instances, which the convergence rolls in surge-first, instead of the stop and
+    /// start of every instance at once with which CloudFormation updates InstanceType (which it cannot
+    /// do to a stopped spot instance). False: the type is updated in place (the bastion).
+    /// </summary>
+    public bool TypeReplaces { get; init; }
+    /// <summary>With <see cref="TypeReplaces"/>, the one type left out of the hash (the group's default),
+    /// so that a lab on it keeps the logical IDs it had before the type became part of them.</summary>
+    public string? UnhashedType { get; init; }
 }
 
 /// <summary>
@@ -53,7 +63,10 @@ public sealed class BootstrappedInstanceProps
 /// <see cref="BootstrapTemplate"/> shared by every instance with the same document, and its logical
 /// ID ends in the same hash of that document that CDK's UserDataCausesReplacement would append:
 /// a changed document gives a new logical ID, so CloudFormation creates a new instance, lets it boot
-/// with the new document and deletes the old one only after the update succeeded.
+/// with the new document and deletes the old one only after the update succeeded. A node's instance
+/// type is hashed in too (<see cref="BootstrappedInstanceProps.TypeReplaces"/>): its only property
+/// whose update would stop and start it (the others either replace it, as ImageId, KeyName, the
+/// network interface and the launch template do, or change in place, as tags and the profile do).
 /// The construct holds one resource and nothing else, so a 400-node lab fits in one template; the
 /// resource's logical ID is set to the readable name + hash (worker12 + hash), not derived from its path.
 /// </summary>
@@ -78,10 +91,12 @@ public sealed class BootstrappedInstance : Construct
     {
         Validate(props);
         Props = props;
-        // The logical ID is the name and the document hash (and the generation): what replaces the instance.
+        // The logical ID is the name and the hash of the document (and of the type, for a node), and the
+        // generation: what replaces the instance.
         // The properties go over as one plain map: CfnInstance with typed props cost 11 ms a node
         // in jsii round trips, this 5 ms (scripts/benchmark.sh); the rule suite checks the result.
-        LogicalId = props.Name.Replace("-", "") + props.Bootstrap.ReplacementHash + (props.Generation > 0 ? $"G{props.Generation}" : "");
+        LogicalId = props.Name.Replace("-", "")
+            + props.Bootstrap.ReplacementHash(props.TypeReplaces && props.InstanceType.Name != props.UnhashedType ? props.InstanceType.Name : null) + (props.Generation > 0 ? $"G{props.Generation}" : "");
         Properties = new Dictionary<string, object>
         {
             ["ImageId"] = props.ImageId,
@@ -127,6 +142,14 @@ public sealed class BootstrappedInstance : Construct
     public static string UserDataHash(string userData) =>
         Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(
             System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(userData, JsStringify))))[..16];
+
+    /// <summary>
+    /// The suffix when the instance type is part of the identity: the same md5, of JSON.stringify(user
+    /// data) followed by a space and the type. A node on its group's default type keeps CDK's suffix.
+    /// </summary>
+    public static string UserDataAndTypeHash(string userData, string instanceType) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(
+            System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(userData, JsStringify) + " " + instanceType)))[..16];
 
     // JSON.stringify escapes only quotes, backslashes and control characters.
     private static readonly System.Text.Json.JsonSerializerOptions JsStringify =

@@ -73,6 +73,8 @@ public sealed class NodesStack : Stack
                     KeyName = keyName,
                     VolumeGiB = 30,
                     Generation = group.GenerationOf(node.Name),
+                    TypeReplaces = true,
+                    UnhashedType = group.DefaultInstanceType,
                 });
             }).ToArray();
         }

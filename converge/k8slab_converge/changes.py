@@ -13,14 +13,26 @@ Standard library only, Python 3.8 and later: the preview runs it on the user's m
 A request or record from before the kubernetes: section has no plugin or service range: it means
 kubespray's defaults (converge/contract/kubespray.txt).
 
+What a deploy makes the convergence do, as the preview and `lab.sh status` state it (`statements`): from
+what happens to each node's instance (replaced, added, removed, unchanged) and the settings' classification,
+in the order of the work (the control plane first, then the workers):
+- a refused change: `refused: REASON` alone, and the convergence does nothing else;
+- a rebuild: `REBUILD: every workload is lost (kubernetes.allowRebuild)`;
+- control-plane nodes replaced, added or removed: `rolled: cp-1..3 (etcd members replaced one at a time,
+  snapshot first)` (added, removed), one node at a time, after an etcd snapshot to S3;
+- `upgraded: ...` (kubespray's upgrade-cluster.yml), then the workers: `drained and removed: worker-3..4`,
+  `joined: worker-3..4`, `rolled: worker-1..4 (surge N: successors join before each predecessor drains)`;
+- `re-converged: ...` (cluster.yml with other group variables).
+
 Command line: `python3 -m k8slab_converge.changes BEFORE.json AFTER.json`, each a request header's
-settings, or no arguments and {"before": ..., "after": ...} on standard input; prints the classification
-as JSON (Change.to_json)."""
+settings, or no arguments and {"before": ..., "after": ..., "nodes": [{"name", "role", "change"}, ...]}
+on standard input (nodes optional); prints the classification as JSON (Change.to_json) with the
+statements and whether the convergence would refuse (`statements`, `refused`)."""
 import json
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from . import contract
 from .model import Cluster, Request
@@ -184,8 +196,78 @@ def between(before: Settings, after: Settings) -> Change:
     return c
 
 
+REPLACED, ADDED, REMOVED = "replaced", "added", "removed"  # what happens to a node's instance; anything else: unchanged
+
+
+@dataclass(frozen=True)
+class NodeChange:
+    name: str  # cp-1, worker-3
+    role: str  # the role tag: control-plane or worker (contract.role_tag)
+    change: str  # REPLACED, ADDED, REMOVED or unchanged
+
+
+@dataclass(frozen=True)
+class Statements:
+    lines: List[str]
+    refused: bool  # the convergence would refuse: the deploy fails and rolls back
+
+
+def compact(names: Iterable[str]) -> str:
+    """cp-1, cp-2, cp-3, worker-5 as "cp-1..3 worker-5" (Infra/Nodes/NodeNames.cs: the same form)."""
+    groups: Dict[str, List[int]] = {}
+    loose: List[str] = []
+    for name in names:
+        prefix, _, index = name.rpartition("-")
+        if prefix and index.isdigit():
+            groups.setdefault(prefix + "-", []).append(int(index))
+        else:
+            loose.append(name)
+    parts = []
+    for prefix, indices in groups.items():
+        indices, ranges, i = sorted(indices), [], 0
+        while i < len(indices):
+            j = i
+            while j + 1 < len(indices) and indices[j + 1] == indices[j] + 1:
+                j += 1
+            ranges.append(str(indices[i]) if i == j else f"{indices[i]}..{indices[j]}")
+            i = j + 1
+        parts.append(prefix + ",".join(ranges))
+    return " ".join(parts + loose)
+
+
+def what_the_convergence_does(nodes: Iterable[NodeChange], change: Optional[Change], max_surge: int) -> Statements:
+    """The statements of one deploy's convergence, in the order of its work (see the module's text)."""
+    if change is not None and change.refusals:
+        return Statements([f"refused: {r.reason}" for r in change.refusals], True)
+    nodes = list(nodes)
+
+    def of(role: str, kind: str) -> List[str]:
+        return [n.name for n in nodes if n.role == role and n.change == kind]
+
+    control_plane, worker = contract.role_tag("controlPlane"), contract.role_tag("worker")
+    lines = []
+    if change is not None and change.verdict == REBUILD:
+        lines.append("REBUILD: every workload is lost (kubernetes.allowRebuild)")
+    for kind, verb in ((REPLACED, "replaced"), (ADDED, "added"), (REMOVED, "removed")):
+        if of(control_plane, kind):
+            lines.append(f"rolled: {compact(of(control_plane, kind))} (etcd members {verb} one at a time, snapshot first)")
+    if change is not None and change.verdict == UPGRADE:
+        lines.append(f"upgraded: {', '.join(change.changes)} (kubespray's upgrade-cluster.yml: the control plane one node at a time, "
+                     "then the workers, drained and upgraded a batch at a time)")
+    if of(worker, REMOVED):
+        lines.append(f"drained and removed: {compact(of(worker, REMOVED))}")
+    if of(worker, ADDED):
+        lines.append(f"joined: {compact(of(worker, ADDED))}")
+    if of(worker, REPLACED):
+        lines.append(f"rolled: {compact(of(worker, REPLACED))} (surge {max_surge}: successors join before each predecessor drains)")
+    if change is not None and change.verdict == RECONVERGE:
+        lines.append(f"re-converged: {', '.join(change.changes)} (cluster.yml with the new group variables, no node drained)")
+    return Statements(lines, False)
+
+
 def main(args: List[str], stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr) -> int:
     try:
+        nodes: List[NodeChange] = []
         if len(args) == 2:
             sides = []
             for path in args:
@@ -194,15 +276,17 @@ def main(args: List[str], stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr)
         elif not args:
             given = json.load(stdin)
             sides = [given["before"], given["after"]]
+            nodes = [NodeChange(n["name"], n["role"], n["change"]) for n in given.get("nodes", [])]
         else:
             stderr.write("usage: python3 -m k8slab_converge.changes [BEFORE_SETTINGS.json AFTER_SETTINGS.json]\n"
                          "  (no arguments: {\"before\": SETTINGS, \"after\": SETTINGS} on standard input)\n")
             return 2
         change = between(of_settings(sides[0]), of_settings(sides[1]))
+        statements = what_the_convergence_does(nodes, change, int(sides[1].get("maxSurge", 1)))
     except (OSError, ValueError, KeyError, TypeError) as e:
         stderr.write(f"k8slab_converge.changes: {e}\n")
         return 1
-    json.dump(change.to_json(), stdout)
+    json.dump({**change.to_json(), "statements": statements.lines, "refused": statements.refused}, stdout)
     stdout.write("\n")
     return 0
 

@@ -175,7 +175,9 @@ class CommandLine(unittest.TestCase):
                     json.dump(value, f)
             code, out, _ = self.run_main(paths)
         self.assertEqual(0, code)
-        self.assertEqual({"verdict": "upgrade", "changes": ["version 1.34.7 → 1.35.4"], "upgrade": True, "rebuild": [], "refusals": []},
+        self.assertEqual({"verdict": "upgrade", "changes": ["version 1.34.7 → 1.35.4"], "upgrade": True, "rebuild": [], "refusals": [],
+                          "statements": [changes.what_the_convergence_does([], between(dict(kubernetes="1.34.7"), {}), 1).lines[0]],
+                          "refused": False},
                          json.loads(out))
         code, out, _ = self.run_main([], json.dumps({"before": settings(kubernetes="1.34.7"), "after": settings()}))
         self.assertEqual((0, "upgrade"), (code, json.loads(out)["verdict"]))
@@ -196,6 +198,66 @@ class CommandLine(unittest.TestCase):
         for name in ("changes.py", "model.py", "contract.py", "__init__.py"):
             with self.subTest(name), open(os.path.join(package, name)) as f:
                 ast.parse(f.read(), name, feature_version=(3, 8))
+
+
+def nodes(**groups):
+    """nodes(replaced="cp-1 worker-1", added="worker-3") as NodeChanges, the role from the name."""
+    return [changes.NodeChange(name, "control-plane" if name.startswith("cp-") else "worker", change)
+            for change, names in groups.items() for name in names.split()]
+
+
+class WhatTheConvergenceDoes(unittest.TestCase):
+    """The statements the preview prints, from the nodes' instances and the settings' classification."""
+    maxDiff = None
+    UNCHANGED = staticmethod(lambda: between({}, {}))
+
+    def does(self, node_changes, change=None, surge=1):
+        result = changes.what_the_convergence_does(node_changes, change or self.UNCHANGED(), surge)
+        return result.lines, result.refused
+
+    def test_a_re_pinned_image_rolls_the_control_plane_first_then_the_workers(self):
+        self.assertEqual((["rolled: cp-1..3 (etcd members replaced one at a time, snapshot first)",
+                           "rolled: worker-1..4 (surge 2: successors join before each predecessor drains)"], False),
+                         self.does(nodes(replaced="worker-1 worker-2 worker-3 worker-4 cp-1 cp-2 cp-3"), surge=2))
+
+    def test_control_plane_count_up_and_down_adds_and_removes_etcd_members(self):
+        self.assertEqual(["rolled: cp-2..3 (etcd members added one at a time, snapshot first)"], self.does(nodes(added="cp-2 cp-3"))[0])
+        self.assertEqual(["rolled: cp-2..3 (etcd members removed one at a time, snapshot first)"], self.does(nodes(removed="cp-3 cp-2"))[0])
+
+    def test_workers_added_removed_and_replaced(self):
+        self.assertEqual(["drained and removed: worker-5", "joined: worker-3..4",
+                          "rolled: worker-1..2 (surge 1: successors join before each predecessor drains)"],
+                         self.does(nodes(added="worker-3 worker-4", removed="worker-5", replaced="worker-1 worker-2", unchanged="cp-1"))[0])
+
+    def test_nothing_to_do_says_nothing(self):
+        self.assertEqual(([], False), self.does(nodes(unchanged="cp-1 worker-1")))
+
+    def test_a_refused_change_is_all_it_says_and_is_refused(self):
+        lines, refused = self.does(nodes(replaced="worker-1"), between({}, dict(networkPlugin="cilium")))
+        self.assertTrue(refused)
+        self.assertEqual(1, len(lines))
+        self.assertTrue(lines[0].startswith("refused: networkPlugin calico → cilium rebuilds the running cluster"), lines[0])
+
+    def test_a_rebuild_and_an_upgrade_and_a_re_convergence(self):
+        self.assertEqual((["REBUILD: every workload is lost (kubernetes.allowRebuild)"], False),
+                         self.does([], between({}, dict(networkPlugin="cilium", allowRebuild=True))))
+        lines, _ = self.does(nodes(replaced="cp-1 worker-1"), between(dict(kubernetes="1.34.7"), {}))
+        self.assertEqual(["rolled: cp-1 (", "upgraded: version 1.34.7 → 1.35.4 (", "rolled: worker-1 ("], [line[:line.index("(") + 1] for line in lines])
+        self.assertEqual(["re-converged: addons +helm (cluster.yml with the new group variables, no node drained)"],
+                         self.does([], between({}, dict(addons=["helm"])))[0])
+
+    def test_names_are_compacted_as_the_preview_compacts_them(self):
+        # Groups in the order they first come, as NodeNames.Compact's GroupBy keeps them.
+        self.assertEqual("worker-1,3,5..6 cp-1..3", changes.compact(["worker-6", "cp-2", "cp-1", "worker-1", "cp-3", "worker-3", "worker-5"]))
+
+    def test_the_command_line_takes_the_nodes_and_says_refused(self):
+        given = {"before": settings(), "after": settings(maxSurge=3),
+                 "nodes": [{"name": "worker-1", "role": "worker", "change": "replaced"}]}
+        out = io.StringIO()
+        self.assertEqual(0, changes.main([], stdin=io.StringIO(json.dumps(given)), stdout=out, stderr=io.StringIO()))
+        answer = json.loads(out.getvalue())
+        self.assertEqual((["rolled: worker-1 (surge 3: successors join before each predecessor drains)"], False),
+                         (answer["statements"], answer["refused"]))
 
 
 if __name__ == "__main__":
