@@ -39,10 +39,32 @@ public class ProgramAssetTests
         Assert.Equal(expected, files.Select(f => f.Name));
         Assert.Contains("k8slab_converge/planner.py", expected);
         Assert.Contains("contract/lab.json", expected);
+        Assert.Contains("systemd/k8slab-snapshot.service", expected);
+        Assert.Contains("systemd/k8slab-snapshot.timer", expected);
         Assert.All(files, f => Assert.Equal(File.ReadAllBytes(Path.Combine(root, f.Name)), f.Data));
         // Comments and docstrings stay: nothing is minified any more.
         Assert.Contains("\"\"\"", System.Text.Encoding.UTF8.GetString(files.Single(f => f.Name == "k8slab_converge/planner.py").Data));
         Assert.All(files.Where(f => f.Name.StartsWith("bin/", StringComparison.Ordinal)), f => Assert.True(f.Entry.Mode.HasFlag(UnixFileMode.UserExecute), f.Name));
+    }
+
+    /// <summary>The snapshot service runs the program as the converge service does, with the subcommand snapshot; setup enables both timers.</summary>
+    [Fact]
+    public void The_snapshot_units_run_the_program_as_the_converge_units_do_and_setup_enables_them()
+    {
+        static Dictionary<string, string> Settings(string unit) => File.ReadAllLines(Repo.PathOf("converge", "systemd", unit))
+            .Where(l => l.Contains('=') && !l.StartsWith('#')).Select(l => l.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+        var converge = Settings("k8slab-converge.service");
+        var snapshot = Settings("k8slab-snapshot.service");
+        foreach (var key in new[] { "Type", "User", "EnvironmentFile", "Environment", "After" })
+            Assert.Equal(converge[key], snapshot[key]);
+        Assert.Equal("oneshot", snapshot["Type"]);
+        Assert.Equal(converge["ExecStart"] + " snapshot", snapshot["ExecStart"]);
+        var timer = Settings("k8slab-snapshot.timer");
+        Assert.Equal(("15min", "1h", "timers.target"), (timer["OnBootSec"], timer["OnUnitActiveSec"], timer["WantedBy"]));
+
+        var setup = File.ReadAllText(Repo.PathOf("converge", "bin", "setup-control-host.sh"));
+        Assert.Contains("for unit in k8slab-converge.service k8slab-converge.timer k8slab-snapshot.service k8slab-snapshot.timer; do", setup);
+        Assert.Contains("systemctl enable --now k8slab-converge.timer k8slab-snapshot.timer\n", setup);
     }
 
     [Fact]
