@@ -35,12 +35,13 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         });
         var security = new SecurityStack(app, names.Security, new SecurityStackProps
         {
-            Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
+            Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key, etcd snapshot bucket",
             Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
             KubeconfigParameter = Contract.LabFacts.KubeconfigParameter(config.Environment),
             // The spot requests carry their launch template's construct path as Name (BootstrapTemplate).
             SpotRequestNames = $"{names.Nodes}/*",
+            SnapshotKeepDays = config.Snapshots.KeepDays,
         });
         var bastion = new BastionStack(app, names.Bastion, new BastionStackProps
         {

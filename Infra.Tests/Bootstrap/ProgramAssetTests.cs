@@ -155,9 +155,18 @@ public class ProgramAssetStackTests
             // The installer's first read comes after the permission exists.
             var instance = template.Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::Instance").Value!;
             Assert.Contains(policyId, instance["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
-            // No other role of the lab reads anything of S3.
-            foreach (var file in Directory.GetFiles(outdir, "*.template.json").Where(f => !f.EndsWith("K8sLab-dev-Bastion.template.json", StringComparison.Ordinal)))
+            // No other role of the lab reads anything of S3; the bastion's own role only the snapshot bucket (Security stack).
+            foreach (var file in Directory.GetFiles(outdir, "*.template.json").Where(f => !f.EndsWith("K8sLab-dev-Bastion.template.json", StringComparison.Ordinal)
+                                                                                       && !f.EndsWith("K8sLab-dev-Security.template.json", StringComparison.Ordinal)))
                 Assert.DoesNotContain("\"s3:", File.ReadAllText(file));
+            var security = JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "K8sLab-dev-Security.template.json")))!["Resources"]!.AsObject();
+            var bucket = Assert.Single(security, r => r.Value!["Type"]!.GetValue<string>() == "AWS::S3::Bucket").Key;
+            foreach (var (id, rolePolicy) in security.Where(r => r.Value!["Type"]!.GetValue<string>() == "AWS::IAM::Policy"))
+                foreach (var s3 in rolePolicy!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().Where(st => st!["Action"]!.ToJsonString().Contains("\"s3:")))
+                {
+                    Assert.StartsWith("BastionRole", id);
+                    Assert.Contains($"\"Fn::GetAtt\":[\"{bucket}\",\"Arn\"]", s3!["Resource"]!.ToJsonString());
+                }
             Assert.NotEmpty(hash);
         }
         finally { Directory.Delete(outdir, recursive: true); }
