@@ -57,7 +57,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             Env = env, Description = $"K8sLab {config.Environment}: control-plane and worker nodes",
             Environment = config.Environment, UserTags = config.Tags,
             ControlPlane = config.ControlPlane, Workers = config.Workers,
-            Request = Convergence.RequestSettings.For(config), ConvergenceTimeout = ScaleLimits.WaitTimeout(config),
+            Request = Convergence.RequestSettings.For(config, security.Snapshots.BucketName), ConvergenceTimeout = ScaleLimits.WaitTimeout(config),
             PluginRules = PortRules.Plugin(config.Kubernetes.NetworkPlugin),
             Vpc = network.Vpc, ControlPlaneGroup = security.Groups[SecurityGroupRole.ControlPlane], WorkerGroup = security.Groups[SecurityGroupRole.Worker],
             InstanceProfileName = security.NodeProfile.Ref, KeyName = security.ClusterKeyName,
