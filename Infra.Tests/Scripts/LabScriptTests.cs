@@ -114,7 +114,7 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         var name = $"k8slab-{environment}-security-snapshotbucket07f3b8c2-0a1b2c3d4e5f";
         _moto.Aws("s3api", "create-bucket", "--bucket", name, "--create-bucket-configuration", "LocationConstraint=eu-west-1");
         _moto.Aws("s3api", "put-bucket-tagging", "--bucket", name, "--tagging",
-            $"TagSet=[{{Key=k8slab:environment,Value={environment}}},{{Key=k8slab:managed-by,Value=k8slab}}]");
+            $"TagSet=[{{Key=k8slab:environment,Value={environment}}},{{Key=k8slab:managed-by,Value=cdk}}]");
         var file = Path.Combine(_root, "snapshot.db");
         File.WriteAllText(file, "etcd");
         for (var i = 1; i <= objects; i++)
