@@ -35,12 +35,13 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
         });
         var security = new SecurityStack(app, names.Security, new SecurityStackProps
         {
-            Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key",
+            Env = env, Description = $"K8sLab {config.Environment}: security groups, IAM roles, cluster SSH key, etcd snapshot bucket",
             Vpc = network.Vpc, Admin = config.Admin, Environment = config.Environment,
             ConvergeRequestParameters = Convergence.ClusterConvergence.ParameterNames(config),
             KubeconfigParameter = Contract.LabFacts.KubeconfigParameter(config.Environment),
             // The spot requests carry their launch template's construct path as Name (BootstrapTemplate).
             SpotRequestNames = $"{names.Nodes}/*",
+            SnapshotKeepDays = config.Snapshots.KeepDays,
         });
         var bastion = new BastionStack(app, names.Bastion, new BastionStackProps
         {
@@ -56,7 +57,7 @@ public sealed record Lab(LabConfig Config, NetworkStack Network, SecurityStack S
             Env = env, Description = $"K8sLab {config.Environment}: control-plane and worker nodes",
             Environment = config.Environment, UserTags = config.Tags,
             ControlPlane = config.ControlPlane, Workers = config.Workers,
-            Request = Convergence.RequestSettings.For(config), ConvergenceTimeout = ScaleLimits.WaitTimeout(config),
+            Request = Convergence.RequestSettings.For(config, security.Snapshots.BucketName), ConvergenceTimeout = ScaleLimits.WaitTimeout(config),
             PluginRules = PortRules.Plugin(config.Kubernetes.NetworkPlugin),
             Vpc = network.Vpc, ControlPlaneGroup = security.Groups[SecurityGroupRole.ControlPlane], WorkerGroup = security.Groups[SecurityGroupRole.Worker],
             InstanceProfileName = security.NodeProfile.Ref, KeyName = security.ClusterKeyName,

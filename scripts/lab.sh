@@ -15,14 +15,15 @@
 #   scripts/lab.sh destroy ENV [--yes] [--terminate]
 #                               cancels the lab's spot requests (a persistent request outlives its
 #                               instance and would launch another once CloudFormation terminates it),
-#                               then runs npx cdk destroy --all for the environment and deletes the
+#                               empties the lab's etcd snapshot bucket (CloudFormation deletes only an
+#                               empty bucket), then runs npx cdk destroy --all for the environment and deletes the
 #                               admin kubeconfig parameter. Instances the requests launched outside
 #                               the stacks sit in the lab's subnets, where they would stop the
 #                               destroy: it names them and stops, or with --terminate terminates them
 #                               first. It asks for the environment's name unless --yes. Then it checks
 #                               that the stacks are gone and lists what of the lab remains (instances,
-#                               NAT gateways, volumes, addresses, spot requests, parameters): exit 1
-#                               if anything does.
+#                               NAT gateways, volumes, addresses, spot requests, parameters, buckets):
+#                               exit 1 if anything does.
 #
 # status also warns about the lab's spot requests that could launch instances while no instance of
 # the lab is theirs.
@@ -241,6 +242,19 @@ stray_requests() {
   done < <(spot_requests)
 }
 
+# The lab's S3 buckets (the Security stack's etcd snapshot bucket), one name a line: found by the
+# environment tag, so also once the stack is gone. The tagging API may still list a bucket for a
+# while after S3 deleted it: only a bucket that S3 still has counts.
+buckets() {
+  local bucket
+  aws resourcegroupstaggingapi get-resources --region "$region" --resource-type-filters s3 \
+    --tag-filters "Key=$tag_environment,Values=$env" --query 'ResourceTagMappingList[].ResourceARN' --output text |
+    tr '\t' '\n' | sed -n 's/^arn:[^:]*:s3:::\(..*\)$/\1/p' |
+    while read -r bucket; do
+      if aws s3api head-bucket --region "$region" --bucket "$bucket" >/dev/null 2>&1; then echo "$bucket"; fi
+    done
+}
+
 # The lab's parameters share one folder: that of the kubeconfig's (/k8slab/ENV/).
 parameter_prefix="${kubeconfig_parameter%/*}/"
 
@@ -264,6 +278,7 @@ remaining() {
   spot_requests | awk -F '\t' 'NF { print "spot request " $1 " (" $2 ")" }'
   aws ssm describe-parameters --region "$region" --parameter-filters "Key=Name,Option=BeginsWith,Values=$parameter_prefix" \
     --query 'Parameters[].[Name]' --output text | awk 'NF { print "parameter " $1 }'
+  buckets | awk 'NF { print "bucket " $1 " (etcd snapshots: the cluster'"'"'s secrets; aws s3 rb s3://" $1 " --force)" }'
 }
 
 all=$(instances)
@@ -390,7 +405,8 @@ case "$command" in
       echo "lab: they sit in the lab's subnets and would stop the destroy; scripts/lab.sh destroy $env --terminate terminates them first (nothing was changed)" >&2
       exit 1
     fi
-    echo "destroy: the stacks of $env in $region (npx cdk destroy --all -c env=$env), after cancelling ${#requests[@]} spot request(s)${leftovers[*]:+ and terminating ${leftovers[*]}}"
+    mapfile -t snapshot_buckets < <(buckets)
+    echo "destroy: the stacks of $env in $region (npx cdk destroy --all -c env=$env), after cancelling ${#requests[@]} spot request(s)${leftovers[*]:+ and terminating ${leftovers[*]}}${snapshot_buckets[*]:+ and emptying bucket ${snapshot_buckets[*]} (the etcd snapshots)}"
     if [ "$yes" = no ]; then
       answer=""
       read -r -p "type the environment's name to go on: " answer || true
@@ -408,6 +424,11 @@ case "$command" in
       wait_for terminated "${leftovers[@]}"
       echo "terminated instance(s) the spot requests had launched outside the stacks: ${leftovers[*]}"
     fi
+    # CloudFormation deletes a bucket only when it is empty (the lab has no Lambda function to empty it).
+    for bucket in "${snapshot_buckets[@]}"; do
+      aws s3 rm "s3://$bucket" --recursive --quiet --region "$region"
+      echo "emptied bucket $bucket (the etcd snapshots)"
+    done
     (cd "$root" && npx cdk destroy --all --force -c "env=$env")
     # The bastion wrote it, not CloudFormation (which cannot make a SecureString): it goes here.
     if aws ssm delete-parameter --region "$region" --name "$kubeconfig_parameter" 2>/dev/null; then
@@ -419,7 +440,7 @@ case "$command" in
       awk '{ print "  " $0 }' <<<"$remains" >&2
       exit 1
     fi
-    echo "destroyed: $env (checked in $region: no stack, instance, NAT gateway, volume, address, spot request or $parameter_prefix parameter of it remains)"
+    echo "destroyed: $env (checked in $region: no stack, instance, NAT gateway, volume, address, spot request, $parameter_prefix parameter or bucket of it remains)"
     echo "kept on purpose: what npx cdk deploy uploaded (the bastion's program) stays in the CDK bootstrap bucket (cdk bootstrap's, shared by every CDK app of the account and region)"
     ;;
 esac

@@ -39,10 +39,32 @@ public class ProgramAssetTests
         Assert.Equal(expected, files.Select(f => f.Name));
         Assert.Contains("k8slab_converge/planner.py", expected);
         Assert.Contains("contract/lab.json", expected);
+        Assert.Contains("systemd/k8slab-snapshot.service", expected);
+        Assert.Contains("systemd/k8slab-snapshot.timer", expected);
         Assert.All(files, f => Assert.Equal(File.ReadAllBytes(Path.Combine(root, f.Name)), f.Data));
         // Comments and docstrings stay: nothing is minified any more.
         Assert.Contains("\"\"\"", System.Text.Encoding.UTF8.GetString(files.Single(f => f.Name == "k8slab_converge/planner.py").Data));
         Assert.All(files.Where(f => f.Name.StartsWith("bin/", StringComparison.Ordinal)), f => Assert.True(f.Entry.Mode.HasFlag(UnixFileMode.UserExecute), f.Name));
+    }
+
+    /// <summary>The snapshot service runs the program as the converge service does, with the subcommand snapshot; setup enables both timers.</summary>
+    [Fact]
+    public void The_snapshot_units_run_the_program_as_the_converge_units_do_and_setup_enables_them()
+    {
+        static Dictionary<string, string> Settings(string unit) => File.ReadAllLines(Repo.PathOf("converge", "systemd", unit))
+            .Where(l => l.Contains('=') && !l.StartsWith('#')).Select(l => l.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+        var converge = Settings("k8slab-converge.service");
+        var snapshot = Settings("k8slab-snapshot.service");
+        foreach (var key in new[] { "Type", "User", "EnvironmentFile", "Environment", "After" })
+            Assert.Equal(converge[key], snapshot[key]);
+        Assert.Equal("oneshot", snapshot["Type"]);
+        Assert.Equal(converge["ExecStart"] + " snapshot", snapshot["ExecStart"]);
+        var timer = Settings("k8slab-snapshot.timer");
+        Assert.Equal(("15min", "1h", "timers.target"), (timer["OnBootSec"], timer["OnUnitActiveSec"], timer["WantedBy"]));
+
+        var setup = File.ReadAllText(Repo.PathOf("converge", "bin", "setup-control-host.sh"));
+        Assert.Contains("for unit in k8slab-converge.service k8slab-converge.timer k8slab-snapshot.service k8slab-snapshot.timer; do", setup);
+        Assert.Contains("systemctl enable --now k8slab-converge.timer k8slab-snapshot.timer\n", setup);
     }
 
     [Fact]
@@ -133,9 +155,18 @@ public class ProgramAssetStackTests
             // The installer's first read comes after the permission exists.
             var instance = template.Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::EC2::Instance").Value!;
             Assert.Contains(policyId, instance["DependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
-            // No other role of the lab reads anything of S3.
-            foreach (var file in Directory.GetFiles(outdir, "*.template.json").Where(f => !f.EndsWith("K8sLab-dev-Bastion.template.json", StringComparison.Ordinal)))
+            // No other role of the lab reads anything of S3; the bastion's own role only the snapshot bucket (Security stack).
+            foreach (var file in Directory.GetFiles(outdir, "*.template.json").Where(f => !f.EndsWith("K8sLab-dev-Bastion.template.json", StringComparison.Ordinal)
+                                                                                       && !f.EndsWith("K8sLab-dev-Security.template.json", StringComparison.Ordinal)))
                 Assert.DoesNotContain("\"s3:", File.ReadAllText(file));
+            var security = JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "K8sLab-dev-Security.template.json")))!["Resources"]!.AsObject();
+            var bucket = Assert.Single(security, r => r.Value!["Type"]!.GetValue<string>() == "AWS::S3::Bucket").Key;
+            foreach (var (id, rolePolicy) in security.Where(r => r.Value!["Type"]!.GetValue<string>() == "AWS::IAM::Policy"))
+                foreach (var s3 in rolePolicy!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().Where(st => st!["Action"]!.ToJsonString().Contains("\"s3:")))
+                {
+                    Assert.StartsWith("BastionRole", id);
+                    Assert.Contains($"\"Fn::GetAtt\":[\"{bucket}\",\"Arn\"]", s3!["Resource"]!.ToJsonString());
+                }
             Assert.NotEmpty(hash);
         }
         finally { Directory.Delete(outdir, recursive: true); }

@@ -39,7 +39,19 @@ public class EnvironmentFileTests
         var problem = Single(Problems(("workers:", "wokers:")));
         Assert.StartsWith("environments/test.yaml: wokers: unknown key", problem);
         Assert.Contains("did you mean 'workers'?", problem);
-        Assert.Contains("Allowed here: region, network, admin, machineImage, bastion, controlPlane, workers, convergence, kubernetes, tags", problem);
+        Assert.Contains("Allowed here: region, network, admin, machineImage, bastion, controlPlane, workers, convergence, kubernetes, snapshots, tags", problem);
+    }
+
+    [Fact]
+    public void The_snapshot_settings_default_to_a_week_every_six_hours_and_are_bounded()
+    {
+        Assert.Equal(new SnapshotSettings(KeepDays: 7, EveryHours: 6), With().Snapshots);
+        const string workers = "count: 2\n  instanceType: t3.medium";
+        Assert.Equal(new SnapshotSettings(KeepDays: 365, EveryHours: 1), With("test", (workers, workers + "\nsnapshots:\n  keepDays: 365\n  everyHours: 1")).Snapshots);
+        var problems = Assert.Throws<ConfigException>(() => With("test", (workers, workers + "\nsnapshots:\n  keepDays: 0\n  everyHours: 25\n  every: 6"))).Problems;
+        Assert.Contains("environments/test.yaml: snapshots.keepDays: must be a whole number from 1 to 365, got 0", problems);
+        Assert.Contains("environments/test.yaml: snapshots.everyHours: must be a whole number from 1 to 24, got 25", problems);
+        Assert.Contains(problems, p => p.StartsWith("environments/test.yaml: snapshots.every: unknown key", StringComparison.Ordinal) && p.EndsWith("Allowed here: keepDays, everyHours", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -140,7 +140,7 @@ public class ScaleLimitTests
             var config = Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nkubernetes:\n" +
                 $"  networkPlugin: {K8sLab.Cluster.NetworkPlugins.Name(plugin)}\n  version: 1.33.11\n  podCidr: 172.100.128.0/17\n  serviceCidr: 172.101.128.0/17\n  nodePrefix: 25\n  allowRebuild: true\n  addons:\n" +
                 string.Join("", K8sLab.Cluster.Addons.All.Select(a => $"    {a.Key}: true\n"))));
-            var settings = RequestSettings.For(config) with { MaxSurge = 100, Forks = 50, DownloadOnce = true, DrainSeconds = 3600 };
+            var settings = RequestSettings.For(config, "k8slab-" + new string('s', ConvergenceRequest.BucketNameBytes - 7)) with { MaxSurge = 100, Forks = 50, DownloadOnce = true, DrainSeconds = 3600 };
             var request = new ConvergenceRequest("0123456789ab", "ConvergeSignal0123456789ab", nodes, settings);
             Assert.All(request.Parameters, p => Assert.True(p.MaxBytes <= ConvergenceRequest.StandardTierBytes, $"{p.MaxBytes} bytes"));
             Assert.Equal(10, request.Parameters.Count); // the header and 9 parts

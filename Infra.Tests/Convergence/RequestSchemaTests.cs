@@ -26,6 +26,12 @@ public static class RequestDocuments
         "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20260101T000000Z&X-Amz-SignedHeaders=host&X-Amz-Expires=86399" +
         "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Signature=0a1b2c3d4e5f";
 
+    /// <summary>A name CloudFormation gives the snapshot bucket: the stack's, the construct's and a suffix, in lower case.</summary>
+    public const string ExampleBucket = "k8slab-dev-security-snapshotbucket07f3b8c2-0a1b2c3d4e5f";
+
+    /// <summary>The longest name S3 takes, where the header is sized for it.</summary>
+    public static readonly string LongestBucket = "k8slab-" + new string('s', ConvergenceRequest.BucketNameBytes - 7);
+
     /// <summary>The repository's schema file, as the bastion reads it.</summary>
     public static readonly JsonObject Schema = JsonNode.Parse(File.ReadAllText(Repo.PathOf(RequestSchema.File.Split('/'))))!.AsObject();
 
@@ -35,12 +41,16 @@ public static class RequestDocuments
     public static string ExampleInstanceId(string logicalId) =>
         "i-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(logicalId)))[..17];
 
-    /// <summary>A parameter's Fn::Join as CloudFormation resolves it: the signal handle's Ref to the URL, every other Ref to an instance ID.</summary>
+    /// <summary>
+    /// A parameter's Fn::Join as CloudFormation resolves it: the signal handle's Ref to the URL, every other Ref to an
+    /// instance ID, the import of the Security stack's bucket name to <see cref="ExampleBucket"/>.
+    /// </summary>
     public static JsonObject Resolve(JsonNode value)
     {
         var join = value["Fn::Join"]!.AsArray()[1]!.AsArray();
         var text = string.Concat(join.Select(p => p is JsonValue v ? v.GetValue<string>()
-            : p!["Ref"]!.GetValue<string>() is var id && id.StartsWith("ConvergeSignal", StringComparison.Ordinal) ? ExampleSignal : ExampleInstanceId(id)));
+            : p!["Fn::ImportValue"] is not null ? ExampleBucket
+            : p["Ref"]!.GetValue<string>() is var id && id.StartsWith("ConvergeSignal", StringComparison.Ordinal) ? ExampleSignal : ExampleInstanceId(id)));
         return JsonNode.Parse(text)!.AsObject();
     }
 
@@ -110,7 +120,7 @@ public class RequestSchemaTests
     private static (JsonObject Header, JsonObject Part) Valid()
     {
         var (header, parts) = RequestDocuments.Documents(new ConvergenceRequest("0123456789ab", "ConvergeSignal0123456789ab",
-            RequestDocuments.Nodes(1, 2), RequestSettings.For(Config)));
+            RequestDocuments.Nodes(1, 2), RequestSettings.For(Config, RequestDocuments.ExampleBucket)));
         return (header, Assert.Single(parts));
     }
 
@@ -124,12 +134,14 @@ public class RequestSchemaTests
                 $"  networkPlugin: {plugin.Name()}\n  podCidr: 172.100.128.0/17\n  serviceCidr: 172.101.128.0/17\n  nodePrefix: 25\n  allowRebuild: true\n  addons:\n" +
                 string.Join("", Addons.All.Select(a => $"    {a.Key}: true\n"))));
             // The largest settings the file allows, forks for the node count.
-            var settings = RequestSettings.For(config) with
+            var settings = RequestSettings.For(config, RequestDocuments.LongestBucket) with
             {
                 MaxSurge = 100,
                 Forks = ScaleLimits.Forks(nodes.Count),
                 DownloadOnce = true,
                 DrainSeconds = 3600,
+                SnapshotHours = SnapshotSettings.MaxEveryHours,
+                SnapshotDays = SnapshotSettings.MaxKeepDays,
             };
             var (header, parts) = RequestDocuments.Documents(new ConvergenceRequest("fedcba987654", "ConvergeSignalfedcba987654", nodes, settings));
             Assert.Empty(RequestDocuments.Problems("header", header));
@@ -154,8 +166,9 @@ public class RequestSchemaTests
     /// <summary>One document the app would not write, per rule of the schema: (definition, what is wrong, the change, where validation fails).</summary>
     public static TheoryData<string, string, Action<JsonObject>, string> Broken => new()
     {
-        { "header", "a newer version", h => h["schemaVersion"] = 2, "/schemaVersion" },
-        { "header", "a version as text", h => h["schemaVersion"] = "1", "/schemaVersion" },
+        { "header", "a newer version", h => h["schemaVersion"] = RequestSchema.Version + 1, "/schemaVersion" },
+        { "header", "an older version", h => h["schemaVersion"] = RequestSchema.Version - 1, "/schemaVersion" },
+        { "header", "a version as text", h => h["schemaVersion"] = RequestSchema.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), "/schemaVersion" },
         { "header", "no version", h => h.Remove("schemaVersion"), "" },
         { "header", "an unknown key", h => h["extra"] = 1, "/extra" },
         { "header", "an id of 11 digits", h => h["id"] = "0123456789a", "/id" },
@@ -211,6 +224,16 @@ public class RequestSchemaTests
         { "header", "a version past the longest the app takes", h => h["settings"]!["kubernetes"] = "1.35.4444444444", "/settings/kubernetes" },
         { "header", "a kubespray tag past the longest the app takes", h => h["settings"]!["kubespray"] = "v2.31.0000000000", "/settings/kubespray" },
         { "header", "a pod range with host bits, past the longest network address", h => h["settings"]!["podCidr"] = "255.255.255.255/24", "/settings/podCidr" },
+        { "header", "no snapshot bucket", h => h["settings"]!.AsObject().Remove("snapshotBucket"), "/settings" },
+        { "header", "a bucket name in capitals", h => h["settings"]!["snapshotBucket"] = "K8sLab-Snapshots", "/settings/snapshotBucket" },
+        { "header", "a bucket name of 2 characters", h => h["settings"]!["snapshotBucket"] = "ab", "/settings/snapshotBucket" },
+        { "header", "a bucket name past the longest S3 takes", h => h["settings"]!["snapshotBucket"] = RequestDocuments.LongestBucket + "s", "/settings/snapshotBucket" },
+        { "header", "a bucket name ending in a dash", h => h["settings"]!["snapshotBucket"] = "k8slab-snapshots-", "/settings/snapshotBucket" },
+        { "header", "snapshotHours 0", h => h["settings"]!["snapshotHours"] = 0, "/settings/snapshotHours" },
+        { "header", "snapshotHours 25", h => h["settings"]!["snapshotHours"] = 25, "/settings/snapshotHours" },
+        { "header", "snapshotDays 0", h => h["settings"]!["snapshotDays"] = 0, "/settings/snapshotDays" },
+        { "header", "snapshotDays 366", h => h["settings"]!["snapshotDays"] = 366, "/settings/snapshotDays" },
+        { "header", "snapshotDays as text", h => h["settings"]!["snapshotDays"] = "7", "/settings/snapshotDays" },
         { "part", "an unknown key", p => p["extra"] = 1, "/extra" },
         { "part", "an unknown role", p => p["bastion"] = new JsonObject { ["bastion"] = "i-0123456789abcdef0" }, "/bastion" },
         { "part", "no id", p => p.Remove("id"), "" },
@@ -264,6 +287,10 @@ public class RequestSchemaTests
         { "header", "no add-on", h => h["settings"]!["addons"] = new JsonArray() },
         { "header", "the longest signal the app allows for", h => h["signal"] = "https://" + new string('a', ConvergenceRequest.SignalUrlBytes - 8) },
         { "header", "the most parts", h => h["parts"] = ConvergenceRequest.MaxParts },
+        { "header", "the longest bucket name", h => h["settings"]!["snapshotBucket"] = RequestDocuments.LongestBucket },
+        { "header", "the shortest bucket name", h => h["settings"]!["snapshotBucket"] = "a.b" },
+        { "header", "snapshots every hour, kept a day", h => { h["settings"]!["snapshotHours"] = 1; h["settings"]!["snapshotDays"] = 1; } },
+        { "header", "snapshots once a day, kept a year", h => { h["settings"]!["snapshotHours"] = 24; h["settings"]!["snapshotDays"] = 365; } },
         { "part", "the largest node numbers", p => { p["control-plane"]![$"cp-{EnvironmentFiles.MaxControlPlane}"] = "i-0123456789abcdef0"; p["worker"]![$"worker-{EnvironmentFiles.MaxWorkers}"] = "i-01234567"; } },
         { "part", "only workers", p => p.Remove("control-plane") },
         { "part", "only the control plane", p => p.Remove("worker") },
@@ -312,7 +339,11 @@ public class RequestSchemaTests
     public void The_bounds_are_the_apps()
     {
         var settings = RequestDocuments.Schema["$defs"]!["settings"]!["properties"]!;
-        foreach (var (file, key, section) in new[] { ("maxSurge", "maxSurge", "convergence"), ("drainTimeoutSeconds", "drainSeconds", "convergence"), ("nodePrefix", "nodePrefix", "kubernetes") })
+        foreach (var (file, key, section) in new[]
+        {
+            ("maxSurge", "maxSurge", "convergence"), ("drainTimeoutSeconds", "drainSeconds", "convergence"), ("nodePrefix", "nodePrefix", "kubernetes"),
+            ("everyHours", "snapshotHours", "snapshots"), ("keepDays", "snapshotDays", "snapshots"),
+        })
         {
             var problems = Assert.Throws<ConfigException>(() => Environments.With("test",
                 ("count: 2\n  instanceType: t3.medium", $"count: 2\n  instanceType: t3.medium\n{section}:\n  {file}: 100000"))).Problems;
@@ -325,6 +356,7 @@ public class RequestSchemaTests
         var header = RequestDocuments.Schema["$defs"]!["header"]!["properties"]!;
         Assert.Equal(ConvergenceRequest.MaxParts, header["parts"]!["maximum"]!.GetValue<int>());
         Assert.Equal(ConvergenceRequest.SignalUrlBytes, header["signal"]!["maxLength"]!.GetValue<int>());
+        Assert.Equal(ConvergenceRequest.BucketNameBytes, settings["snapshotBucket"]!["maxLength"]!.GetValue<int>());
     }
 
     /// <summary>Every plugin with every set of add-ons: each rendering GroupVars can make of a cluster's shape.</summary>
@@ -388,7 +420,7 @@ public class RequestSchemaTests
         Assert.All(new[] { "10000.0.0", "0.10000.0", "0.0.10000" }, v => Assert.False(KubernetesVersion.TryParse(v, out _), v));
         Assert.Equal("9999.9999.9999".Length, MaxLength(settings["kubernetes"]!));
         // kubespray: the one tag the app writes is the pinned release's, a v and a version of that form.
-        Assert.Equal(KubesprayRelease.Embedded.Tag, RequestSettings.For(Config).Kubespray);
+        Assert.Equal(KubesprayRelease.Embedded.Tag, RequestSettings.For(Config, RequestDocuments.ExampleBucket).Kubespray);
         Assert.True(KubesprayRelease.Embedded.Tag.StartsWith('v') && KubernetesVersion.TryParse(KubesprayRelease.Embedded.Tag[1..], out _));
         Assert.Equal(1 + MaxLength(settings["kubernetes"]!), MaxLength(settings["kubespray"]!));
         // The ranges: a network address (Cidr refuses host bits) with a prefix up to /24, so its fourth octet

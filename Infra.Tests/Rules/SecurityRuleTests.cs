@@ -317,6 +317,33 @@ public class SecurityRuleTests(AllEnvironments environments) : IClassFixture<All
     }
 
     [Fact]
+    public void The_snapshot_bucket_is_private_to_the_bastion()
+    {
+        Assert.Empty(environments.Violations(SecurityRules.SnapshotBucketPrivateToTheBastion));
+        Assert.Single(Dev.Resources("AWS::S3::Bucket"));
+        var open = Broken(Dev, "K8sLab-dev-Security", t =>
+        {
+            var bucket = First(t, "AWS::S3::Bucket")["Properties"]!.AsObject();
+            bucket["PublicAccessBlockConfiguration"]!["RestrictPublicBuckets"] = false;
+            bucket["VersioningConfiguration"] = new JsonObject { ["Status"] = "Enabled" };
+            bucket.Remove("BucketEncryption");
+            bucket.Remove("LifecycleConfiguration");
+            var node = First(t, "AWS::IAM::Policy", p => Json.References(p["Properties"]!["Roles"]).Any(r => r.StartsWith("NodeRole", StringComparison.Ordinal)));
+            var name = t["Resources"]!.AsObject().First(r => r.Value!["Type"]!.GetValue<string>() == "AWS::S3::Bucket").Key;
+            node["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().Add(new JsonObject
+            {
+                ["Effect"] = "Allow", ["Action"] = "s3:GetObject",
+                ["Resource"] = new JsonObject { ["Fn::Join"] = new JsonArray("", new JsonArray(new JsonObject { ["Fn::GetAtt"] = new JsonArray(name, "Arn") }, "/*")) },
+            });
+            foreach (var policy in t["Resources"]!.AsObject().Where(r => r.Value!["Type"]!.GetValue<string>() == "AWS::S3::BucketPolicy").Select(r => r.Key).ToList())
+                t["Resources"]!.AsObject().Remove(policy);
+        });
+        var violations = SecurityRules.SnapshotBucketPrivateToTheBastion(open).ToList();
+        foreach (var expected in new[] { "RestrictPublicBuckets is not on", "no default encryption", "keeps versions", "no lifecycle rule", "without TLS", "role NodeRole" })
+            Assert.Contains(violations, v => v.Contains(expected));
+    }
+
+    [Fact]
     public void Instance_roles_carry_no_managed_policy()
     {
         Assert.Empty(environments.Violations(SecurityRules.InstanceRolesWithoutManagedPolicies));

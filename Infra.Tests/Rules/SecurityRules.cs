@@ -222,6 +222,41 @@ public static class SecurityRules
         }
     }
 
+    // --- the etcd snapshot bucket ----------------------------------------------------------------
+
+    /// <summary>
+    /// The etcd snapshots (the cluster's state and its CA keys) are a secret: every bucket of the lab
+    /// blocks public access in all four ways, is encrypted at rest, refuses requests without TLS,
+    /// keeps no versions and expires its objects; of the lab's roles only the bastion's names it.
+    /// </summary>
+    public static IEnumerable<string> SnapshotBucketPrivateToTheBastion(Synthesized app)
+    {
+        foreach (var (stack, id, bucket) in app.Resources("AWS::S3::Bucket"))
+        {
+            var p = bucket["Properties"];
+            var block = p?["PublicAccessBlockConfiguration"];
+            foreach (var key in new[] { "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets" })
+                if (block?[key]?.GetValue<bool>() != true) yield return $"{stack}/{id}: {key} is not on";
+            if (p?["BucketEncryption"]?["ServerSideEncryptionConfiguration"]?.AsArray().Count is not > 0)
+                yield return $"{stack}/{id}: no default encryption";
+            if (p?["VersioningConfiguration"]?["Status"]?.GetValue<string>() == "Enabled")
+                yield return $"{stack}/{id}: keeps versions (expired snapshots would stay)";
+            if (!(p?["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? new JsonArray()).Any(r => r?["ExpirationInDays"] is not null && r["Status"]?.GetValue<string>() == "Enabled"))
+                yield return $"{stack}/{id}: no lifecycle rule expires its objects";
+            var tlsOnly = app.Resources("AWS::S3::BucketPolicy").Any(bp => bp.Stack == stack
+                && Json.References(bp.Resource["Properties"]?["Bucket"]).Contains(id)
+                && (bp.Resource["Properties"]?["PolicyDocument"]?["Statement"]?.AsArray() ?? new JsonArray()).Any(st =>
+                    st?["Effect"]?.GetValue<string>() == "Deny" && st["Condition"]?["Bool"]?["aws:SecureTransport"]?.ToString() == "false"));
+            if (!tlsOnly) yield return $"{stack}/{id}: accepts requests without TLS (no Deny on aws:SecureTransport false)";
+            foreach (var s in InstanceRoleStatements(app).Where(s => s.Stack == stack && Json.References(s.Statement["Resource"]).Contains(id)))
+                if (!s.Role.StartsWith("BastionRole", StringComparison.Ordinal))
+                    yield return $"{s.Stack}/{s.PolicyId}: role {s.Role} may use the snapshot bucket {id}";
+            foreach (var (policyStack, policyId, statement) in Statements(app).Where(s => s.Stack == stack && Json.References(s.Statement["Resource"]).Contains(id)))
+                if (!policyId.StartsWith("BastionRole", StringComparison.Ordinal))
+                    yield return $"{policyStack}/{policyId}: a policy other than the bastion role's names the snapshot bucket {id}";
+        }
+    }
+
     // --- the admin kubeconfig and the spot requests (scripts/kubeconfig.sh, the convergence) ----
 
     /// <summary>What reads an SSM parameter's value.</summary>

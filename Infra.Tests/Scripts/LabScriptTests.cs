@@ -49,12 +49,17 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
     /// <summary>
     /// The CDK CLI's destroy, recorded: moto runs no CloudFormation deploy of the lab, so what the
     /// stacks' deletion does to the lab's instances is done here: the environment's are terminated.
+    /// Its buckets are deleted as CloudFormation deletes them: only an empty one, else the destroy fails.
     /// </summary>
     private const string CdkDestroy = """
         env=$(sed -n 's/.*-c env=\([a-z0-9-]*\).*/\1/p' <<<"$*")
         ids=$(aws ec2 describe-instances --filters "Name=tag:k8slab:environment,Values=$env" "Name=instance-state-name,Values=pending,running,stopping,stopped" \
           --query 'Reservations[].Instances[].InstanceId' --output text)
         [ -z "$ids" ] || aws ec2 terminate-instances --instance-ids $ids >/dev/null
+        for bucket in $(aws resourcegroupstaggingapi get-resources --resource-type-filters s3 --tag-filters "Key=k8slab:environment,Values=$env" \
+          --query 'ResourceTagMappingList[].ResourceARN' --output text | tr '\t' '\n' | sed 's/^arn:aws:s3::://'); do
+          aws s3api delete-bucket --bucket "$bucket" || { echo "DELETE_FAILED: bucket $bucket is not empty" >&2; exit 1; }
+        done
         """;
 
     public void Dispose()
@@ -107,6 +112,22 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
             File.WriteAllText(Path.Combine(_root, "cdk.out", "K8sLab-dev-Bastion.template.json"),
                 new JsonObject { ["Resources"] = new JsonObject { ["Bastion"] = Instance("bastion", Wanted) } }.ToJsonString());
     }
+
+    /// <summary>A bucket as the Security stack makes it (CloudFormation's name, the stack's tags), with <paramref name="objects"/> snapshots in it.</summary>
+    private string SnapshotBucket(string environment, int objects)
+    {
+        var name = $"k8slab-{environment}-security-snapshotbucket07f3b8c2-0a1b2c3d4e5f";
+        _moto.Aws("s3api", "create-bucket", "--bucket", name, "--create-bucket-configuration", "LocationConstraint=eu-west-1");
+        _moto.Aws("s3api", "put-bucket-tagging", "--bucket", name, "--tagging",
+            $"TagSet=[{{Key=k8slab:environment,Value={environment}}},{{Key=k8slab:managed-by,Value=cdk}}]");
+        var file = Path.Combine(_root, "snapshot.db");
+        File.WriteAllText(file, "etcd");
+        for (var i = 1; i <= objects; i++)
+            _moto.Aws("s3", "cp", file, $"s3://{name}/etcd/2026-12-04T0{i}00Z.db");
+        return name;
+    }
+
+    private string Objects(string bucket) => _moto.Aws("s3api", "list-objects-v2", "--bucket", bucket, "--query", "length(Contents || `[]`)");
 
     private ToolResult Lab(params string[] args) =>
         Tool.Run("bash", new[] { "scripts/lab.sh" }.Concat(args), _root,
@@ -343,7 +364,7 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         Assert.DoesNotContain(_aws.Calls.Take(destroy), c => c.Contains("terminate-instances"));
         Assert.Contains("deleted /k8slab/dev/kubeconfig", result.StdOut);
         Assert.Equal("", _moto.Aws("ssm", "describe-parameters", "--query", "Parameters[].Name"));
-        Assert.Contains("destroyed: dev (checked in eu-west-1: no stack, instance, NAT gateway, volume, address, spot request or /k8slab/dev/ parameter of it remains)", result.StdOut);
+        Assert.Contains("destroyed: dev (checked in eu-west-1: no stack, instance, NAT gateway, volume, address, spot request, /k8slab/dev/ parameter or bucket of it remains)", result.StdOut);
         Assert.Equal("running", InstanceState(_ids["prod/worker-1"]));
     }
 
@@ -393,6 +414,42 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         Assert.Contains($"\n  volume {volume} (8 GiB, available)\n", result.StdErr);
         Assert.Contains($"\n  address {address} (", result.StdErr);
         Assert.Contains("\n  parameter /k8slab/dev/converge-request\n", result.StdErr);
+    }
+
+    [Fact]
+    public void Destroy_empties_the_labs_snapshot_bucket_before_the_cdk_destroy_which_then_deletes_it()
+    {
+        LaunchDev();
+        var bucket = SnapshotBucket("dev", 3);
+        var prod = SnapshotBucket("prod", 1);
+
+        var result = Lab("destroy", "dev", "--yes");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains($"and emptying bucket {bucket} (the etcd snapshots)", result.StdOut);
+        Assert.Contains($"emptied bucket {bucket} (the etcd snapshots)", result.StdOut);
+        var empty = CallIndex($"s3 rm s3://{bucket} --recursive");
+        Assert.True(empty >= 0 && empty < CallIndex("npx cdk destroy"), string.Join('\n', _aws.Calls));
+        Assert.Contains("destroyed: dev (checked in eu-west-1: no stack, instance, NAT gateway, volume, address, spot request, /k8slab/dev/ parameter or bucket of it remains)", result.StdOut);
+        Assert.DoesNotContain(bucket, _moto.Aws("s3api", "list-buckets", "--query", "Buckets[].Name"));
+        // Another environment's bucket is not the destroy's.
+        Assert.Equal("1", Objects(prod));
+    }
+
+    [Fact]
+    public void Destroy_lists_a_snapshot_bucket_that_remains()
+    {
+        LaunchDev();
+        _aws.Add("npx", "exit 0"); // a destroy that deleted nothing
+        var bucket = SnapshotBucket("dev", 2);
+
+        var result = Lab("destroy", "dev", "--yes");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("destroyed:", result.StdOut);
+        Assert.Equal("0", Objects(bucket)); // emptied before the destroy all the same
+        Assert.Contains($"\n  bucket {bucket} (etcd snapshots: the cluster's secrets; aws s3 rb s3://{bucket} --force)\n", result.StdErr);
+        Assert.DoesNotContain("prod", result.StdErr);
     }
 
     [Fact]

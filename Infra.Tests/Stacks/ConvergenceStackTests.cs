@@ -21,7 +21,9 @@ public class ConvergenceStackTests
     private static string Resolve(JsonNode value, Func<string, string> reference)
     {
         var join = value["Fn::Join"]!.AsArray()[1]!.AsArray();
-        return string.Concat(join.Select(p => p is JsonValue v ? v.GetValue<string>() : reference(p!["Ref"]!.GetValue<string>())));
+        return string.Concat(join.Select(p => p is JsonValue v ? v.GetValue<string>()
+            : p!["Fn::ImportValue"] is not null ? K8sLab.Tests.Convergence.RequestDocuments.ExampleBucket // the Security stack's bucket name
+            : reference(p["Ref"]!.GetValue<string>())));
     }
 
     private static string ExampleInstanceId(string logicalId) =>
@@ -100,7 +102,8 @@ public class ConvergenceStackTests
             r = parse_request(doc["header"], doc["parts"])
             print(json.dumps({"signal": r.signal, "nodes": [[n.name, n.role, n.instance_id] for n in r.nodes],
                               "kubespray": r.kubespray, "kubernetes": r.kubernetes, "maxSurge": r.max_surge, "forks": r.forks,
-                              "podCidr": r.pod_cidr, "nodePrefix": r.node_prefix, "downloadOnce": r.download_once}))
+                              "podCidr": r.pod_cidr, "nodePrefix": r.node_prefix, "downloadOnce": r.download_once,
+                              "snapshots": [r.snapshot_bucket, r.snapshot_hours, r.snapshot_days]}))
             """, stdin: input.ToJsonString());
         Assert.True(result.ExitCode == 0, result.Output);
         var parsed = JsonNode.Parse(result.StdOut)!;
@@ -110,6 +113,25 @@ public class ConvergenceStackTests
         Assert.All(parsed["nodes"]!.AsArray(), n => Assert.Matches("^i-[0-9a-f]{17}$", n![2]!.GetValue<string>()));
         Assert.Equal("v2.31.0 1.35.4 1 5 10.233.64.0/18 24 false",
             $"{parsed["kubespray"]} {parsed["kubernetes"]} {parsed["maxSurge"]} {parsed["forks"]} {parsed["podCidr"]} {parsed["nodePrefix"]} {parsed["downloadOnce"]!.ToJsonString()}");
+        Assert.Equal($"[\"{K8sLab.Tests.Convergence.RequestDocuments.ExampleBucket}\",6,7]", parsed["snapshots"]!.ToJsonString());
+    }
+
+    /// <summary>The header names the Security stack's snapshot bucket by import: CloudFormation's name, whatever it is.</summary>
+    [Fact]
+    public void The_request_names_the_snapshot_bucket_of_the_security_stack_and_the_files_snapshot_settings()
+    {
+        var config = Environments.With("test", ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nsnapshots:\n  keepDays: 30\n  everyHours: 12"));
+        var lab = Synth.Lab(config);
+        var join = Resources(lab)["ConvergeRequest"]!["Properties"]!["Value"]!["Fn::Join"]![1]!.AsArray();
+        var import = Assert.Single(join, p => p is JsonObject o && o.ContainsKey("Fn::ImportValue"))!["Fn::ImportValue"]!.GetValue<string>();
+        var security = lab.Template("K8sLab-test-Security");
+        var bucket = Assert.Single(security["Resources"]!.AsObject(), r => r.Value!["Type"]!.GetValue<string>() == "AWS::S3::Bucket").Key;
+        Assert.Contains(security["Outputs"]!.AsObject(), o => o.Value!["Export"]?["Name"]?.GetValue<string>() == import && o.Value["Value"]!.ToJsonString() == $"{{\"Ref\":\"{bucket}\"}}");
+        var settings = JsonNode.Parse(Resolve(Resources(lab)["ConvergeRequest"]!["Properties"]!["Value"]!, _ => "x"))!["settings"]!;
+        Assert.Equal((K8sLab.Tests.Convergence.RequestDocuments.ExampleBucket, 12, 30),
+            (settings["snapshotBucket"]!.GetValue<string>(), settings["snapshotHours"]!.GetValue<int>(), settings["snapshotDays"]!.GetValue<int>()));
+        var rule = Assert.Single(security["Resources"]![bucket]!["Properties"]!["LifecycleConfiguration"]!["Rules"]!.AsArray())!;
+        Assert.Equal(30, rule["ExpirationInDays"]!.GetValue<int>());
     }
 
     [Fact]
@@ -126,6 +148,7 @@ public class ConvergenceStackTests
             ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.large"),           // the workers' type (new instances)
             ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\n  generations:\n    worker-2: 1"), // a new generation
             ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 2"),   // how it rolls
+            ("count: 2\n  instanceType: t3.medium", "count: 2\n  instanceType: t3.medium\nsnapshots:\n  everyHours: 12"), // the request's settings
         })
             Assert.NotEqual(same, WaitId(Synth.Lab(Environments.With("test", change))));
     }
@@ -167,7 +190,8 @@ public class ConvergenceStackTests
             "'networkPlugin':'cilium','serviceCidr':'10.96.0.0/16','addons':['helm','metricsServer'],'allowRebuild':true,'groupVars':{'kube_version':'1.35.4'," +
             "'kube_network_plugin':'cilium','kube_pods_subnet':'10.233.64.0/18','kube_service_addresses':'10.96.0.0/16','kube_network_node_prefix':24," +
             "'cilium_tunnel_mode':'vxlan','cilium_enable_hubble':false,'cilium_enable_prometheus':false,'cilium_encryption_enabled':false," +
-            "'metrics_server_enabled':true,'local_path_provisioner_enabled':false,'helm_enabled':true,'cert_manager_enabled':false}}").Replace('\'', '"'),
+            "'metrics_server_enabled':true,'local_path_provisioner_enabled':false,'helm_enabled':true,'cert_manager_enabled':false}," +
+            $"'snapshotBucket':'{K8sLab.Tests.Convergence.RequestDocuments.ExampleBucket}','snapshotHours':6,'snapshotDays':7}}").Replace('\'', '"'),
             settings.ToJsonString());
     }
 

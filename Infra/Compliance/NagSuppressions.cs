@@ -20,6 +20,8 @@ public enum NagTarget
     /// <summary>The Lambda function behind CDK's RestrictDefaultSecurityGroup.</summary>
     DefaultSecurityGroupHandler,
     DefaultSecurityGroupHandlerRole,
+    /// <summary>The bucket of the bastion's etcd snapshots (Security stack).</summary>
+    SnapshotBucket,
 }
 
 /// <summary>
@@ -58,13 +60,14 @@ public static class NagSuppressions
         new("NIST.800.53.R5-VPCDefaultSecurityGroupClosed", new[] { NagTarget.Vpc },
             "CDK's RestrictDefaultSecurityGroup custom resource in the same template removes the default security group's rules. The rule recognizes only the CDK construct, which a check of the synthesized template does not see; the rule suite checks the custom resource (The_default_security_group_is_closed)."),
         new("AwsSolutions-IAM5", new[] { NagTarget.InstanceRolePolicy },
-            "Only where AWS offers no narrower resource: ec2:DescribeKeyPairs, ec2:DescribeInstances and ec2:DescribeSpotInstanceRequests (the bastion's discovery) and the Session Manager agent's ssmmessages and ec2messages actions take only the wildcard resource; ssm:UpdateInstanceInformation is limited to this account's instances in the region, since the instances come later, in other stacks, with a new ID at every replacement. The rule suite allows the wildcard for exactly these actions (Iam_without_wildcard_actions_and_star_resources_only_where_unavoidable). ec2:CancelSpotInstanceRequests names the spot requests of the account's region, which get their IDs from EC2 at each launch, and a condition narrows them to the requests tagged with the lab's Nodes stack (Spot_requests_cancelled_only_in_their_environment).")
+            "Only where AWS offers no narrower resource: ec2:DescribeKeyPairs, ec2:DescribeInstances and ec2:DescribeSpotInstanceRequests (the bastion's discovery) and the Session Manager agent's ssmmessages and ec2messages actions take only the wildcard resource; ssm:UpdateInstanceInformation is limited to this account's instances in the region, since the instances come later, in other stacks, with a new ID at every replacement. The rule suite allows the wildcard for exactly these actions (Iam_without_wildcard_actions_and_star_resources_only_where_unavoidable). ec2:CancelSpotInstanceRequests names the spot requests of the account's region, which get their IDs from EC2 at each launch, and a condition narrows them to the requests tagged with the lab's Nodes stack (Spot_requests_cancelled_only_in_their_environment). The bastion reads and writes the objects of the lab's snapshot bucket (bucket ARN/*): the snapshots get names of their own at each run.")
         {
             // cdk.json's @aws-cdk/core:enablePartitionLiterals writes the partition of the region (arn:aws...).
             Findings = new[]
             {
                 "Resource::*", @"/^Resource::arn:aws[a-z-]*:ec2:[a-z0-9-]+:<AWS::AccountId>:instance\/\*$/",
                 @"/^Resource::arn:aws[a-z-]*:ec2:[a-z0-9-]+:<AWS::AccountId>:spot-instances-request\/\*$/",
+                @"/^Resource::<SnapshotBucket[A-Za-z0-9]+\.Arn>\/\*$/",
             },
         },
         new("NIST.800.53.R5-IAMNoInlinePolicy", new[] { NagTarget.InstanceRolePolicy, NagTarget.FlowLogRolePolicy, NagTarget.DefaultSecurityGroupHandlerRole },
@@ -84,6 +87,16 @@ public static class NagSuppressions
             "CloudFormation is its only caller and waits for its answer: a failed run fails the deploy that started it, which is where it is seen. A dead-letter queue would hold events nobody reads."),
         new("NIST.800.53.R5-LambdaInsideVPC", new[] { NagTarget.DefaultSecurityGroupHandler },
             "It calls only the EC2 API (to revoke the default security group's rules), accepts no connections and holds no data. Inside the VPC it would reach that API only through the NAT of the same stack."),
+        new("AwsSolutions-S1", new[] { NagTarget.SnapshotBucket },
+            "Server access logs would need a second bucket that outlives the lab; of the lab's roles only the bastion's is granted this one, and CloudTrail's event history records changes to the bucket itself."),
+        new("NIST.800.53.R5-S3BucketLoggingEnabled", new[] { NagTarget.SnapshotBucket },
+            "As AwsSolutions-S1: server access logs would need a second bucket that outlives the lab; of the lab's roles only the bastion's is granted this one."),
+        new("NIST.800.53.R5-S3BucketReplicationEnabled", new[] { NagTarget.SnapshotBucket },
+            "The snapshots are a lab's short-lived restore points (snapshots.keepDays), destroyed with it; a replica in another region would double the copies of the cluster's secrets for no use."),
+        new("NIST.800.53.R5-S3BucketVersioningEnabled", new[] { NagTarget.SnapshotBucket },
+            "Each snapshot is written once under a name of its own and never overwritten; versions would keep expired snapshots (the cluster's secrets) past snapshots.keepDays."),
+        new("NIST.800.53.R5-S3DefaultEncryptionKMS", new[] { NagTarget.SnapshotBucket },
+            "Encrypted at rest with S3's own keys (SSE-S3); a customer-managed KMS key would cost 1 USD a month and outlive the lab; of the lab's roles only the bastion's may read the objects."),
     };
 
     /// <summary>What <paramref name="target"/> is, in words (SECURITY.md's "on" column).</summary>
@@ -98,6 +111,7 @@ public static class NagSuppressions
         NagTarget.InstanceRolePolicy => "the bastion's and the nodes' role policies",
         NagTarget.DefaultSecurityGroupHandler => "CDK's default-security-group handler (Lambda)",
         NagTarget.DefaultSecurityGroupHandlerRole => "the role of CDK's default-security-group handler",
+        NagTarget.SnapshotBucket => "the etcd snapshot bucket",
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
 

@@ -29,7 +29,7 @@ public static partial class EnvironmentFiles
 
     /// <summary>The top-level keys, in the order a file writes them.</summary>
     public static readonly IReadOnlyList<string> TopLevelKeys =
-        ["region", "network", "admin", "machineImage", "bastion", "controlPlane", "workers", "convergence", "kubernetes", "tags"];
+        ["region", "network", "admin", "machineImage", "bastion", "controlPlane", "workers", "convergence", "kubernetes", "snapshots", "tags"];
 
     private static readonly Regex EnvironmentName = new("^[a-z][a-z0-9-]{0,15}$");
     private static readonly Regex AmiId = new("^ami-([0-9a-f]{8}|[0-9a-f]{17})$");
@@ -106,13 +106,14 @@ public static partial class EnvironmentFiles
         var workers = ReadGroup(top.Section("workers"), 2, 0, MaxWorkers, mustBeOdd: false, NodeGroup.DefaultType, NodeMinMemoryMb, 1, LabFacts.Worker.NamePrefix, arch);
         var convergence = ReadConvergence(top.Section("convergence"));
         var kubernetes = ReadKubernetes(top.Section("kubernetes"), networkSection, vpc, arch, kubespray ?? KubesprayRelease.Embedded);
+        var snapshots = ReadSnapshots(top.Section("snapshots"));
         var tags = ReadTags(top);
         top.RejectUnknownKeys();
 
         if (problems.Count > 0) throw new ConfigException(problems);
         var config = new LabConfig(environment, file, region, network, admin, image, bastion, controlPlane, workers)
         {
-            Tags = tags, Convergence = convergence, Kubernetes = kubernetes,
+            Tags = tags, Convergence = convergence, Kubernetes = kubernetes, Snapshots = snapshots,
         };
         // What only the whole file can tell: room for the nodes in subnets, pod range, bastion, wait.
         var limits = ScaleLimits.Check(config);
@@ -218,6 +219,18 @@ public static partial class EnvironmentFiles
             MaxSurge: s.Int("maxSurge", 1, 1, 100),
             DownloadOnce: s.Bool("downloadOnce", false),
             DrainSeconds: s.Int("drainTimeoutSeconds", 300, 30, 3600));
+        s.RejectUnknownKeys();
+        return settings;
+    }
+
+    /// <summary>The <c>snapshots:</c> section: how long the snapshot bucket keeps etcd snapshots, and how often the bastion takes one.</summary>
+    private static SnapshotSettings ReadSnapshots(YamlSection s)
+    {
+        var settings = new SnapshotSettings(
+            KeepDays: s.Int("keepDays", SnapshotSettings.DefaultKeepDays, 1, SnapshotSettings.MaxKeepDays),
+            EveryHours: s.Int("everyHours", SnapshotSettings.DefaultEveryHours, 1, SnapshotSettings.MaxEveryHours));
+        s.Document("keepDays", allowed: $"a whole number from 1 to {SnapshotSettings.MaxKeepDays}: the days the lab's snapshot bucket keeps an etcd snapshot (its lifecycle rule deletes older ones)");
+        s.Document("everyHours", allowed: $"a whole number from 1 to {SnapshotSettings.MaxEveryHours}: the bastion takes an etcd snapshot when the last one is this many hours old");
         s.RejectUnknownKeys();
         return settings;
     }

@@ -26,6 +26,9 @@ public sealed record LabConfig(
     /// <summary>The cluster's shape: version, network plugin, ranges, add-ons (environment file's <c>kubernetes:</c>).</summary>
     public Cluster.ClusterSpec Kubernetes { get; init; } = Cluster.ClusterSpec.KubesprayDefault;
 
+    /// <summary>The etcd snapshots: how long the lab's bucket keeps them and how often the bastion takes one (environment file's <c>snapshots:</c>).</summary>
+    public SnapshotSettings Snapshots { get; init; } = new();
+
     public int NodeCount => ControlPlane.Count + Workers.Count;
 
     /// <summary>Prefix of every stack and name tag, so environments sit side by side in one account.</summary>
@@ -110,3 +113,14 @@ public sealed record NodeGroup(int Count, InstanceTypeSpec InstanceType)
 /// once, on the first control-plane node, and copied to the others through the bastion.</param>
 /// <param name="DrainSeconds">How long one node's drain may wait on PodDisruptionBudgets.</param>
 public sealed record ConvergenceSettings(int MaxSurge = 1, bool DownloadOnce = false, int DrainSeconds = 300);
+
+/// <param name="KeepDays">Days the lab's snapshot bucket keeps an object: its lifecycle rule expires older ones.</param>
+/// <param name="EveryHours">The bastion takes an etcd snapshot when its last one is this many hours old.</param>
+public sealed record SnapshotSettings(int KeepDays = SnapshotSettings.DefaultKeepDays, int EveryHours = SnapshotSettings.DefaultEveryHours)
+{
+    public const int DefaultKeepDays = 7;
+    public const int MaxKeepDays = 365;
+    public const int DefaultEveryHours = 6;
+    /// <summary>At least one snapshot a day.</summary>
+    public const int MaxEveryHours = 24;
+}

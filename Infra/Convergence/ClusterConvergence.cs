@@ -118,7 +118,7 @@ public sealed class ClusterConvergence : Construct
         return Enumerable.Range(0, parts + 1).Select(i => i == 0 ? header : $"{header}-{i}").ToList();
     }
 
-    /// <summary>The first 12 hex digits of the SHA-256 of the nodes' resolved template data, settings and timeout.</summary>
+    /// <summary>The first 12 hex digits of the SHA-256 of the nodes' resolved template data, settings (the snapshot bucket's resolved) and timeout.</summary>
     private static string Identity(Stack stack, ClusterConvergenceProps props, string timeout)
     {
         // One round trip to jsii for every node: tokens (imports, Refs, GetAtts) become their
@@ -127,8 +127,13 @@ public sealed class ClusterConvergence : Construct
             .ToDictionary(t => t.Template.Id, t => (object)t.Template.Data);
         var instances = props.Nodes.ToDictionary(n => n.LogicalId,
             n => (object)n.Properties.Where(p => p.Key != "Tags").ToDictionary(p => p.Key, p => p.Value));
-        var resolved = stack.Resolve(new Dictionary<string, object> { ["templates"] = templates.Values.ToArray(), ["instances"] = instances });
-        var text = JsonSerializer.Serialize(new object[] { Canonical(resolved), props.Settings, timeout });
+        // The snapshot bucket's name is another stack's: its token's text changes with the order tokens are
+        // made in, its CloudFormation form does not.
+        var resolved = stack.Resolve(new Dictionary<string, object>
+        {
+            ["templates"] = templates.Values.ToArray(), ["instances"] = instances, ["snapshotBucket"] = props.Settings.SnapshotBucket,
+        });
+        var text = JsonSerializer.Serialize(new object[] { Canonical(resolved), props.Settings with { SnapshotBucket = "" }, timeout });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
     }
 

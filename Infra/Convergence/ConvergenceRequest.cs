@@ -12,12 +12,16 @@ public sealed record RequestedNode(string Name, string Role, string InstanceLogi
 /// </summary>
 /// <param name="Addons">The enabled add-ons' keys (kubernetes.addons), sorted.</param>
 /// <param name="GroupVars">kubespray group variables (Cluster/GroupVars.cs) that the bastion writes verbatim.</param>
+/// <param name="SnapshotBucket">The Security stack's etcd snapshot bucket: its name, a token until deploy.</param>
+/// <param name="SnapshotHours">snapshots.everyHours: the bastion takes a snapshot when its last one is this old.</param>
+/// <param name="SnapshotDays">snapshots.keepDays: how long the bucket keeps one.</param>
 public sealed record RequestSettings(string Kubespray, string Kubernetes, int MaxSurge, int Forks, bool DownloadOnce,
     string PodCidr, int NodePrefix, int DrainSeconds, string NetworkPlugin, string ServiceCidr,
-    IReadOnlyList<string> Addons, bool AllowRebuild, IReadOnlyDictionary<string, object> GroupVars)
+    IReadOnlyList<string> Addons, bool AllowRebuild, IReadOnlyDictionary<string, object> GroupVars,
+    string SnapshotBucket, int SnapshotHours, int SnapshotDays)
 {
-    /// <summary>The settings of an environment: the file's choices, the pinned kubespray, forks for its size.</summary>
-    public static RequestSettings For(Configuration.LabConfig config)
+    /// <summary>The settings of an environment: the file's choices, the pinned kubespray, forks for its size, the snapshot bucket's name.</summary>
+    public static RequestSettings For(Configuration.LabConfig config, string snapshotBucket)
     {
         var cluster = config.Kubernetes;
         return new RequestSettings(
@@ -33,7 +37,10 @@ public sealed record RequestSettings(string Kubespray, string Kubernetes, int Ma
             ServiceCidr: cluster.ServiceCidr.ToString(),
             Addons: cluster.Addons.Select(a => a.Key).Order(StringComparer.Ordinal).ToList(),
             AllowRebuild: cluster.AllowRebuild,
-            GroupVars: Cluster.GroupVars.Render(cluster));
+            GroupVars: Cluster.GroupVars.Render(cluster),
+            SnapshotBucket: snapshotBucket,
+            SnapshotHours: config.Snapshots.EveryHours,
+            SnapshotDays: config.Snapshots.KeepDays);
     }
 }
 
@@ -58,9 +65,14 @@ public sealed class ConvergenceRequest
     public const int SignalUrlBytes = 2048;
     /// <summary>The most parts a request may have (one GetParameters call takes 10 names).</summary>
     public const int MaxParts = 20;
+    /// <summary>The longest name S3 gives a bucket: the header is sized for it, whatever name CloudFormation picks.</summary>
+    public const int BucketNameBytes = 63;
 
     // Around a logical ID in the JSON text: where a Ref goes (no name, ID or setting contains it).
     private const string Mark = "@@";
+    // Between marks, where the snapshot bucket's name goes (no logical ID has a colon): the name is
+    // another stack's, an import CDK makes of the settings' token, sized as the longest bucket name.
+    private const string BucketPlace = "snapshotBucket:name";
 
     public string Id { get; }
     /// <summary>The header and the parts, with their largest size at deploy time.</summary>
@@ -86,9 +98,10 @@ public sealed class ConvergenceRequest
                 ["nodePrefix"] = settings.NodePrefix, ["drainSeconds"] = settings.DrainSeconds,
                 ["networkPlugin"] = settings.NetworkPlugin, ["serviceCidr"] = settings.ServiceCidr, ["addons"] = settings.Addons,
                 ["allowRebuild"] = settings.AllowRebuild, ["groupVars"] = settings.GroupVars,
+                ["snapshotBucket"] = Mark + BucketPlace + Mark, ["snapshotHours"] = settings.SnapshotHours, ["snapshotDays"] = settings.SnapshotDays,
             },
         });
-        var all = new List<(object, int)> { (Join(header), Bytes(header, SignalUrlBytes)) };
+        var all = new List<(object, int)> { (Join(header, settings.SnapshotBucket), Bytes(header, SignalUrlBytes)) };
         all.AddRange(parts.Select(p => { var text = PartText(id, p); return (Join(text), Bytes(text, InstanceIdBytes)); }));
         foreach (var (index, (_, bytes)) in all.Select((p, i) => (i, p)))
             if (bytes > StandardTierBytes)
@@ -123,19 +136,24 @@ public sealed class ConvergenceRequest
         return JsonSerializer.Serialize(part);
     }
 
-    /// <summary>The size at deploy time: each reference becomes a value of at most <paramref name="perReference"/> bytes.</summary>
+    /// <summary>
+    /// The size at deploy time: each reference becomes a value of at most <paramref name="perReference"/> bytes,
+    /// the snapshot bucket's name one of at most <see cref="BucketNameBytes"/>.
+    /// </summary>
     private static int Bytes(string text, int perReference)
     {
         var pieces = text.Split(Mark);
         var literal = pieces.Where((_, i) => i % 2 == 0).Sum(p => Encoding.UTF8.GetByteCount(p));
-        return literal + perReference * (pieces.Length / 2);
+        return literal + pieces.Where((p, i) => i % 2 == 1).Sum(p => p == BucketPlace ? BucketNameBytes : perReference);
     }
 
-    /// <summary>The text with its references as an Fn::Join of literals and Refs.</summary>
-    private static object Join(string text)
+    /// <summary>The text with its references as an Fn::Join of literals and Refs, and the snapshot bucket's name (CDK resolves its token).</summary>
+    private static object Join(string text, string? bucket = null)
     {
         var pieces = text.Split(Mark);
-        var list = pieces.Select((p, i) => i % 2 == 0 ? (object)p : new Dictionary<string, object> { ["Ref"] = p })
+        var list = pieces.Select((p, i) => i % 2 == 0 ? (object)p
+                : p == BucketPlace ? bucket ?? throw new InvalidOperationException("ConvergenceRequest: a part names the snapshot bucket")
+                : new Dictionary<string, object> { ["Ref"] = p })
             .Where(p => p is not string s || s.Length > 0).ToArray();
         return new Dictionary<string, object> { ["Fn::Join"] = new object[] { "", list } };
     }

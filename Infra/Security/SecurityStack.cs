@@ -23,11 +23,13 @@ public sealed class SecurityStackProps : StackProps
     /// bastion may cancel those and no others.
     /// </summary>
     public required string SpotRequestNames { get; init; }
+    /// <summary>Days the snapshot bucket keeps an etcd snapshot (snapshots.keepDays).</summary>
+    public required int SnapshotKeepDays { get; init; }
 }
 
 /// <summary>
 /// Security groups with the rules every cluster needs (<see cref="PortRules.Common"/>), the instances'
-/// roles, and the cluster's SSH key. Nothing here depends on the network plugin: its rules are the
+/// roles, the cluster's SSH key, and the bucket of the bastion's etcd snapshots. Nothing here depends on the network plugin: its rules are the
 /// Nodes stack's, so that a plugin change the convergence refuses rolls back with them.
 /// </summary>
 public sealed class SecurityStack : Stack
@@ -37,6 +39,8 @@ public sealed class SecurityStack : Stack
     public CfnInstanceProfile BastionProfile { get; }
     public Role NodeRole { get; }
     public CfnInstanceProfile NodeProfile { get; }
+    /// <summary>The etcd snapshots' bucket; only the bastion's role reads and writes it.</summary>
+    public EtcdSnapshotBucket Snapshots { get; }
 
     /// <summary>The cluster key pair's name. ED25519; EC2 keeps the private half in SSM Parameter Store (/ec2/keypair/ID), nowhere else.</summary>
     public string ClusterKeyName { get; }
@@ -117,6 +121,9 @@ public sealed class SecurityStack : Stack
                 ["StringLike"] = new Dictionary<string, object> { ["aws:ResourceTag/Name"] = props.SpotRequestNames },
             },
         }));
+
+        // Next to the role it grants: the bastion's, and no other.
+        Snapshots = new EtcdSnapshotBucket(this, "SnapshotBucket", new EtcdSnapshotBucketProps { KeepDays = props.SnapshotKeepDays, Writer = BastionRole });
 
         (NodeRole, NodeProfile) = RoleWithProfile("Node", "Kubernetes nodes: Session Manager only");
     }

@@ -2,7 +2,7 @@
 # Makes the bastion the cluster's control host, once the user data's installer has unpacked the
 # program into LIBRARY_DIR: the pinned kubespray, ansible-core (in a venv, from kubespray's own
 # requirements.txt), kubectl (checksum verified), the program's own Python packages, the cluster
-# key, and the systemd timer that runs the convergence.
+# key, and the systemd timers that run the convergence and the etcd snapshots.
 # Idempotent: a step whose result is already in place is skipped.
 set -euo pipefail
 # shellcheck source=/dev/null
@@ -49,10 +49,10 @@ echo "export PATH=\"$ANSIBLE_VENV/bin:\$PATH\"" > /etc/profile.d/k8slab.sh
 install -d -o "$ADMIN_USER" -g "$ADMIN_USER" "$STATE_DIR" "$LOG_DIR"
 
 # The units name the admin user and the paths of this control host.
-for unit in k8slab-converge.service k8slab-converge.timer; do
+for unit in k8slab-converge.service k8slab-converge.timer k8slab-snapshot.service k8slab-snapshot.timer; do
   sed -e "s|@ADMIN_USER@|$ADMIN_USER|g" -e "s|@LIBRARY_DIR@|$LIBRARY_DIR|g" -e "s|@AWSCLI_VENV@|$AWSCLI_VENV|g" \
     "$LIBRARY_DIR/systemd/$unit" > "/etc/systemd/system/$unit"
 done
 systemctl daemon-reload
-systemctl enable --now k8slab-converge.timer
+systemctl enable --now k8slab-converge.timer k8slab-snapshot.timer
 log "control host ready"

@@ -60,6 +60,9 @@ class Request:
     addons: Tuple[str, ...] = ()  # the enabled add-ons' keys, sorted
     allow_rebuild: bool = False  # kubernetes.allowRebuild: a network change may reset the cluster
     given_group_vars: Mapping[str, GroupVar] = field(default_factory=dict)  # settings.groupVars as sent
+    snapshot_bucket: str = ""  # the lab's etcd snapshot bucket (the Security stack's)
+    snapshot_hours: int = 6  # snapshots.everyHours: a snapshot is due when the last one is this old
+    snapshot_days: int = 7  # snapshots.keepDays: the bucket's lifecycle rule deletes older ones
 
     def of_role(self, role: str) -> List[DesiredNode]:
         return [n for n in self.nodes if n.role == role]
@@ -145,6 +148,9 @@ def parse_request(header_text: str, part_texts: List[str]) -> Request:
         addons=tuple(sorted(settings["addons"])),
         allow_rebuild=settings["allowRebuild"],
         given_group_vars=dict(settings["groupVars"]),
+        snapshot_bucket=settings["snapshotBucket"],
+        snapshot_hours=settings["snapshotHours"],
+        snapshot_days=settings["snapshotDays"],
     )
     # The record and the planner read the settings; kubespray reads groupVars: they must agree.
     derived = replace(request, given_group_vars={}).group_vars

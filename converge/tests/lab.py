@@ -26,7 +26,8 @@ ID_BYTES = len("i-0123456789abcdef0")  # the longest instance ID a Ref resolves 
 
 DEFAULTS = {"kubespray": "v2.31.0", "kubernetes": "1.35.4", "maxSurge": 1, "forks": 5, "downloadOnce": False,
             "podCidr": "10.233.64.0/18", "nodePrefix": 24, "drainSeconds": 300,
-            "networkPlugin": "calico", "serviceCidr": "10.233.0.0/18", "addons": [], "allowRebuild": False}
+            "networkPlugin": "calico", "serviceCidr": "10.233.0.0/18", "addons": [], "allowRebuild": False,
+            "snapshotBucket": "k8slab-dev-security-snapshotbucket07f3b8c2-0a1b2c3d4e5f", "snapshotHours": 6, "snapshotDays": 7}
 
 # The kubernetes: section as kubespray v2.31.0's variables, as the Nodes stack renders them for the
 # request's groupVars (Infra/Cluster/GroupVars.cs; ConvergenceProgramTests holds this copy to it):

@@ -52,23 +52,27 @@ class ValidRequests(unittest.TestCase):
         self.assertEqual(group_vars("1.34.6", "cilium", ("helm", "metricsServer"), "10.100.0.0/16", "10.101.0.0/18", 25), r.group_vars)
         self.assertEqual({"networkPlugin": "cilium", "podCidr": "10.100.0.0/16", "serviceCidr": "10.101.0.0/18", "nodePrefix": "25"}, r.network)
 
+    def test_the_snapshot_settings(self):
+        r = parse_request(*texts(snapshotBucket="k8slab-prod-security-snapshotbucket1-abc", snapshotHours=24, snapshotDays=365))
+        self.assertEqual(("k8slab-prod-security-snapshotbucket1-abc", 24, 365), (r.snapshot_bucket, r.snapshot_hours, r.snapshot_days))
+
 
 class Versions(unittest.TestCase):
     def test_the_version_is_the_schemas_and_lab_py_writes_it(self):
-        self.assertEqual(1, contract.schema_version())
-        self.assertEqual(1, json.loads(texts()[0])["schemaVersion"])
+        self.assertEqual(2, contract.schema_version())
+        self.assertEqual(2, json.loads(texts()[0])["schemaVersion"])
 
     def test_a_newer_request_is_refused_naming_both_versions(self):
         header, parts = texts()
-        with self.assertRaisesRegex(InvalidRequest, "^the request is schema version 2, this bastion reads version 1: "
+        with self.assertRaisesRegex(InvalidRequest, "^the request is schema version 3, this bastion reads version 2: "
                                                     "deploy the Bastion stack first"):
-            parse_request(changed(header, lambda h: h.update(schemaVersion=2, newField=True)), parts)
+            parse_request(changed(header, lambda h: h.update(schemaVersion=3, newField=True)), parts)
 
     def test_an_older_request_is_refused_naming_both_versions(self):
         header, parts = texts()
-        with self.assertRaisesRegex(InvalidRequest, "the request is schema version 0, this bastion reads version 1: deploy the Nodes stack"):
+        with self.assertRaisesRegex(InvalidRequest, "the request is schema version 0, this bastion reads version 2: deploy the Nodes stack"):
             parse_request(changed(header, lambda h: h.update(schemaVersion=0)), parts)
-        with self.assertRaisesRegex(InvalidRequest, "the request is schema version none, this bastion reads version 1: deploy the Nodes stack"):
+        with self.assertRaisesRegex(InvalidRequest, "the request is schema version none, this bastion reads version 2: deploy the Nodes stack"):
             parse_request(changed(header, lambda h: h.pop("schemaVersion")), parts)
 
     def test_a_version_of_another_type_is_a_schema_problem(self):
@@ -108,6 +112,15 @@ class InvalidRequests(unittest.TestCase):
         self.refused(r"\$\.settings\.networkPlugin: 'weave' is not one of", lambda h: h["settings"].update(networkPlugin="weave"))
         self.refused(r"\$\.settings\.groupVars\.kube_version: \['1'\] is not of type 'string'",
                      lambda h: h["settings"]["groupVars"].update(kube_version=["1"]))
+
+    def test_snapshot_settings_out_of_bounds_or_missing(self):
+        self.refused(r"\$\.settings\.snapshotHours: 25 is greater than the maximum of 24", lambda h: h["settings"].update(snapshotHours=25))
+        self.refused(r"\$\.settings\.snapshotDays: 0 is less than the minimum of 1", lambda h: h["settings"].update(snapshotDays=0))
+        self.refused(r"\$\.settings\.snapshotBucket: 'Snapshots_Of_The_Lab' does not match",
+                     lambda h: h["settings"].update(snapshotBucket="Snapshots_Of_The_Lab"))
+        self.refused(r"\$\.settings\.snapshotBucket: 64 characters, more than the 63 allowed",
+                     lambda h: h["settings"].update(snapshotBucket="a" * 64))
+        self.refused(r"header is invalid: \$\.settings: 'snapshotBucket' is a required property", lambda h: h["settings"].pop("snapshotBucket"))
 
     def test_a_group_variable_the_app_does_not_write_is_refused_by_its_name(self):
         # ansible reads connection variables from group_vars too: this one would run a command on the bastion.

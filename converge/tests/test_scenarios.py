@@ -558,8 +558,8 @@ class Scenarios(unittest.TestCase):
         header, part = (json.loads(t) for t in lab.request_texts)
         # Written past lab.py's check (it writes only valid requests), each with a new wait's signal:
         # a request of a newer app than this bastion's, then one whose part names no instance.
-        cases = [(dict(header, schemaVersion=2, signal=f"{lab.signals.base}/newer"), part,
-                  "the request is schema version 2, this bastion reads version 1: deploy the Bastion stack first"),
+        cases = [(dict(header, schemaVersion=3, signal=f"{lab.signals.base}/newer"), part,
+                  "the request is schema version 3, this bastion reads version 2: deploy the Bastion stack first"),
                  (dict(header, signal=f"{lab.signals.base}/bad-part"), dict(part, **{"control-plane": {"cp-1": "i-1"}}),
                   "the request's part 1 is invalid: $.control-plane.cp-1: 'i-1' does not match")]
         for header, part, reason in cases:
