@@ -69,5 +69,10 @@ def fetch(state: str, ref: str, region: str) -> str:
     bucket, key = ref[len("s3://"):].split("/", 1)
     dest = os.path.join(folder(state), os.path.basename(key))
     if not os.path.exists(dest):
-        aws.client("s3", region).download_file(bucket, key, dest)
+        # botocore, not boto3 (the bastion's AWS CLI venv has botocore only): no download_file.
+        body = aws.client("s3", region).get_object(Bucket=bucket, Key=key)["Body"]
+        with open(dest + ".part", "wb") as f:
+            for chunk in iter(lambda: body.read(1 << 20), b""):
+                f.write(chunk)
+        os.replace(dest + ".part", dest)
     return dest

@@ -175,6 +175,11 @@ class Lab:
         self.signals = SignalServer()
         test.addCleanup(self.signals.close)
         self.settings = dict(DEFAULTS, **settings)
+        # The lab's snapshot bucket (the Security stack's), in the emulator's S3.
+        self.bucket = f"k8slab-{self.env}-snapshots".lower()
+        boto3.client("s3", region_name="eu-west-1").create_bucket(
+            Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        self.settings["snapshotBucket"] = self.bucket
         self.kubespray_version = self.settings["kubespray"]
         self.ips = {}  # instance ID -> private address, of running instances
         self.deploys = 0
@@ -228,6 +233,12 @@ class Lab:
         problems = playbook_problems(self.calls()[calls:], self.kubespray_dir)
         assert not problems, "the snapshot called ansible-playbook with " + "; ".join(problems) + "\n" + self.last_output
         return proc.returncode
+
+    def snapshots(self):
+        """The snapshots in the lab's bucket: key -> size in bytes."""
+        import boto3
+        listed = boto3.client("s3", region_name="eu-west-1").list_objects_v2(Bucket=self.bucket)
+        return {o["Key"]: o["Size"] for o in listed.get("Contents", [])}
 
     def bastion_env(self):
         """The bastion's environment file, as the converge and snapshot services read it."""
