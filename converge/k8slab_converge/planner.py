@@ -93,7 +93,8 @@ def recovery_hint(node: DesiredNode) -> str:
 
 def rebuild(p: Plan, desired_hosts: List[str], cluster: Cluster, why: str) -> Plan:
     """Nodes still joined to the old cluster are reset first, or kubeadm would skip their join."""
-    members = [h for h in desired_hosts if h in cluster.nodes]
+    addresses = {n.ip for n in cluster.nodes.values()}
+    members = [h for h in desired_hosts if h in cluster.nodes or p.hosts[h].ip in addresses]
     p.add("prepare", desired_hosts)
     if members:
         p.add("reset", members, why)
@@ -261,6 +262,19 @@ def plan(request: Request, instances: Dict[str, Instance], cluster: Optional[Clu
         else:
             dead.append(name)
             p.hosts[name] = Host(name, instance.role if instance else WORKER, node.ip, False, alive=False)
+
+    # A member under another name at a requested node's address: the same machine, named as a lab from
+    # before node names did (cp-1, not cp-1-9c1b4d). It cannot roll onto itself: only a rebuild renames it.
+    addresses = {p.hosts[n.host].ip for n in live}
+    renamed = sorted(h for h in leaving + dead if p.hosts[h].ip in addresses)
+    if renamed:
+        why = (f"{' '.join(renamed)} {'is' if len(renamed) == 1 else 'are'} requested nodes under an older name (a lab from "
+               "before node names)")
+        if request.allow_rebuild:
+            return rebuild(p, desired_hosts, cluster, f"{why}: the cluster is rebuilt (kubernetes.allowRebuild)")
+        p.add("fail", detail=f"{why}: only a rebuild renames them, and every workload would be lost; nothing was "
+              "changed. Set kubernetes.allowRebuild: true for one deploy, or destroy the lab and deploy it again")
+        return p
 
     # Joining: requested workers that are not Ready members, whether absent or registered and NotReady
     # (scale.yml runs for them again). Members: the requested hosts that are Ready members; a tuple,

@@ -368,6 +368,19 @@ class KubernetesSettings(unittest.TestCase):
         self.assertNotIn("reset", [a.kind for a in p.actions])
 
 
+class Renamed(unittest.TestCase):
+    def test_a_member_under_an_older_name_at_a_requested_address_is_refused_without_allow_rebuild(self):
+        # "cp-1" as a lab from before node names called it, on the instance now requested as cp-1-0000a1.
+        inst = instances("cp-1=a1")
+        address = next(iter(inst.values())).ip
+        old = Cluster(via=iid("a1"), nodes={"cp-1": ClusterNode("cp-1", address, True, True)})
+        p = plan(request("cp-1=a1"), inst, old)
+        self.assertEqual(["fail"], [a.kind for a in p.actions])
+        self.assertIn("cp-1 is requested nodes under an older name", p.actions[0].detail)
+        p = plan(request("cp-1=a1", allow_rebuild=True), inst, old)
+        self.assertEqual(["prepare", "reset", "cluster", "wait-ready", "record"], [a.kind for a in p.actions])
+
+
 class Restore(unittest.TestCase):
     def test_no_cluster_and_a_snapshot_restores_onto_the_first_control_plane_node(self):
         p = plan(request("cp-1=a2 cp-2=a3 cp-3=a4 worker-1=b1"), instances("cp-1=a1:terminated cp-1=a2 cp-2=a3 cp-3=a4 worker-1=b1"),
