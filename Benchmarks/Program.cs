@@ -102,12 +102,12 @@ static string Templates(string outdir)
 }
 
 // A large lab needs what the scale limits ask for: a bastion for the forks, a surge that fits the
-// wait (20 for the largest lab), a pod range for the nodes (Infra/Configuration/ScaleLimits.cs).
+// wait (12 for 400 nodes, 20 for the largest lab: the wait now budgets the control plane's roll), a pod range for the nodes (Infra/Configuration/ScaleLimits.cs).
 static string Scaled(string devYaml, int nodes) => devYaml
     .Replace("  count: 1                       # odd: 1, 3, 5 or 7", "  count: 3")
     .Replace("  count: 2\n", $"  count: {nodes - 3}\n")
     .Replace("bastion:\n  instanceType: t3.small", "bastion:\n  instanceType: t3.large")
-    + $"\nconvergence:\n  maxSurge: {(nodes > 400 ? 20 : 10)}\nkubernetes:\n  podCidr: 10.64.0.0/14\n";
+    + $"\nconvergence:\n  maxSurge: {(nodes > 400 ? 20 : 12)}\nkubernetes:\n  podCidr: 10.64.0.0/14\n";
 
 static double Median(IEnumerable<double> values)
 {

@@ -75,7 +75,7 @@ public static class Synth
     /// for every validator that checks a large lab.
     /// </summary>
     public static Synthesized LargeLab => Repository.GetOrAdd("(400-node lab)", _ => Lab(Environments.With(LargeLabName, ("count: 1", "count: 3"),
-        ("count: 2\n  instanceType: t3.medium", "count: 397\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 10\nkubernetes:\n  podCidr: 10.64.0.0/14"),
+        ("count: 2\n  instanceType: t3.medium", "count: 397\n  instanceType: t3.medium\nconvergence:\n  maxSurge: 12\nkubernetes:\n  podCidr: 10.64.0.0/14"),
         ("instanceType: t3.small", "instanceType: t3.large"))));
 
     public const string LargeLabName = "large";
