@@ -170,6 +170,7 @@ class Lab:
         self.parameter = f"/k8slab/{self.env}/converge-request"
         self.kubeconfig_parameter = f"/k8slab/{self.env}/kubeconfig"
         self.spot = spot  # nodes on persistent spot requests, as the lab's spot launch templates ask
+        self.types = {}  # role -> instance type of the template (t3.medium unless a scenario changes it)
         self.root = tempfile.mkdtemp(prefix="k8slab-lab-")
         test.addCleanup(shutil.rmtree, self.root, True)
         self.signals = SignalServer()
@@ -275,6 +276,8 @@ class Lab:
 
     # --- CloudFormation ----------------------------------------------------------------------
     def launch(self, name, role):
+        """A node's instance as CloudFormation creates it, of the type the template gives its group."""
+        instance_type = self.types.get(role, "t3.medium")
         tags = [{"Key": "k8slab:environment", "Value": self.env}, {"Key": "k8slab:role", "Value": role},
                 {"Key": "k8slab:node", "Value": name}, {"Key": "Name", "Value": f"k8slab-{self.env}-{name}"}]
         if self.spot:
@@ -284,13 +287,13 @@ class Lab:
             template = f"K8sLab-{self.env}-Nodes/{'ControlPlane' if role == 'control-plane' else 'Worker'}Bootstrap0a1b2cSpot/Template"
             response = self.ec2.request_spot_instances(
                 InstanceCount=1, Type="persistent", InstanceInterruptionBehavior="stop",
-                LaunchSpecification={"ImageId": IMAGE, "InstanceType": "t3.medium"},
+                LaunchSpecification={"ImageId": IMAGE, "InstanceType": instance_type},
                 TagSpecifications=[{"ResourceType": "spot-instances-request", "Tags": [{"Key": "Name", "Value": template}]}])
             instance_id = response["SpotInstanceRequests"][0]["InstanceId"]
             self.ec2.create_tags(Resources=[instance_id], Tags=tags)
             instance = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
         else:
-            response = self.ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, InstanceType="t3.medium",
+            response = self.ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, InstanceType=instance_type,
                                               TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
             instance = response["Instances"][0]
         self.ips[instance["InstanceId"]] = instance["PrivateIpAddress"]
@@ -334,7 +337,7 @@ class Lab:
         self.request_texts = [header] + parts
         return request_id
 
-    def deploy(self, workers=None, replace=(), fail=(), cleanup="after", control_planes=None, **settings):
+    def deploy(self, workers=None, replace=(), fail=(), cleanup="after", control_planes=None, types=None, **settings):
         """A deploy of the Nodes stack: new instances for new or replaced nodes (created before the
         old ones go), the request, a new wait that the bastion must signal. On SUCCESS the cleanup
         terminates what the template no longer holds; on FAILURE CloudFormation rolls back (restores
@@ -345,6 +348,10 @@ class Lab:
         whose action starts with the given text ("during:drain").
         Returns the signal ("SUCCESS" or "FAILURE")."""
         self.deploys += 1
+        if types:
+            # A group's new instance type is part of its nodes' logical IDs (Infra/Instances): each is replaced.
+            self.types.update(types)
+            replace = tuple(replace) + tuple(n for n, (role, _) in self.nodes.items() if role in types)
         before = dict(self.nodes)
         before_settings = dict(self.settings)
         nodes = dict(self.nodes)

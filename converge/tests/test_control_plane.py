@@ -100,12 +100,32 @@ class ControlPlane(unittest.TestCase):
         first_worker_join = min(i for i, e in enumerate(events) if e.startswith("join worker"))
         self.assertLess(last_cp_change, first_worker_join, "the control plane rolls before any worker joins")
 
+    def test_an_instance_type_change_rolls_instead_of_stopping_every_node(self):
+        """A new type for both groups (spot workers, whose type EC2 cannot change while they are stopped):
+        new instances of the new type, the control plane rolled first, then the workers surge-first;
+        never fewer Ready workers than requested."""
+        lab = Lab(self, workers=2, control_planes=1, spot=True)
+        self.assertSignal(lab, "SUCCESS", lab.deploy())
+        lab.run_workload("web", replicas=2, min_available=1)
+        calls, mark = len(lab.calls()), len(lab.model()["history"])
+        self.assertSignal(lab, "SUCCESS", lab.deploy(types={"control-plane": "t3.large", "worker": "t3.large"}))
+        self.assertRolled(lab, mark, calls, requested=3)
+        ids = [i for _, i in lab.nodes.values()]
+        described = lab.ec2.describe_instances(InstanceIds=ids)["Reservations"]
+        self.assertEqual({"t3.large"}, {i["InstanceType"] for r in described for i in r["Instances"]})
+        workers = lab.hosts("worker")
+        for step in lab.model()["history"][mark:]:
+            ready = [h for h, up in step["nodes"].items() if up and h.startswith("worker-")]
+            self.assertGreaterEqual(len(ready), 2, f"{step['event']}: fewer Ready workers than requested: {step['nodes']}")
+        self.assertEqual(workers, sorted(lab.cluster().keys() - set(lab.hosts("control-plane"))))
+
     def test_the_first_node_of_the_inventory_replaced_then_a_worker_joins(self):
         """kubespray cannot remove the first control-plane node, and cluster-info still names it: the
         roll moves it from the first place, and points cluster-info at a live API server, or the next
         worker's kubeadm join would bootstrap against an address that no longer answers."""
         lab = Lab(self, workers=1, control_planes=3)
         self.assertSignal(lab, "SUCCESS", lab.deploy())
+        lab.run_workload("web", replicas=2, min_available=1)
         first = lab.hosts("control-plane")[0]
         calls, mark = len(lab.calls()), len(lab.model()["history"])
         self.assertSignal(lab, "SUCCESS", lab.deploy(replace=("cp-1",)))
@@ -189,6 +209,7 @@ class ControlPlane(unittest.TestCase):
     def test_a_dead_member_of_three_comes_back_through_generations(self):
         lab = Lab(self, workers=1, control_planes=3)
         self.assertSignal(lab, "SUCCESS", lab.deploy())
+        lab.run_workload("web", replicas=2, min_available=1)
         lab.terminate(lab.nodes["cp-2"][1])
         self.assertSignal(lab, "FAILURE", lab.deploy())
         self.assertIn("controlPlane.generations.cp-2", lab.outcome["Reason"])
