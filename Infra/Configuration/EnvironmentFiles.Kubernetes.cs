@@ -55,6 +55,8 @@ public static partial class EnvironmentFiles
         var addons = Addons.All.Where(a => addonSection.Bool(a.Key, false)).ToList();
         addonSection.RejectUnknownKeys(Addons.Unavailable);
         var allowRebuild = s.Bool("allowRebuild", false);
+        s.Document("allowRebuild", "false", "true or false: true lets the convergence reset the cluster (every workload lost) where only that " +
+            "makes a change: a new network plugin or range, or a dead control plane with no etcd snapshot; false refuses those before any node is touched");
         s.RejectUnknownKeys();
         return new ClusterSpec
         {
