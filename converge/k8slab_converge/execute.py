@@ -140,7 +140,7 @@ class Executor:
             record = self.read_record()
             self.log(f"cluster seen through {instance.host}: {len(nodes)} nodes, "
                      f"recorded kubespray {record.get('kubespray', '?')}, Kubernetes {record.get('kubernetes', '?')}")
-            return Cluster(via=instance.id, nodes=nodes, kubespray=record.get("kubespray"), discovery=self.read_discovery(),
+            return Cluster(via=instance.id, nodes=nodes, kubespray=record.get("kubespray"), discovery=self.cluster_info()[1],
                            kubernetes=record.get("kubernetes"),
                            network={k: record[k] for k in NETWORK_KEYS if k in record},
                            fingerprint=record.get("groupVarsFingerprint"),
@@ -179,13 +179,15 @@ class Executor:
             return None, None
         return None, "kubeconfig.yml exited 0 but wrote neither the admin kubeconfig nor its absence"
 
-    def read_discovery(self) -> Optional[str]:
-        """The API server address kube-public/cluster-info names, or None when it cannot be read."""
+    def cluster_info(self):
+        """kube-public/cluster-info's data and the API server address it names (None where it names none),
+        or (None, None) when it cannot be read."""
         proc = self.run([self.kubectl_bin, "get", "configmap", "-n", "kube-public", "cluster-info", "-o", "json"], check=False, quiet=True)
         if proc.returncode != 0:
-            return None
-        server = re.search(r"server: https://([0-9.]+):6443", json.loads(proc.stdout).get("data", {}).get("kubeconfig", ""))
-        return server.group(1) if server else None
+            return None, None
+        data = json.loads(proc.stdout).get("data", {})
+        server = re.search(r"server: https://([0-9.]+):6443", data.get("kubeconfig", ""))
+        return data, server.group(1) if server else None
 
     def read_record(self) -> Dict[str, str]:
         proc = self.run([self.kubectl_bin, "get", "configmap", "-n", "kube-system", RECORD, "-o", "json"], check=False)
@@ -280,16 +282,15 @@ class Executor:
     def do_cluster_info(self, action: Action) -> None:
         """docs/operations/nodes.md: kube-public/cluster-info must name a live API server, or kubeadm's
         join of any later node bootstraps against the one that left."""
-        found = json.loads(self.kubectl("get", "configmap", "-n", "kube-public", "cluster-info", "-o", "json"))  # its data
-        data = found.get("data", {})
-        kubeconfig = data.get("kubeconfig", "")
+        data, server = self.cluster_info()
+        if data is None:
+            raise Failure("kube-public/cluster-info cannot be read: kubeadm join needs it")
         live = {self.plan.hosts[h].ip for h in self.control_plane if h in self.plan.hosts}
-        server = re.search(r"server: https://([0-9.]+):6443", kubeconfig)
-        if server and server.group(1) in live:
+        if server in live:
             return
         first = self.plan.hosts[self.control_plane[0]].ip
-        data["kubeconfig"] = re.sub(r"server: https://[^\s]+", f"server: https://{first}:6443", kubeconfig)
-        self.log(f"cluster-info named {server.group(1) if server else 'no server'}: now {first}")
+        data["kubeconfig"] = re.sub(r"server: https://[^\s]+", f"server: https://{first}:6443", data.get("kubeconfig", ""))
+        self.log(f"cluster-info named {server or 'no server'}: now {first}")
         self.run([self.kubectl_bin, "apply", "-f", "-"], input=json.dumps(
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster-info", "namespace": "kube-public"}, "data": data}))
 

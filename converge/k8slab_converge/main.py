@@ -39,16 +39,7 @@ def main(env=os.environ) -> int:
 
     log_path = os.path.join(s.logs, f"converge-{header_id}-v{version}.log")
     log_file = open(log_path, "w")
-
-    def log(text: str, raw: bool = False) -> None:
-        if not text:
-            return
-        line = text if raw else f"{time.strftime('%H:%M:%S', time.gmtime())} {text}\n"
-        log_file.write(line if line.endswith("\n") else line + "\n")
-        log_file.flush()
-        if not raw:
-            sys.stdout.write(line)
-            sys.stdout.flush()
+    log = logger(log_file)
 
     try:
         missing = s.missing_tools()
@@ -117,6 +108,20 @@ def main(env=os.environ) -> int:
     return return_code
 
 
+def logger(log_file):
+    """The run's log: timestamped lines to the file and standard output (raw: a tool's output, to the file only)."""
+    def log(text: str, raw: bool = False) -> None:
+        if not text:
+            return
+        line = text if raw else f"{time.strftime('%H:%M:%S', time.gmtime())} {text}\n"
+        log_file.write(line if line.endswith("\n") else line + "\n")
+        log_file.flush()
+        if not raw:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+    return log
+
+
 def snapshot_main(env=os.environ, force: bool = False) -> int:
     """The k8slab-snapshot timer (hourly): an etcd snapshot to the lab's bucket when the newest is older
     than the request's snapshotHours (or force), unless a convergence runs (it takes its own before it
@@ -144,15 +149,7 @@ def snapshot_main(env=os.environ, force: bool = False) -> int:
     if latest and not force and snapshots.age_hours(latest) < hours:
         print(f"the newest snapshot ({latest}) is younger than {hours} h")
         return 0
-    log_file = open(os.path.join(s.logs, f"snapshot-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.log"), "w")
-
-    def log(text: str, raw: bool = False) -> None:
-        if text:
-            line = text if raw else f"{time.strftime('%H:%M:%S', time.gmtime())} {text}\n"
-            log_file.write(line if line.endswith("\n") else line + "\n")
-            log_file.flush()
-            if not raw:
-                sys.stdout.write(line)
+    log = logger(open(os.path.join(s.logs, f"snapshot-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.log"), "w"))
 
     ec2 = aws.client("ec2", s.region)
     instances = aws.lab_instances(ec2, s.environment)

@@ -311,16 +311,6 @@ class EtcdModel(Fixture):
         self.inventory_of("cp-1-0000a1")
         self.run_ok("cluster.yml")
 
-    def ready(self):
-        self.standin_kubectl = os.path.join(STANDINS, "kubectl")
-        conf = os.path.join(self.root, "admin.conf")
-        with open(conf, "w") as f:
-            f.write("server: https://10.0.0.10:6443\n")
-        env = dict(os.environ, KUBECONFIG=conf, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls)
-        out = subprocess.run([self.standin_kubectl, "get", "nodes", "-o", "json"], env=env, capture_output=True, text=True)
-        self.assertEqual(0, out.returncode, out.stdout + out.stderr)
-        return {i["metadata"]["name"]: i["status"]["conditions"][0]["status"] == "True" for i in json.loads(out.stdout)["items"]}
-
     def test_an_even_number_of_members_needs_ignore_assert_errors(self):
         self.inventory_of("cp-1-0000a1", "cp-2-0000a2")
         self.run_refused("cluster.yml", text="Stop if even number of etcd hosts")
