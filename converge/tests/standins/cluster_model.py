@@ -13,6 +13,15 @@ CP_LABEL = "node-role.kubernetes.io/control-plane"
 READY_AFTER_POLLS = 2  # a joined node reports NotReady to the first kubectl polls
 
 
+def use_site_packages():
+    """The stand-ins start without site (python3 -S: half of a start here, and a run starts dozens
+    of them); what they import beyond the standard library (PyYAML, boto3) is in site-packages."""
+    import sysconfig
+    path = sysconfig.get_paths()["purelib"]
+    if path not in sys.path:
+        sys.path.append(path)
+
+
 def load():
     path = os.environ["STANDIN_STATE"]
     if not os.path.exists(path):
@@ -221,6 +230,7 @@ def intervene(state, call):
             continue
         trigger["fired"] = {"step": step[0], "action": step[1], "call": call}
         if trigger.get("terminate"):
+            use_site_packages()
             import boto3  # only here: the emulator is EC2's truth
             boto3.client("ec2", region_name=os.environ.get("AWS_REGION", "eu-west-1")).terminate_instances(
                 InstanceIds=trigger["terminate"])
