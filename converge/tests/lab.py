@@ -3,6 +3,7 @@ the lab's tags, the request in SSM, creation before deletion, rollbacks) and the
 real k8slab_converge with stand-ins for ansible-playbook and kubectl), and records the signals."""
 import atexit
 import functools
+import gc
 import hashlib
 import http.server
 import json
@@ -14,8 +15,14 @@ import sys
 import tempfile
 import threading
 import unittest
+import urllib.request
+import warnings
 
 from k8slab_converge import contract
+
+# The warning filters of a fresh interpreter (this module loads before unittest sets its own), which
+# the program forked by run_program runs with, as on the bastion.
+FRESH_WARNINGS = list(warnings.filters)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTROL_HOST = os.path.dirname(HERE)
@@ -57,6 +64,69 @@ def with_group_vars(settings):
         settings["serviceCidr"], settings["nodePrefix"]))
 
 
+@functools.lru_cache(maxsize=None)
+def warm_models():
+    """botocore's loader with the models the program reads already parsed: what a fresh interpreter
+    spends most of a run on (its imports and the EC2 model's JSON, about a second here)."""
+    import botocore.session
+    import k8slab_converge.main  # noqa: F401 (imported once, before any fork)
+
+    session = botocore.session.get_session()
+    for service in ("ssm", "ec2", "s3"):
+        # Example keys: no credential lookup in this process; the child resolves the bastion's own.
+        session.create_client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    return session.get_component("data_loader")
+
+
+def run_program(args, env, timeout):
+    """`python3 -m k8slab_converge ARGS` as the bastion's timer runs it, in a process forked from this
+    one with the program's modules and botocore's models loaded (warm_models): a real process, with the
+    bastion's environment and its own output, that a stand-in can kill (SIGKILL) as on the bastion."""
+    import botocore.session
+    import runpy
+    import traceback
+
+    loader = warm_models()
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        gc.freeze()  # the inherited objects stay out of the child's collections: no copy of their pages
+        try:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
+            os.environ.clear()
+            os.environ.update(env)
+            warnings.filters[:] = FRESH_WARNINGS
+            sys.argv = ["k8slab_converge"] + list(args)
+            botocore.session.create_loader = lambda *_: loader  # the same model files, parsed once
+            runpy.run_module("k8slab_converge", run_name="__main__")
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:  # noqa: B902 (anything the program raises is its failure, as in a fresh process)
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    timer = threading.Timer(timeout, os.kill, (pid, 9))
+    timer.start()
+    try:
+        _, status = os.waitpid(pid, 0)
+    finally:
+        timer.cancel()
+    def text(f):
+        f.seek(0)
+        with f:
+            return f.read().decode(errors="replace")
+    return subprocess.CompletedProcess(["k8slab_converge"] + list(args), os.waitstatus_to_exitcode(status), text(out), text(err))
+
+
 def playbook_problems(calls, checkout):
     """Of the stand-ins' log of calls, each ansible-playbook run that names a playbook that does not
     exist or passes an extra variable it does not take. A path is resolved from the run's working
@@ -89,6 +159,11 @@ def require_emulator():
         import boto3  # noqa: F401
     except ImportError as e:
         raise AssertionError("boto3 is not installed for this python3 (it ships with the test machine's Python 3.11)") from e
+    # Each scenario starts from an empty emulator (moto's reset API): moto answers a filtered
+    # DescribeInstances in time linear in every instance it holds (22 s at 1,768 instances here), so
+    # the labs of earlier scenarios would slow every later one.
+    reset = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"].rstrip("/") + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=60).close()
 
 
 def render_request(request_id, signal, nodes, settings):
@@ -211,7 +286,7 @@ class Lab:
         """One run of the bastion's timer. Every scenario's every run is held to the playbooks that exist:
         a call of one the release lacks fails the scenario here, whatever the run's outcome."""
         calls = len(self.calls())
-        proc = subprocess.run([sys.executable, "-m", "k8slab_converge"], env=self.bastion_env(), capture_output=True, text=True, timeout=900)
+        proc = run_program([], self.bastion_env(), timeout=900)
         self.last_output = proc.stdout + proc.stderr
         # Instances a stand-in terminated (the scenario's CloudFormation cleanup mid-run) no longer answer.
         running = set(self.model().get("running", []))
@@ -228,8 +303,7 @@ class Lab:
     def snapshot(self, now=True):
         """A run of the bastion's k8slab-snapshot timer (--now: whatever the newest snapshot's age)."""
         calls = len(self.calls())
-        proc = subprocess.run([sys.executable, "-m", "k8slab_converge", "snapshot"] + (["--now"] if now else []),
-                              env=self.bastion_env(), capture_output=True, text=True, timeout=300)
+        proc = run_program(["snapshot"] + (["--now"] if now else []), self.bastion_env(), timeout=300)
         self.last_output = proc.stdout + proc.stderr
         problems = playbook_problems(self.calls()[calls:], self.kubespray_dir)
         assert not problems, "the snapshot called ansible-playbook with " + "; ".join(problems) + "\n" + self.last_output
