@@ -84,6 +84,10 @@ def run_child(conn, request, fds, loader, loader_path):
     """In the forked child: become the caller's `aws` process, run the CLI, report its exit code."""
     rc = 255
     try:
+        # The server's dispositions are not the CLI's: with SIGCHLD ignored it could not wait for
+        # its own subprocesses (ssm start-session's plugin).
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
@@ -93,6 +97,8 @@ def run_child(conn, request, fds, loader, loader_path):
                           errors=sys.stdout.errors, closefd=False)
         sys.stderr = open(2, "w", buffering=1, encoding=sys.stderr.encoding, errors=sys.stderr.errors, closefd=False)
         os.chdir(request["cwd"])
+        # argparse names the program after sys.argv[0] in its errors ("aws: error: ...").
+        sys.argv = ["aws", *request["argv"]]
         os.environ.clear()
         os.environ.update(request["env"])
         # What bin/aws and `import awscli` do to the environment at startup.
@@ -140,6 +146,8 @@ def run_child(conn, request, fds, loader, loader_path):
 def receive(conn):
     """One request: a 4-byte length, the JSON, and the caller's three fds with its first bytes."""
     head, fds, _, _ = socket.recv_fds(conn, HEADER.size, 3)
+    if not head and not fds:
+        return None, []  # a probe: the fixture connects to learn that the server is up
     while len(head) < HEADER.size:
         more = conn.recv(HEADER.size - len(head))
         if not more:
@@ -178,11 +186,12 @@ def serve(path):
                 conn, _ = server.accept()
             except socket.timeout:
                 continue
-            conn.settimeout(None)
             fds = []
             try:
                 conn.settimeout(10)
                 request, fds = receive(conn)
+                if request is None:
+                    continue
                 conn.settimeout(None)
                 if len(fds) != 3:
                     raise ValueError(f"{len(fds)} fds, not 3")
