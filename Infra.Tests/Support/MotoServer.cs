@@ -8,6 +8,7 @@ namespace K8sLab.Tests.Support;
 /// moto's AWS API emulator on a free loopback port, for tests that run real AWS clients (the AWS
 /// CLI, boto3, the JavaScript SDK) against EC2 and SSM. Stopped, with its children, on dispose.
 /// A class fixture (IClassFixture) shares one per test class; <see cref="Reset"/> empties it between tests.
+/// The AWS CLI runs warm beside it (<see cref="AwsCli"/>, <see cref="WarmAws"/>).
 /// </summary>
 public sealed class MotoServer : IDisposable
 {

@@ -218,7 +218,11 @@ def serve(path):
 def call(path, argv):
     request = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    client.connect(path)
+    try:
+        client.connect(path)
+    except OSError as e:
+        print(f"warm-aws: no server at {path}: {e}", file=sys.stderr)
+        return 255
     # The fds ride with the header; the body may be larger than one send or receive.
     socket.send_fds(client, [HEADER.pack(len(request))], [0, 1, 2])
     client.sendall(request)
