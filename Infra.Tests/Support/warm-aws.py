@@ -58,7 +58,6 @@ def share_service_models(loader):
 def warm_loader():
     import awscli.clidriver
     import botocore.session
-    from botocore.config import Config
 
     driver = awscli.clidriver.create_clidriver()
     # Builds every customization's commands: imports what a call would import lazily.
@@ -71,7 +70,7 @@ def warm_loader():
     for service in SERVICES:
         # Explicit keys: the server never looks for credentials (the child reads the caller's).
         client = session.create_client(service, region_name=WARM_REGION, aws_access_key_id="warm",
-                                       aws_secret_access_key="warm", config=Config(retries={"mode": "standard"}))
+                                       aws_secret_access_key="warm")
         # Loads the paginators (any operation name does) and the waiters.
         client.can_paginate(next(iter(client._PY_TO_OP_NAME)))
         client.waiter_names
