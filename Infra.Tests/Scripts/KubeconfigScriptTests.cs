@@ -73,7 +73,7 @@ public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposab
         var bin = new FakeBin(Path.Combine(_root, folder)).Add("aws", $$"""
             case "$*" in
               "ssm start-session "*) exec session-manager-plugin "$@" ;;
-              *) exec "{{Tool.Locate("aws")}}" --endpoint-url "{{_moto.Endpoint}}" "$@" ;;
+              *) exec "{{_moto.AwsCli}}" --endpoint-url "{{_moto.Endpoint}}" "$@" ;;
             esac
             """);
         return withPlugin ? bin.Add("session-manager-plugin", "exit 0") : bin;

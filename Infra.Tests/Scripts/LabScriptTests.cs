@@ -35,13 +35,13 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         }
         _readyFile = Path.Combine(_root, "ready-nodes");
         File.WriteAllText(_readyFile, "");
-        var realAws = Tool.Locate("aws");
+        var aws = _moto.AwsCli;
         _aws = new FakeBin().Add("aws", $$"""
             case "$*" in
               "ssm send-command "*) echo 11111111-2222-3333-4444-555555555555 ;;
               "ssm get-command-invocation "*"--query Status "*) echo Success ;;
               "ssm get-command-invocation "*) cat "{{_readyFile}}" ;;
-              *) exec "{{realAws}}" --endpoint-url "{{_moto.Endpoint}}" "$@" ;;
+              *) exec "{{aws}}" --endpoint-url "{{_moto.Endpoint}}" "$@" ;;
             esac
             """).Add("npx", CdkDestroy);
     }

@@ -8,6 +8,7 @@ namespace K8sLab.Tests.Support;
 /// moto's AWS API emulator on a free loopback port, for tests that run real AWS clients (the AWS
 /// CLI, boto3, the JavaScript SDK) against EC2 and SSM. Stopped, with its children, on dispose.
 /// A class fixture (IClassFixture) shares one per test class; <see cref="Reset"/> empties it between tests.
+/// The AWS CLI runs warm beside it (<see cref="AwsCli"/>, <see cref="WarmAws"/>).
 /// </summary>
 public sealed class MotoServer : IDisposable
 {
@@ -16,7 +17,15 @@ public sealed class MotoServer : IDisposable
     public const string Account = "123456789012";
 
     private readonly Process _process;
+    private readonly WarmAws? _warmAws;
+    private bool _disposed;
     public string Endpoint { get; }
+
+    /// <summary>
+    /// The AWS CLI the tests run: a launcher of the warm server (<see cref="WarmAws"/>) when this
+    /// machine's <c>aws</c> is a Python script (AWS CLI v1), else that <c>aws</c> itself.
+    /// </summary>
+    public string AwsCli => _warmAws?.Launcher ?? Tool.Locate("aws");
 
     public MotoServer()
     {
@@ -34,7 +43,18 @@ public sealed class MotoServer : IDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        WaitUntilListening(port);
+        try
+        {
+            // Both warm up at once: moto's start and the CLI's take about 2 s each.
+            _warmAws = WarmAws.StartFor(Tool.Locate("aws"));
+            WaitUntilListening(port);
+            _warmAws?.WaitUntilAccepting();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>What an AWS client needs to talk to this emulator and nothing else.</summary>
@@ -52,7 +72,7 @@ public sealed class MotoServer : IDisposable
     /// <summary>Runs the AWS CLI against the emulator; fails the test on a non-zero exit.</summary>
     public string Aws(params string[] args)
     {
-        var result = Tool.Run("aws", new[] { "--endpoint-url", Endpoint, "--output", "text" }.Concat(args), environment: ClientEnvironment);
+        var result = Tool.Run(AwsCli, new[] { "--endpoint-url", Endpoint, "--output", "text" }.Concat(args), environment: ClientEnvironment);
         Assert.True(result.ExitCode == 0, $"aws {string.Join(' ', args)}: {result.Output}");
         return result.StdOut.Trim();
     }
@@ -97,6 +117,10 @@ public sealed class MotoServer : IDisposable
 
     public void Dispose()
     {
+        // Also called when the start fails, then again by the failed start's caller.
+        if (_disposed) return;
+        _disposed = true;
+        _warmAws?.Dispose();
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         _process.WaitForExit(5000);
         _process.Dispose();
