@@ -44,16 +44,30 @@ public class CostTests
     [Fact]
     public void A_region_without_prices_is_unknown_never_a_borrowed_figure()
     {
-        var dev = EnvironmentFiles.Load(Repo.EnvironmentsFolder, "dev");
-        var estimate = new CostEstimate(dev, Prices);
+        // eu-central-1 has no line in the table (us-east-1 and eu-west-1 do): nothing is borrowed from them.
+        var config = Environments.With("test", ("region: eu-west-1", "region: eu-central-1"));
+        var estimate = new CostEstimate(config, Prices);
         Assert.Null(estimate.Lines.Single(l => l.Item == "ec2:t3.medium" && l.What.Contains("workers")).HourlyEach);
         Assert.Null(estimate.Lines.Single(l => l.Item == PriceTable.NatGateway).HourlyEach);
         // The public IPv4 charge is the same in every region: known.
         Assert.Equal(0.005m, estimate.Lines.First(l => l.Item == PriceTable.PublicIpv4).HourlyEach);
         // No figure for the priced part alone: it would read like the total.
-        Assert.Equal("partial: 4 items unpriced (no eu-west-1 price in Infra/Costs/prices.txt for ec2:t3.small, ec2:t3.medium, nat-gateway, ebs:gp3)", estimate.Total());
+        Assert.Equal("partial: 4 items unpriced (no eu-central-1 price in Infra/Costs/prices.txt for ec2:t3.small, ec2:t3.medium, nat-gateway, ebs:gp3)", estimate.Total());
         Assert.DoesNotContain("$", estimate.Total(paused: true));
         Assert.DoesNotContain(estimate.Describe(), l => l.Contains("t3.medium workers") && l.Contains('$'));
+    }
+
+    [Fact]
+    public void The_shipped_eu_west_1_environments_are_priced_in_full()
+    {
+        foreach (var name in new[] { "cheap", "cilium", "dev", "prod" })
+        {
+            var config = EnvironmentFiles.Load(Repo.EnvironmentsFolder, name);
+            Assert.Equal("eu-west-1", config.Region);
+            var estimate = new CostEstimate(config, Prices);
+            Assert.All(estimate.Lines, l => Assert.NotNull(l.HourlyEach));
+            Assert.True(estimate.Complete(), $"{name}: {estimate.Total()}");
+        }
     }
 
     [Fact]

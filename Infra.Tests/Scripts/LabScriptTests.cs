@@ -203,11 +203,9 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         var controlPlane = CallIndex($"stop-instances --instance-ids {_ids["cp-1"]}");
         var bastion = CallIndex($"stop-instances --instance-ids {_ids["bastion"]}");
         Assert.True(workers >= 0 && workers < controlPlane && controlPlane < bastion, string.Join('\n', _aws.Calls));
-        // eu-west-1 has no gp3 price in the table: unknown, never a borrowed figure.
-        Assert.Contains("110 GB of gp3 volumes", result.StdOut);
-        Assert.Matches(@"110 GB of gp3 volumes\s+unknown \(no eu-west-1 price in the table\)", result.StdOut);
-        // No sum that would read like the total.
-        Assert.Matches(@"\n  total\s+partial: 1 item\(s\) unpriced\n", result.StdOut);
+        // The volumes at the table's eu-west-1 gp3 price: 110 GB x 0.088 USD a GB-month.
+        Assert.Matches(@"110 GB of gp3 volumes\s+\$0\.0133/h\s+\$9\.68/month", result.StdOut);
+        Assert.Matches(@"\n  total\s+\$0\.0133/h\s+\$9\.68/month\n", result.StdOut);
     }
 
     [Fact]
