@@ -49,7 +49,8 @@ public class PreviewScriptTests
     /// <summary>
     /// A scratch repository holding this working tree as its last commit, with one more worker in
     /// dev.yaml on top: the script synthesizes both sides from scratch (a minute or two), then, run
-    /// again, reads the commit's side from its cache.
+    /// again, reads the commit's side from its cache; with dev.yaml as committed and no cache, it
+    /// synthesizes once for both sides.
     /// </summary>
     [Fact]
     public void One_more_worker_in_the_environment_file_previews_as_worker_3_added()
@@ -87,6 +88,16 @@ public class PreviewScriptTests
             Assert.Equal(first.StdOut, again.StdOut);
             Assert.Matches(@"preview: HEAD \([0-9a-f]{7}\) from the cache", again.StdErr);
             Assert.DoesNotContain("synthesizing HEAD", again.StdErr);
+
+            // The working tree as committed, and no cache: one synthesis serves both sides (and fills the cache).
+            Assert.Equal(0, Tool.Run("git", new[] { "checkout", "-q", "--", "environments/dev.yaml" }, copy).ExitCode);
+            var fresh = new Dictionary<string, string> { ["K8SLAB_PREVIEW_CACHE"] = Path.Combine(scratch, "cache2") };
+            var unchanged = Tool.Run("bash", new[] { "scripts/preview.sh", "dev" }, copy, fresh, TimeSpan.FromMinutes(5));
+            Assert.True(unchanged.ExitCode == 0, unchanged.Output);
+            Assert.Contains("nothing changes", unchanged.StdOut);
+            Assert.Matches(@"preview: the working tree is HEAD \([0-9a-f]{7}\) unchanged: one synthesis for both", unchanged.StdErr);
+            Assert.DoesNotContain("synthesizing HEAD", unchanged.StdErr);
+            Assert.Single(Directory.GetDirectories(Path.Combine(scratch, "cache2")));
         }
         finally
         {
