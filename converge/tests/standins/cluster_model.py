@@ -34,8 +34,11 @@ def load():
 
 
 def save(state):
+    # Compact, in one write: json's C encoder serves only an unindented dump, and the history (every
+    # change with its cluster's nodes) grows to megabytes in a 400-node scenario, saved on each call.
+    text = json.dumps(state, separators=(",", ":"))
     with open(os.environ["STANDIN_STATE"], "w") as f:
-        json.dump(state, f, indent=1)
+        f.write(text)
 
 
 def running_ips():
