@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.request
 import warnings
@@ -78,10 +79,17 @@ def warm_models():
     return session.get_component("data_loader")
 
 
-def run_program(args, env, timeout):
+def run_program(args, env, timeout, fresh=False):
     """`python3 -m k8slab_converge ARGS` as the bastion's timer runs it, in a process forked from this
     one with the program's modules and botocore's models loaded (warm_models): a real process, with the
-    bastion's environment and its own output, that a stand-in can kill (SIGKILL) as on the bastion."""
+    bastion's environment and its own output, that a stand-in can kill (SIGKILL) as on the bastion.
+    fresh: in a new interpreter instead, as on the bastion (a scenario keeps the fork honest with it)."""
+    if fresh:
+        try:
+            return subprocess.run([sys.executable, "-m", "k8slab_converge"] + list(args), env=env,
+                                  capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise AssertionError(f"k8slab_converge {' '.join(args)} did not finish within {timeout} s") from e
     import botocore.session
     import runpy
     import traceback
@@ -98,28 +106,41 @@ def run_program(args, env, timeout):
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
             os.dup2(out.fileno(), 1)
             os.dup2(err.fileno(), 2)
-            sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
+            # As a fresh interpreter's: stderr line-buffered and never failing on an odd character.
+            sys.stdout = open(1, "w", closefd=False)
+            sys.stderr = open(2, "w", closefd=False, buffering=1, errors="backslashreplace")
             os.environ.clear()
             os.environ.update(env)
+            time.tzset()
             warnings.filters[:] = FRESH_WARNINGS
+            warnings._filters_mutated()  # forget the parent's cached decisions
             sys.argv = ["k8slab_converge"] + list(args)
             botocore.session.create_loader = lambda *_: loader  # the same model files, parsed once
             runpy.run_module("k8slab_converge", run_name="__main__")
             code = 0
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            if not isinstance(e.code, (int, type(None))):
+                print(e.code, file=sys.stderr)  # sys.exit("why"), as the interpreter prints it
         except BaseException:  # noqa: B902 (anything the program raises is its failure, as in a fresh process)
             traceback.print_exc()
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    timer = threading.Timer(timeout, os.kill, (pid, 9))
+    expired = threading.Event()
+
+    def expire():  # a hang fails the scenario: a SIGKILL here would pass for a stand-in's kill
+        expired.set()
+        os.kill(pid, 9)
+    timer = threading.Timer(timeout, expire)
     timer.start()
     try:
         _, status = os.waitpid(pid, 0)
     finally:
         timer.cancel()
+    if expired.is_set():
+        raise AssertionError(f"k8slab_converge {' '.join(args)} did not finish within {timeout} s")
     def text(f):
         f.seek(0)
         with f:
@@ -240,6 +261,7 @@ class Lab:
         import boto3
         Lab.count += 1
         self.env = f"s{os.getpid()}x{Lab.count}"
+        self.fresh_interpreter = False  # True: the program in a new interpreter per run (run_program)
         self.ec2 = boto3.client("ec2", region_name="eu-west-1")
         self.ssm = boto3.client("ssm", region_name="eu-west-1")
         self.parameter = f"/k8slab/{self.env}/converge-request"
@@ -286,7 +308,7 @@ class Lab:
         """One run of the bastion's timer. Every scenario's every run is held to the playbooks that exist:
         a call of one the release lacks fails the scenario here, whatever the run's outcome."""
         calls = len(self.calls())
-        proc = run_program([], self.bastion_env(), timeout=900)
+        proc = run_program([], self.bastion_env(), timeout=900, fresh=self.fresh_interpreter)
         self.last_output = proc.stdout + proc.stderr
         # Instances a stand-in terminated (the scenario's CloudFormation cleanup mid-run) no longer answer.
         running = set(self.model().get("running", []))
@@ -303,7 +325,8 @@ class Lab:
     def snapshot(self, now=True):
         """A run of the bastion's k8slab-snapshot timer (--now: whatever the newest snapshot's age)."""
         calls = len(self.calls())
-        proc = run_program(["snapshot"] + (["--now"] if now else []), self.bastion_env(), timeout=300)
+        proc = run_program(["snapshot"] + (["--now"] if now else []), self.bastion_env(), timeout=300,
+                           fresh=self.fresh_interpreter)
         self.last_output = proc.stdout + proc.stderr
         problems = playbook_problems(self.calls()[calls:], self.kubespray_dir)
         assert not problems, "the snapshot called ansible-playbook with " + "; ".join(problems) + "\n" + self.last_output
@@ -533,14 +556,21 @@ class Lab:
         self.save_model(model)
 
     def model(self):
-        if not os.path.exists(self.model_path):
-            return {"clusters": {}, "history": [], "fail_playbooks": [], "blocked": {}}
-        with open(self.model_path) as f:
-            return json.load(f)
+        """The stand-ins' model, its history (kept in a file of its own, cluster_model.history_path) included."""
+        model = {"clusters": {}, "fail_playbooks": [], "blocked": {}}
+        if os.path.exists(self.model_path):
+            with open(self.model_path) as f:
+                model = json.load(f)
+        history = self.model_path + ".history"
+        model["history"] = []
+        if os.path.exists(history):
+            with open(history) as f:
+                model["history"] = [json.loads(line) for line in f]
+        return model
 
     def save_model(self, model):
         with open(self.model_path, "w") as f:
-            json.dump(model, f)
+            json.dump({k: v for k, v in model.items() if k != "history"}, f)
 
     def server(self):
         """The model's key of the cluster the bastion's kubeconfig points at: the cluster whose control-plane

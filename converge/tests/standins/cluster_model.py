@@ -1,7 +1,7 @@
 """A model of Kubernetes clusters built by kubespray, shared by the ansible-playbook and kubectl
 stand-ins. Reachability is EC2's truth: a host answers when an instance with its address runs (in
 the AWS emulator). State lives in the JSON file $STANDIN_STATE; every change is appended to its
-history with the nodes at that moment, for the tests' step-by-step assertions."""
+history ($STANDIN_STATE.history) with the nodes at that moment, for the tests' step-by-step assertions."""
 import base64
 import hashlib
 import json
@@ -16,10 +16,10 @@ READY_AFTER_POLLS = 2  # a joined node reports NotReady to the first kubectl pol
 def use_site_packages():
     """The stand-ins start without site (python3 -S: half of a start here, and a run starts dozens
     of them); what they import beyond the standard library (PyYAML, boto3) is in site-packages."""
-    import sysconfig
-    path = sysconfig.get_paths()["purelib"]
-    if path not in sys.path:
-        sys.path.append(path)
+    import site  # imported only: no .pth file runs
+    for path in site.getsitepackages() + [site.getusersitepackages()]:
+        if path not in sys.path:
+            sys.path.append(path)
 
 
 def load():
@@ -28,17 +28,28 @@ def load():
         return {"clusters": {}, "history": [], "fail_playbooks": [], "blocked": {}}
     with open(path) as f:
         state = json.load(f)
+    state["history"] = []  # this call's events: save() appends them to the history file
     BROKEN.clear()
     BROKEN.update(state.get("broken", {}))
     return state
 
 
+def history_path():
+    """The history, one JSON event a line beside the state: it grows to megabytes in a 400-node
+    scenario (every change with its cluster's nodes), and each stand-in call reads and writes the
+    state, but only appends to the history."""
+    return os.environ["STANDIN_STATE"] + ".history"
+
+
 def save(state):
-    # Compact, in one write: json's C encoder serves only an unindented dump, and the history (every
-    # change with its cluster's nodes) grows to megabytes in a 400-node scenario, saved on each call.
-    text = json.dumps(state, separators=(",", ":"))
+    events, state["history"] = state.get("history", []), []
+    # Compact, in one write: json's C encoder serves only unindented dumps.
+    text = json.dumps({k: v for k, v in state.items() if k != "history"}, separators=(",", ":"))
     with open(os.environ["STANDIN_STATE"], "w") as f:
         f.write(text)
+    if events:
+        with open(history_path(), "a") as f:
+            f.write("".join(json.dumps(e, separators=(",", ":")) + "\n" for e in events))
 
 
 def running_ips():
