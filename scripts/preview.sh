@@ -69,20 +69,17 @@ synth() {
 # A commit's templates never change: each commit and environment is synthesized once, then read
 # from the cache (K8SLAB_PREVIEW_CACHE, default ~/.cache/k8slab-preview; set it empty for no cache).
 cache=${K8SLAB_PREVIEW_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/k8slab-preview}
-# keep DIR: the commit's templates, synthesized into DIR, into the cache (another preview may have
-# cached them meanwhile: the first one stays).
-keep() {
-  [ -n "$cache" ] || return 0
-  mkdir -p "$cache" "$work/cached"
-  cp "$1"/manifest.json "$1"/*.template.json "$work/cached/"
-  mv -T "$work/cached" "$cache/$commit-$env" 2>/dev/null || true
-}
 before="$work/before"
 status=0
-# Nothing changed since the commit (tracked files as committed, no untracked file that git would
-# see): both sides are the same app, so the working tree's synthesis serves as the commit's too.
+# Nothing changed since the commit (tracked files as committed, no untracked file, and no ignored
+# one in converge/, whose files the app embeds, beyond bytecode and its tests): both sides are the
+# same app, so the working tree's synthesis serves as the commit's too. It is not cached as the
+# commit's: only a synthesis of the commit itself (git archive) is.
 unchanged=""
-if git diff --quiet "$commit" -- && [ -z "$(git ls-files --others --exclude-standard)" ]; then unchanged=1; fi
+if git diff --quiet "$commit" -- && [ -z "$(git ls-files --others --exclude-standard)" ] &&
+   [ -z "$(git ls-files --others --ignored --exclude-standard -- converge | grep -v -E '(^|/)__pycache__/|\.pyc$|^converge/tests/' || true)" ]; then
+  unchanged=1
+fi
 if [ -n "$cache" ] && [ -f "$cache/$commit-$env/manifest.json" ]; then
   echo "preview: $ref (${commit:0:7}) from the cache" >&2
   before="$cache/$commit-$env"
@@ -97,12 +94,13 @@ else
   building=$!
 fi
 synth "the working tree" "$root" "$work/after" || status=1
-if [ $status -eq 0 ] && [ "$before" = "$work/after" ]; then keep "$work/after"; fi
 if [ -n "${building:-}" ]; then
   if ! wait "$building"; then
     status=1
-  else
-    keep "$work/before"
+  elif [ -n "$cache" ]; then
+    mkdir -p "$cache" "$work/cached"
+    cp "$work/before"/manifest.json "$work/before"/*.template.json "$work/cached/"
+    mv -T "$work/cached" "$cache/$commit-$env" 2>/dev/null || true   # another preview may have cached it meanwhile
   fi
 fi
 [ $status -eq 0 ] || exit 1

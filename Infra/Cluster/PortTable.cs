@@ -50,6 +50,10 @@ public static class PortTable
         _ => "workers",
     };
 
-    private static string Ports(Transport transport, int from, int to) =>
-        transport == Transport.Icmp ? $"type {from} (echo request)" : from == to ? $"{from}" : $"{from}-{to}";
+    /// <summary>A port or range; for ICMP, the type (FromPort) and code (ToPort, -1: any) as CloudFormation writes them.</summary>
+    private static string Ports(Transport transport, int from, int to) => transport switch
+    {
+        Transport.Icmp => $"type {from}{(from == 8 ? " (echo request)" : "")}{(to == -1 ? "" : $", code {to}")}",
+        _ => from == to ? $"{from}" : $"{from}-{to}",
+    };
 }
