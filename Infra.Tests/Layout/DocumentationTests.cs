@@ -57,4 +57,14 @@ public class DocumentationTests
                 Assert.True(c.Environment == smallest, $"environments/{c.Environment}.yaml calls itself the smallest, but {smallest} is");
         }
     }
+
+    [Fact]
+    public void The_node_ceiling_the_documents_give_is_the_one_the_file_enforces()
+    {
+        // "at most N nodes" / "the file's N" wherever a document states the ceiling: N is ScaleLimits.MaxNodes.
+        var stated = Documents.SelectMany(d => Regex.Matches(File.ReadAllText(Repo.PathOf(d.Split('/'))), @"at most (\d+) nodes|the file's (\d+)")
+            .Select(m => (d, n: int.Parse(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value)))).ToList();
+        Assert.Contains(stated, s => s.d == "README.md");
+        Assert.All(stated, s => Assert.True(s.n == ScaleLimits.MaxNodes, $"{s.d} says {s.n} nodes; the file takes at most {ScaleLimits.MaxNodes}"));
+    }
 }
