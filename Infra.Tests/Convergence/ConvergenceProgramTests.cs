@@ -53,6 +53,15 @@ public class ConvergenceProgramTests
     }
 
     [Fact]
+    public void The_stand_ins_served_warm_answer_as_they_do_cold()
+    {
+        // The scenarios run the stand-ins forked from a warm server (converge/tests/standins/server.py):
+        // the same outputs, exit codes and model as a fresh interpreter's, and a kill still hits the program.
+        var result = Unittest("test_standin_server");
+        Assert.Contains("test_a_kill_hits_the_calling_program_and_the_server_serves_on", result.StdErr);
+    }
+
+    [Fact]
     public void The_python_tests_request_the_group_variables_the_nodes_stack_renders()
     {
         // tests/lab.py writes requests as the Nodes stack would: its copy of GroupVars must not drift.

@@ -79,6 +79,24 @@ def warm_models():
     return session.get_component("data_loader")
 
 
+@functools.lru_cache(maxsize=None)
+def standin_server():
+    """The folder of the stand-ins' warm server (standins/server.py), started once for this process:
+    its socket and its launchers, kubectl and ansible-playbook."""
+    folder = tempfile.mkdtemp(prefix="k8slab-standins-")
+    server = subprocess.Popen([sys.executable, "-S", os.path.join(STANDINS, "server.py"), folder],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+
+    def stop():
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(folder, True)
+    atexit.register(stop)
+    if server.stdout.readline().strip() != "ready":
+        raise AssertionError(f"the stand-ins' server did not start (exit code {server.wait(timeout=10)})")
+    return folder
+
+
 def run_program(args, env, timeout, fresh=False):
     """`python3 -m k8slab_converge ARGS` as the bastion's timer runs it, in a process forked from this
     one with the program's modules and botocore's models loaded (warm_models): a real process, with the
@@ -301,7 +319,8 @@ class Lab:
         venv = os.path.join(self.root, f"bastion{self.bastion}", "venv", "bin")
         os.makedirs(venv)
         os.makedirs(self.home)
-        os.symlink(os.path.join(STANDINS, "ansible-playbook"), os.path.join(venv, "ansible-playbook"))
+        # The launcher: the stand-in warm (standin_server) or, without the server in the environment, cold.
+        os.symlink(os.path.join(STANDINS, "launcher"), os.path.join(venv, "ansible-playbook"))
         os.makedirs(self.kubespray_dir, exist_ok=True)
 
     def converge(self):
@@ -339,12 +358,16 @@ class Lab:
         return {o["Key"]: o["Size"] for o in listed.get("Contents", [])}
 
     def bastion_env(self):
-        """The bastion's environment file, as the converge and snapshot services read it."""
-        return dict(os.environ,
+        """The bastion's environment file, as the converge and snapshot services read it; and where the
+        stand-ins run: warm (standin_server) unless the scenario asks for a fresh interpreter."""
+        warm = {} if self.fresh_interpreter else {"STANDIN_SERVER": os.path.join(standin_server(), "socket")}
+        environ = {k: v for k, v in os.environ.items() if k != "STANDIN_SERVER"}
+        return dict(environ, **warm,
                    LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
                    KUBECONFIG_PARAMETER=self.kubeconfig_parameter,
                    KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=self.kubespray_dir,
-                   ANSIBLE_VENV=os.path.dirname(self.venv_bin), KUBECTL=os.path.join(STANDINS, "kubectl"),
+                   ANSIBLE_VENV=os.path.dirname(self.venv_bin),
+                   KUBECTL=os.path.join(os.path.dirname(warm["STANDIN_SERVER"]) if warm else STANDINS, "kubectl"),
                    K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
                    LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
                    K8SLAB_READY_ATTEMPTS="5", K8SLAB_INSTANCE_ATTEMPTS="3", K8SLAB_REQUEST_ATTEMPTS="2",

@@ -11,6 +11,7 @@ import sys
 
 CP_LABEL = "node-role.kubernetes.io/control-plane"
 READY_AFTER_POLLS = 2  # a joined node reports NotReady to the first kubectl polls
+PROGRAM = None  # the program that ran this stand-in when the warm server (server.py) forked it
 
 
 def use_site_packages():
@@ -261,8 +262,14 @@ def kill_program(state):
     import signal
     event(state, "convergence program killed")
     save(state)
-    os.kill(os.getppid(), signal.SIGKILL)
+    os.kill(PROGRAM or os.getppid(), signal.SIGKILL)
     sys.exit(137)
+
+
+def standin(name):
+    """The path that runs the stand-in NAME as this call runs: the warm server's launcher or the script."""
+    warm = os.environ.get("STANDIN_SERVER")
+    return os.path.join(os.path.dirname(warm) if warm else os.path.dirname(os.path.abspath(__file__)), name)
 
 
 def version(text):
