@@ -8,7 +8,7 @@ namespace K8sLab.Tests.Support;
 /// moto's AWS API emulator on a free loopback port, for tests that run real AWS clients (the AWS
 /// CLI, boto3, the JavaScript SDK) against EC2 and SSM. Stopped, with its children, on dispose.
 /// A class fixture (IClassFixture) shares one per test class; <see cref="Reset"/> empties it between tests.
-/// The AWS CLI runs warm beside it (<see cref="AwsCli"/>, <see cref="WarmAws"/>).
+/// The AWS CLI runs warm beside it once a test asks for it (<see cref="AwsCli"/>, <see cref="WarmAws"/>).
 /// </summary>
 public sealed class MotoServer : IDisposable
 {
@@ -17,7 +17,9 @@ public sealed class MotoServer : IDisposable
     public const string Account = "123456789012";
 
     private readonly Process _process;
-    private readonly WarmAws? _warmAws;
+    // Started by the first AwsCli: the scenario classes talk to moto through boto3 only, and a warm
+    // CLI's start (its imports and models) is about 2 s of CPU.
+    private readonly Lazy<WarmAws?> _warmAws = new(StartWarmAws);
     private bool _disposed;
     public string Endpoint { get; }
 
@@ -25,7 +27,7 @@ public sealed class MotoServer : IDisposable
     /// The AWS CLI the tests run: a launcher of the warm server (<see cref="WarmAws"/>) when this
     /// machine's <c>aws</c> is a Python script (AWS CLI v1), else that <c>aws</c> itself.
     /// </summary>
-    public string AwsCli => _warmAws?.Launcher ?? Tool.Locate("aws");
+    public string AwsCli => _warmAws.Value?.Launcher ?? Tool.Locate("aws");
 
     public MotoServer()
     {
@@ -45,14 +47,26 @@ public sealed class MotoServer : IDisposable
         _process.BeginErrorReadLine();
         try
         {
-            // Both warm up at once: moto's start and the CLI's take about 2 s each.
-            _warmAws = WarmAws.StartFor(Tool.Locate("aws"));
             WaitUntilListening(port);
-            _warmAws?.WaitUntilAccepting();
         }
         catch
         {
             Dispose();
+            throw;
+        }
+    }
+
+    private static WarmAws? StartWarmAws()
+    {
+        var warm = WarmAws.StartFor(Tool.Locate("aws"));
+        try
+        {
+            warm?.WaitUntilAccepting();
+            return warm;
+        }
+        catch
+        {
+            warm?.Dispose();
             throw;
         }
     }
@@ -120,7 +134,7 @@ public sealed class MotoServer : IDisposable
         // Also called when the start fails, then again by the failed start's caller.
         if (_disposed) return;
         _disposed = true;
-        _warmAws?.Dispose();
+        if (_warmAws.IsValueCreated) _warmAws.Value?.Dispose();
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         _process.WaitForExit(5000);
         _process.Dispose();
