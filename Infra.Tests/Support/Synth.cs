@@ -89,11 +89,13 @@ public static class Synth
 }
 
 /// <summary>
-/// jsii is not thread-safe: every test that starts CDK runs in this one serial collection, and its
-/// classes carry [Trait("Uses", "jsii")] (those that start moto, "moto"), which the fast inner loop
-/// leaves out: dotnet test Infra.Tests --filter "Uses!=jsii&amp;Uses!=moto".
+/// jsii is not thread-safe: every test that starts CDK runs in this one collection, whose tests run one
+/// at a time (Layout/CdkCollectionTests holds every class that touches CDK to it), beside the other
+/// classes: it used to wait for all of them, then ran alone on one core for a minute. Its classes carry
+/// [Trait("Uses", "jsii")] (those that start moto, "moto"), which the fast inner loop leaves out:
+/// dotnet test Infra.Tests --filter "Uses!=jsii&amp;Uses!=moto".
 /// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+[CollectionDefinition(Name)]
 public sealed class CdkCollection
 {
     public const string Name = "cdk";
