@@ -16,7 +16,7 @@ public static class ControlPlaneScenarioTests
 
     private static void Run(MotoServer moto, string name) => ScenarioFile.Run(moto, $"{Module}.ControlPlane", name);
 
-    [Trait("Uses", "moto")]
+    [Trait("Uses", "moto"), RunsForMinutes]
     public sealed class First(MotoServer moto) : IClassFixture<MotoServer>
     {
         [Theory, MemberData(nameof(Share), 0, MemberType = typeof(ControlPlaneScenarioTests))]
@@ -26,7 +26,7 @@ public static class ControlPlaneScenarioTests
         public void Every_scenario_of_the_file_is_a_case() => ScenarioFile.AssertEveryScenarioIsRead(Module, atLeast: 8);
     }
 
-    [Trait("Uses", "moto")]
+    [Trait("Uses", "moto"), RunsForMinutes]
     public sealed class Second(MotoServer moto) : IClassFixture<MotoServer>
     {
         [Theory, MemberData(nameof(Share), 1, MemberType = typeof(ControlPlaneScenarioTests))]

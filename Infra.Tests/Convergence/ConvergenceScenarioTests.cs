@@ -19,7 +19,7 @@ public static class ConvergenceScenarioTests
 
     private static void Run(MotoServer moto, string name) => ScenarioFile.Run(moto, $"{Module}.Scenarios", name);
 
-    [Trait("Uses", "moto")]
+    [Trait("Uses", "moto"), RunsForMinutes]
     public sealed class First(MotoServer moto) : IClassFixture<MotoServer>
     {
         [Theory, MemberData(nameof(Share), 0, MemberType = typeof(ConvergenceScenarioTests))]
@@ -29,14 +29,14 @@ public static class ConvergenceScenarioTests
         public void Every_scenario_of_the_file_is_a_case() => ScenarioFile.AssertEveryScenarioIsRead(Module, atLeast: 20);
     }
 
-    [Trait("Uses", "moto")]
+    [Trait("Uses", "moto"), RunsForMinutes]
     public sealed class Second(MotoServer moto) : IClassFixture<MotoServer>
     {
         [Theory, MemberData(nameof(Share), 1, MemberType = typeof(ConvergenceScenarioTests))]
         public void Scenario(string name) => Run(moto, name);
     }
 
-    [Trait("Uses", "moto")]
+    [Trait("Uses", "moto"), RunsForMinutes]
     public sealed class Third(MotoServer moto) : IClassFixture<MotoServer>
     {
         [Theory, MemberData(nameof(Share), 2, MemberType = typeof(ConvergenceScenarioTests))]

@@ -4,6 +4,7 @@ namespace K8sLab.Tests.Preview;
 
 /// <summary>scripts/preview.sh: its refusals (instant), and once end to end on a scratch copy of this repository.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[RunsForMinutes]
 public class PreviewScriptTests
 {
     private static ToolResult Preview(string folder, params string[] args) =>
