@@ -84,7 +84,7 @@ def standin_server():
     """The folder of the stand-ins' warm server (standins/server.py), started once for this process:
     its socket and its launchers, kubectl and ansible-playbook."""
     folder = tempfile.mkdtemp(prefix="k8slab-standins-")
-    server = subprocess.Popen([sys.executable, "-S", os.path.join(STANDINS, "server.py"), folder],
+    server = subprocess.Popen([sys.executable, "-S", os.path.join(STANDINS, "server.py"), folder, str(os.getpid())],
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
 
     def stop():

@@ -88,6 +88,27 @@ class WarmAndCold(Fixture):
         os.remove(self.kubeconfig)
         self.assertEqual((1, "error: no kubeconfig\n"), self.assert_alike("kubectl", "get", "nodes")[:2])
 
+    def test_output_to_a_closed_pipe_ends_as_in_a_fresh_interpreter(self):
+        # Buffered, the print succeeds and the final flush fails (exit code 120); unbuffered
+        # (PYTHONUNBUFFERED), the print itself raises (exit code 1).
+        self.assertEqual(0, self.call("ansible-playbook", ["-i", self.inventory, "-b", "cluster.yml"], warm=False).returncode)
+        for unbuffered, expected in (("", 120), ("1", 1)):
+            for warm in (False, True):
+                read, write = os.pipe()
+                os.close(read)  # nobody reads: a write to the pipe fails (EPIPE)
+                env = dict(os.environ, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls, KUBECONFIG=self.kubeconfig,
+                           LOG_DIR=self.logs, PYTHONUNBUFFERED=unbuffered)
+                env.pop("STANDIN_SERVER", None)
+                if warm:
+                    env["STANDIN_SERVER"] = self.socket
+                command = os.path.join(os.path.dirname(self.socket) if warm else STANDINS, "kubectl")
+                proc = subprocess.run([command, "get", "nodes", "-o", "json"], env=env, stdout=write,
+                                      stderr=subprocess.PIPE, text=True, timeout=60)
+                os.close(write)
+                where = f"{'warm' if warm else 'cold'}, PYTHONUNBUFFERED={unbuffered!r}: {proc.stderr}"
+                self.assertEqual(expected, proc.returncode, where)
+                self.assertIn("BrokenPipeError", proc.stderr, where)
+
     def test_a_kill_hits_the_calling_program_and_the_server_serves_on(self):
         self.assertEqual(0, self.call("ansible-playbook", ["-i", self.inventory, "-b", "cluster.yml"], warm=False).returncode)
         with open(os.path.join(self.logs, "converge.log"), "w") as f:

@@ -1,16 +1,19 @@
-"""Serves the stand-ins warm: `python3 -S server.py DIR` listens on DIR/socket and makes DIR/kubectl
-and DIR/ansible-playbook (the launcher, by those names). Each call runs in a child forked from this
+"""Serves the stand-ins warm: `python3 -S server.py DIR PID` listens on DIR/socket and makes DIR/kubectl
+and DIR/ansible-playbook (the launcher, by those names), until PID (the test process) is gone; then it
+removes DIR. Each call runs in a child forked from this
 process, which has the interpreter started, the stand-ins' imports done (PyYAML and the contract's
 reader included) and their code compiled: a cold call costs 60 to 100 ms of CPU here, most of it
 an interpreter starting and importing, and a scenario makes dozens to hundreds of them.
 
 The child becomes the caller's process: its arguments, environment, working directory, stdin,
 stdout and stderr (passed as fds), and its parent, the program, which a stand-in may kill.
-What it cannot be is the launcher's own process: a signal to the launcher does not reach it (the
+The interpreter's own settings (PYTHONHASHSEED, PYTHONIOENCODING) are the server's; PYTHONUNBUFFERED
+is the caller's. What it cannot be is the launcher's own process: a signal to the launcher does not reach it (the
 program never signals a stand-in). The lab's fresh_interpreter runs every stand-in cold instead.
 """
 import builtins
 import gc
+import io
 import marshal
 import os
 import signal
@@ -40,6 +43,13 @@ def receive(conn):
     return marshal.loads(bytes(body)), fds
 
 
+def stream(fd, unbuffered, line_buffering, errors):
+    """A text stream on fd as a fresh interpreter makes its stdout and stderr (Python/pylifecycle.c, create_stdio)."""
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(raw if unbuffered else io.BufferedWriter(raw), encoding=sys.getfilesystemencoding(),
+                            errors=errors, line_buffering=line_buffering, write_through=unbuffered)
+
+
 def run(conn, request, fds, codes, model):
     """In the forked child: the stand-in as the caller's process; its exit code to the launcher."""
     argv, environ, cwd, program = request
@@ -50,10 +60,12 @@ def run(conn, request, fds, codes, model):
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
-        # Streams on the caller's fds, buffered as a fresh interpreter's (stderr by line).
+        # Streams on the caller's fds, buffered as a fresh interpreter's would be in its environment
+        # (PYTHONUNBUFFERED: a print to a closed pipe fails at once, else at the final flush).
+        unbuffered = bool(environ.get("PYTHONUNBUFFERED"))
         sys.stdin = open(0, "r", closefd=False)
-        sys.stdout = open(1, "w", closefd=False)
-        sys.stderr = open(2, "w", buffering=1, closefd=False, errors="backslashreplace")
+        sys.stdout = stream(1, unbuffered, line_buffering=os.isatty(1), errors="strict")
+        sys.stderr = stream(2, unbuffered, line_buffering=True, errors="backslashreplace")
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(environ)
@@ -70,18 +82,22 @@ def run(conn, request, fds, codes, model):
     except BaseException:  # noqa: B902 (as an uncaught exception ends a fresh interpreter)
         traceback.print_exc()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:  # noqa: B902 (a closed pipe: the exit code still goes back)
-                pass
+        try:
+            sys.stdout.flush()
+        except BaseException:  # noqa: B902 (as a fresh interpreter whose final flush fails: exit code 120)
+            traceback.print_exc()
+            code = 120
+        try:
+            sys.stderr.flush()
+        except BaseException:  # noqa: B902 (a closed pipe: the exit code still goes back)
+            pass
         try:
             conn.sendall(str(code & 0xFF).encode())
         finally:
             os._exit(code & 0xFF)
 
 
-def serve(folder):
+def serve(folder, parent):
     sys.path.insert(0, HERE)
     sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))  # converge/: the contract's reader
     import cluster_model
@@ -102,7 +118,6 @@ def serve(folder):
     server.bind(os.path.join(folder, "socket"))
     server.listen(64)
     server.settimeout(1.0)
-    parent = os.getppid()
     print("ready", flush=True)
     while os.getppid() == parent:  # an orphaned server (its test process killed) stops
         try:
@@ -117,8 +132,11 @@ def serve(folder):
             if len(fds) != 3:
                 raise ValueError(f"{len(fds)} fds, not 3")
             if os.fork() == 0:
-                server.close()
-                run(conn, request, fds, codes, cluster_model)
+                try:  # the child never returns to this loop (nor to the folder's removal)
+                    server.close()
+                    run(conn, request, fds, codes, cluster_model)
+                finally:
+                    os._exit(1)
         except Exception:  # noqa: B902 (one bad call never stops the server; the launcher reports it)
             traceback.print_exc()
         finally:
@@ -128,4 +146,9 @@ def serve(folder):
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    try:
+        # The test process's pid, given: read here after the imports, getppid() could already be init's.
+        serve(sys.argv[1], int(sys.argv[2]))
+    finally:
+        import shutil
+        shutil.rmtree(sys.argv[1], True)
