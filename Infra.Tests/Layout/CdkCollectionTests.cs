@@ -10,10 +10,25 @@ namespace K8sLab.Tests.Layout;
 /// </summary>
 public partial class CdkCollectionTests
 {
-    /// <summary>The test files (with a [Fact] or [Theory]) that touch CDK outside the cdk collection.</summary>
+    /// <summary>
+    /// The test classes (with a [Fact] or [Theory]) that touch CDK outside the cdk collection, as "FILE: CLASS":
+    /// each class by its own text and attributes; a CDK namespace or Synth imported by the file counts for each.
+    /// </summary>
     public static IReadOnlyList<string> OutsideTheCollection(IEnumerable<(string File, string Text)> sources) =>
-        sources.Where(s => TestMethod().IsMatch(s.Text) && TouchesCdk().IsMatch(s.Text) && !InCollection().IsMatch(s.Text))
-            .Select(s => s.File).ToList();
+        sources.SelectMany(s => Classes(s.Text).Select(c => (s.File, c.Name, c.Attributes, c.Body, Imports: ImportsCdk().IsMatch(s.Text))))
+            .Where(c => TestMethod().IsMatch(c.Body) && (c.Imports || TouchesCdk().IsMatch(c.Body)) && !InCollection().IsMatch(c.Attributes))
+            .Select(c => $"{c.File}: {c.Name}").ToList();
+
+    /// <summary>Each class declaration with its attribute lines, and its text up to the next class.</summary>
+    private static IEnumerable<(string Name, string Attributes, string Body)> Classes(string text)
+    {
+        var matches = ClassDeclaration().Matches(text);
+        for (var i = 0; i < matches.Count; i++)
+        {
+            var end = i + 1 < matches.Count ? matches[i + 1].Index : text.Length;
+            yield return (matches[i].Groups["name"].Value, matches[i].Groups["attributes"].Value, text[matches[i].Index..end]);
+        }
+    }
 
     [Fact]
     public void Every_test_class_that_touches_cdk_is_in_the_serial_cdk_collection()
@@ -29,22 +44,32 @@ public partial class CdkCollectionTests
     }
 
     [Fact]
-    public void The_check_finds_a_class_that_synthesizes_outside_the_collection()
+    public void The_check_finds_a_class_that_touches_cdk_outside_the_collection()
     {
         const string outside = "public class T { [Fact] public void F() { var app = Synth.RepositoryEnvironment(\"dev\"); } }";
         const string inside = "[Collection(CdkCollection.Name)]\npublic class T { [Fact] public void F() { var app = Synth.RepositoryEnvironment(\"dev\"); } }";
         const string pure = "public class T { [Fact] public void F() { Assert.True(true); } }";
-        const string types = "using Amazon.CDK;\npublic class T { [Theory] public void F() { } }";
-        Assert.Equal(new[] { "outside.cs", "types.cs" },
-            OutsideTheCollection(new[] { ("outside.cs", outside), ("inside.cs", inside), ("pure.cs", pure), ("types.cs", types) }));
+        const string imports = "using Amazon.CDK;\npublic class T { [Theory, MemberData(nameof(D))] public void F(int d) { } }";
+        const string fixture = "[Trait(\"Uses\", \"jsii\")]\npublic sealed class T(NagRuns nag) : IClassFixture<NagRuns> { [Trait(\"a\", \"b\"), Fact] public void F() { } }";
+        const string mixed = "[Collection(CdkCollection.Name)]\npublic class A { [Fact] public void F() { Synth.Lab(null!); } }\n\n" +
+                             "public class B\n{\n    [Fact] public void G() { var s = new Synthesized(); }\n}\n";
+        Assert.Equal(new[] { "outside.cs: T", "imports.cs: T", "fixture.cs: T", "mixed.cs: B" },
+            OutsideTheCollection(new[] { ("outside.cs", outside), ("inside.cs", inside), ("pure.cs", pure), ("imports.cs", imports),
+                ("fixture.cs", fixture), ("mixed.cs", mixed) }));
     }
 
-    [GeneratedRegex(@"\[(Fact|Theory)\b")]
+    [GeneratedRegex(@"\[[^\]\n]*\b(Fact|Theory)\b")]
     private static partial Regex TestMethod();
 
-    [GeneratedRegex(@"\bAmazon\.CDK\b|\bSynth\.|\bSynthesized\b|\bnew App\(")]
+    [GeneratedRegex(@"\bAmazon\.CDK\b|\bSynth\.|\bSynthesized\b|\bnew App\(|IClassFixture<(AllEnvironments|NagRuns)>")]
     private static partial Regex TouchesCdk();
+
+    [GeneratedRegex(@"^using (static )?(Amazon\.CDK\b|K8sLab\.Tests\.Support\.Synth\b)", RegexOptions.Multiline)]
+    private static partial Regex ImportsCdk();
 
     [GeneratedRegex(@"\[Collection\((CdkCollection\.Name|""cdk"")\)\]")]
     private static partial Regex InCollection();
+
+    [GeneratedRegex(@"(?<attributes>(^[ \t]*\[.*\][ \t]*\r?\n)*)^[ \t]*((public|internal|private|static|sealed|partial|abstract) )*class (?<name>\w+)", RegexOptions.Multiline)]
+    private static partial Regex ClassDeclaration();
 }

@@ -27,4 +27,14 @@ public class LongestFirstTests
         Assert.False(LongestFirst.RunsForMinutes(quick));
         Assert.True(LongestFirst.RunsForMinutes(scenarios), "a nested class (Outer+Inner) is found by its name");
     }
+
+    [Fact]
+    public void Xunit_is_told_to_use_the_orderer()
+    {
+        // A misspelt type or assembly in the attribute would leave xunit's default order, silently.
+        var attribute = typeof(LongestFirst).Assembly.GetCustomAttributesData()
+            .Single(a => a.AttributeType == typeof(TestCollectionOrdererAttribute));
+        Assert.Equal(new object?[] { typeof(LongestFirst).FullName, typeof(LongestFirst).Assembly.GetName().Name },
+            attribute.ConstructorArguments.Select(a => a.Value));
+    }
 }
