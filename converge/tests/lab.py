@@ -19,6 +19,7 @@ import unittest
 import urllib.request
 import warnings
 
+import interpreter
 from k8slab_converge import contract
 
 # The warning filters of a fresh interpreter (this module loads before unittest sets its own), which
@@ -124,9 +125,7 @@ def run_program(args, env, timeout, fresh=False):
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
             os.dup2(out.fileno(), 1)
             os.dup2(err.fileno(), 2)
-            # As a fresh interpreter's: stderr line-buffered and never failing on an odd character.
-            sys.stdout = open(1, "w", closefd=False)
-            sys.stderr = open(2, "w", closefd=False, buffering=1, errors="backslashreplace")
+            interpreter.streams(env)
             os.environ.clear()
             os.environ.update(env)
             time.tzset()
@@ -134,17 +133,10 @@ def run_program(args, env, timeout, fresh=False):
             warnings._filters_mutated()  # forget the parent's cached decisions
             sys.argv = ["k8slab_converge"] + list(args)
             botocore.session.create_loader = lambda *_: loader  # the same model files, parsed once
-            runpy.run_module("k8slab_converge", run_name="__main__")
-            code = 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            if not isinstance(e.code, (int, type(None))):
-                print(e.code, file=sys.stderr)  # sys.exit("why"), as the interpreter prints it
-        except BaseException:  # noqa: B902 (anything the program raises is its failure, as in a fresh process)
+            code = interpreter.run(lambda: runpy.run_module("k8slab_converge", run_name="__main__"))
+        except BaseException:  # noqa: B902 (the run could not be set up)
             traceback.print_exc()
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
             os._exit(code)
     expired = threading.Event()
 

@@ -40,17 +40,18 @@ class WarmAndCold(Fixture):
                 with open(path, "w") as f:
                     f.write(text)
 
-    def call(self, name, args, warm, stdin=None, program=None):
+    def call(self, name, args, warm, stdin=None, program=None, environ=(), stdout=subprocess.PIPE):
         """A stand-in as the program runs it, cold (the script) or warm (the server's launcher);
         program: a shell command line around it ("$0" is the stand-in), as the calling program."""
         env = dict(os.environ, KUBESPRAY_DIR=self.checkout, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls,
-                   KUBECONFIG=self.kubeconfig, LOG_DIR=self.logs)
+                   KUBECONFIG=self.kubeconfig, LOG_DIR=self.logs, **dict(environ))
         env.pop("STANDIN_SERVER", None)
         if warm:
             env["STANDIN_SERVER"] = self.socket
         command = os.path.join(os.path.dirname(self.socket) if warm else STANDINS, name)
         argv = ["sh", "-c", program, command, *args] if program else [command, *args]
-        return subprocess.run(argv, cwd=self.checkout, env=env, input=stdin, capture_output=True, text=True, timeout=60)
+        return subprocess.run(argv, cwd=self.checkout, env=env, input=stdin, stdout=stdout, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
 
     def assert_alike(self, name, *args, stdin=None, last_line=False):
         """The call from the same files cold and warm: equal outputs and files afterwards.
@@ -96,14 +97,8 @@ class WarmAndCold(Fixture):
             for warm in (False, True):
                 read, write = os.pipe()
                 os.close(read)  # nobody reads: a write to the pipe fails (EPIPE)
-                env = dict(os.environ, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls, KUBECONFIG=self.kubeconfig,
-                           LOG_DIR=self.logs, PYTHONUNBUFFERED=unbuffered)
-                env.pop("STANDIN_SERVER", None)
-                if warm:
-                    env["STANDIN_SERVER"] = self.socket
-                command = os.path.join(os.path.dirname(self.socket) if warm else STANDINS, "kubectl")
-                proc = subprocess.run([command, "get", "nodes", "-o", "json"], env=env, stdout=write,
-                                      stderr=subprocess.PIPE, text=True, timeout=60)
+                proc = self.call("kubectl", ["get", "nodes", "-o", "json"], warm, environ={"PYTHONUNBUFFERED": unbuffered},
+                                 stdout=write)
                 os.close(write)
                 where = f"{'warm' if warm else 'cold'}, PYTHONUNBUFFERED={unbuffered!r}: {proc.stderr}"
                 self.assertEqual(expected, proc.returncode, where)

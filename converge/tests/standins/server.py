@@ -13,7 +13,6 @@ program never signals a stand-in). The lab's fresh_interpreter runs every stand-
 """
 import builtins
 import gc
-import io
 import marshal
 import os
 import signal
@@ -23,6 +22,8 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STANDINS = ("kubectl", "ansible-playbook")
+sys.path.insert(0, os.path.dirname(HERE))  # converge/tests: interpreter.py
+import interpreter  # noqa: E402
 
 
 def receive(conn):
@@ -43,13 +44,6 @@ def receive(conn):
     return marshal.loads(bytes(body)), fds
 
 
-def stream(fd, unbuffered, line_buffering, errors):
-    """A text stream on fd as a fresh interpreter makes its stdout and stderr (Python/pylifecycle.c, create_stdio)."""
-    raw = io.FileIO(fd, "w", closefd=False)
-    return io.TextIOWrapper(raw if unbuffered else io.BufferedWriter(raw), encoding=sys.getfilesystemencoding(),
-                            errors=errors, line_buffering=line_buffering, write_through=unbuffered)
-
-
 def run(conn, request, fds, codes, model):
     """In the forked child: the stand-in as the caller's process; its exit code to the launcher."""
     argv, environ, cwd, program = request
@@ -60,41 +54,22 @@ def run(conn, request, fds, codes, model):
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
-        # Streams on the caller's fds, buffered as a fresh interpreter's would be in its environment
-        # (PYTHONUNBUFFERED: a print to a closed pipe fails at once, else at the final flush).
-        unbuffered = bool(environ.get("PYTHONUNBUFFERED"))
-        sys.stdin = open(0, "r", closefd=False)
-        sys.stdout = stream(1, unbuffered, line_buffering=os.isatty(1), errors="strict")
-        sys.stderr = stream(2, unbuffered, line_buffering=True, errors="backslashreplace")
+        interpreter.streams(environ)
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(environ)
         sys.argv = list(argv)
         model.PROGRAM = program
         name = os.path.basename(argv[0])
-        path = os.path.join(HERE, name)
-        exec(codes[name], {"__name__": "__main__", "__file__": path, "__builtins__": builtins})
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        if not isinstance(e.code, (int, type(None))):
-            print(e.code, file=sys.stderr)  # sys.exit("why"), as the interpreter prints it
-    except BaseException:  # noqa: B902 (as an uncaught exception ends a fresh interpreter)
+        scope = {"__name__": "__main__", "__file__": os.path.join(HERE, name), "__builtins__": builtins}
+        code = interpreter.run(lambda: exec(codes[name], scope))
+    except BaseException:  # noqa: B902 (the call could not be set up: the launcher still gets a code)
         traceback.print_exc()
     finally:
         try:
-            sys.stdout.flush()
-        except BaseException:  # noqa: B902 (as a fresh interpreter whose final flush fails: exit code 120)
-            traceback.print_exc()
-            code = 120
-        try:
-            sys.stderr.flush()
-        except BaseException:  # noqa: B902 (a closed pipe: the exit code still goes back)
-            pass
-        try:
-            conn.sendall(str(code & 0xFF).encode())
+            conn.sendall(str(code).encode())
         finally:
-            os._exit(code & 0xFF)
+            os._exit(code)
 
 
 def serve(folder, parent):
