@@ -1,12 +1,13 @@
 #!/bin/bash
 # The README's test command. Installs what the tests validate with (Debian: cloud-init, shellcheck,
-# ansible, jq, curl, kubectl, openssl; npm: the pinned CDK CLI and Node), then runs every test once, serially where CDK is involved.
+# ansible, jq, curl, kubectl, openssl, and gcc for the warm servers' launcher; npm: the pinned CDK CLI
+# and Node), then runs every test once, serially where CDK is involved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 # kubectl (the kubeconfig script's tests): this machine kind ships one; elsewhere Debian's kubernetes-client.
-for pair in cloud-init:cloud-init shellcheck:shellcheck ansible-inventory:ansible jq:jq curl:curl kubectl:kubernetes-client openssl:openssl; do
+for pair in cloud-init:cloud-init shellcheck:shellcheck ansible-inventory:ansible jq:jq curl:curl kubectl:kubernetes-client openssl:openssl cc:gcc; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,8 +1,9 @@
 """A warm AWS CLI (v1) for the tests: one process pays for the imports and the JSON service models once.
 
-  serve SOCKET        listen on a Unix socket; each request runs `aws ARGS` in a forked child
-  call SOCKET ARGS... run `aws ARGS` through the server with this process's stdin, stdout, stderr,
-                      environment and working directory; exit with the CLI's exit code
+  serve SOCKET        listen on a Unix socket; each call runs `aws ARGS` in a forked child, with the
+                      caller's stdin, stdout, stderr, environment and working directory. The caller is
+                      SOCKET's folder/aws, written here: a shell script that runs the warm servers'
+                      launcher (converge/tests/warm.py) with WARM_SERVER=SOCKET.
 
 A cold `aws` call costs about 1.2 s, almost all of it imports and botocore parsing its service
 models; a forked child of a warm process starts with both done. The child builds a fresh driver and
@@ -10,18 +11,17 @@ session from the caller's environment (its region, credentials, config file and 
 the data loader (the parsed models, the same files whatever the environment) is shared.
 """
 import gc
-import json
 import os
-import signal
-import socket
-import struct
 import sys
+
+# converge/tests/warm.py: the launcher, its request and the loop that forks.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "converge", "tests"))
+import warm  # noqa: E402
 
 # Clients created (and discarded) in the server so that their models, endpoint rule sets,
 # paginators and waiters are in the loader's cache: the services the scripts and tests call.
 SERVICES = ("ec2", "ssm", "s3", "sts", "resourcegroupstaggingapi", "cloudformation")
 WARM_REGION = "eu-west-1"
-HEADER = struct.Struct("!I")
 
 
 def data_path(environ):
@@ -79,27 +79,21 @@ def warm_loader():
     return loader
 
 
-def run_child(conn, request, fds, loader, loader_path):
-    """In the forked child: become the caller's `aws` process, run the CLI, report its exit code."""
+def run_child(request, fds, loader, loader_path):
+    """In the forked child: become the caller's `aws` process, run the CLI; returns its exit code."""
     rc = 255
     try:
-        # The server's dispositions are not the CLI's: with SIGCHLD ignored it could not wait for
-        # its own subprocesses (ssm start-session's plugin).
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-            os.close(fd)
+        # The launcher's address is the wrapper's, not the caller's.
+        request["env"].pop("WARM_SERVER", None)
+        warm.become(request, fds)
         # New text streams on the caller's fds: buffering follows them (a terminal or a pipe), as in a fresh process.
         sys.stdin = open(0, "r", encoding=sys.stdin.encoding, errors=sys.stdin.errors, closefd=False)
         sys.stdout = open(1, "w", buffering=1 if os.isatty(1) else -1, encoding=sys.stdout.encoding,
                           errors=sys.stdout.errors, closefd=False)
         sys.stderr = open(2, "w", buffering=1, encoding=sys.stderr.encoding, errors=sys.stderr.errors, closefd=False)
-        os.chdir(request["cwd"])
         # argparse names the program after sys.argv[0] in its errors ("aws: error: ...").
-        sys.argv = ["aws", *request["argv"]]
-        os.environ.clear()
-        os.environ.update(request["env"])
+        argv = request["argv"][1:]
+        sys.argv = ["aws", *argv]
         # What bin/aws and `import awscli` do to the environment at startup.
         if os.environ.get("LC_CTYPE", "") == "UTF-8":
             os.environ["LC_CTYPE"] = "en_US.UTF-8"
@@ -112,10 +106,10 @@ def run_child(conn, request, fds, loader, loader_path):
         if os.environ.get("WARM_AWS_PROFILE"):
             import cProfile
             profile = cProfile.Profile()
-            rc = profile.runcall(driver.main, request["argv"])
+            rc = profile.runcall(driver.main, argv)
             profile.dump_stats(os.environ["WARM_AWS_PROFILE"])
         else:
-            rc = driver.main(request["argv"])
+            rc = driver.main(argv)
         awscli.clidriver.HISTORY_RECORDER.record("CLI_RC", rc, "CLI")
     except SystemExit as e:  # argparse's errors exit (252 for the CLI's own parser)
         if e.code is None or isinstance(e.code, int):
@@ -127,121 +121,32 @@ def run_child(conn, request, fds, loader, loader_path):
         import traceback
         traceback.print_exc()
         rc = 255
-    finally:
+    for stream in (sys.stdout, sys.stderr):
         try:
-            sys.stdout.flush()
+            stream.flush()
         except BaseException:
             pass
-        try:
-            sys.stderr.flush()
-        except BaseException:
-            pass
-        try:
-            conn.sendall(f"{rc}\n".encode())
-        finally:
-            os._exit(rc & 0xFF)
-
-
-def receive(conn):
-    """One request: a 4-byte length, the JSON, and the caller's three fds with its first bytes."""
-    head, fds, _, _ = socket.recv_fds(conn, HEADER.size, 3)
-    if not head and not fds:
-        return None, []  # a probe: the fixture connects to learn that the server is up
-    while len(head) < HEADER.size:
-        more = conn.recv(HEADER.size - len(head))
-        if not more:
-            raise EOFError("request header cut short")
-        head += more
-    (length,) = HEADER.unpack(head)
-    body = bytearray()
-    while len(body) < length:
-        more = conn.recv(min(1 << 20, length - len(body)))
-        if not more:
-            raise EOFError("request cut short")
-        body += more
-    return json.loads(body), fds
+    return rc
 
 
 def serve(path):
     parent = os.getppid()
     # `import awscli` extends AWS_DATA_PATH in os.environ: the path a fresh `aws` would have is the one from before.
     loader_path = data_path(dict(os.environ))
+    wrapper = os.path.join(os.path.dirname(path), "aws")
+    with open(wrapper, "w") as f:
+        f.write(f"#!/bin/sh\nexport WARM_SERVER='{path}'\nexec '{warm.launcher()}' \"$@\"\n")
+    os.chmod(wrapper, 0o700)
     loader = warm_loader()
     # The warm heap (the parsed models) is left out of the children's garbage collections: a full
     # one would walk, and so copy on write, all of it (about 0.4 s a call).
     gc.collect()
     gc.freeze()
-    # Children are never waited for: the caller learns their exit code over the socket.
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(64)
-    # Polls for its parent (the test run): an orphaned server stops instead of lingering.
-    server.settimeout(1.0)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        while os.getppid() == parent:
-            try:
-                conn, _ = server.accept()
-            except socket.timeout:
-                continue
-            fds = []
-            try:
-                conn.settimeout(10)
-                request, fds = receive(conn)
-                if request is None:
-                    continue
-                conn.settimeout(None)
-                if len(fds) != 3:
-                    raise ValueError(f"{len(fds)} fds, not 3")
-                if os.fork() == 0:
-                    try:  # the child never returns to this loop, whatever happens
-                        server.close()
-                        run_child(conn, request, fds, loader, loader_path)
-                    finally:
-                        os._exit(255)
-            except Exception as e:  # a bad client must not stop the server
-                print(f"warm-aws: dropped a request: {e}", file=sys.stderr, flush=True)
-            finally:
-                for fd in fds:
-                    os.close(fd)
-                conn.close()
-    finally:
-        server.close()
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-
-
-def call(path, argv):
-    request = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        client.connect(path)
-    except OSError as e:
-        print(f"warm-aws: no server at {path}: {e}", file=sys.stderr)
-        return 255
-    # The fds ride with the header; the body may be larger than one send or receive.
-    socket.send_fds(client, [HEADER.pack(len(request))], [0, 1, 2])
-    client.sendall(request)
-    # Only the child writes on this socket: its exit code, then the connection closes.
-    reply = b""
-    while not reply.endswith(b"\n"):
-        more = client.recv(16)
-        if not more:
-            break
-        reply += more
-    try:
-        return int(reply)
-    except ValueError:
-        return 255  # the server or the child died before answering
+    warm.serve(path, parent, lambda request, fds: run_child(request, fds, loader, loader_path))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "serve":
+    if len(sys.argv) == 3 and sys.argv[1] == "serve":
         serve(sys.argv[2])
-    elif len(sys.argv) >= 3 and sys.argv[1] == "call":
-        sys.exit(call(sys.argv[2], sys.argv[3:]))
     else:
-        sys.exit("usage: warm-aws.py serve SOCKET | call SOCKET ARGS...")
+        sys.exit("usage: warm-aws.py serve SOCKET")

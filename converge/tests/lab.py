@@ -20,6 +20,7 @@ import urllib.request
 import warnings
 
 import interpreter
+import warm
 from k8slab_converge import contract
 
 # The warning filters of a fresh interpreter (this module loads before unittest sets its own), which
@@ -312,7 +313,7 @@ class Lab:
         os.makedirs(venv)
         os.makedirs(self.home)
         # The launcher: the stand-in warm (standin_server) or, without the server in the environment, cold.
-        os.symlink(os.path.join(STANDINS, "launcher"), os.path.join(venv, "ansible-playbook"))
+        os.symlink(warm.launcher(), os.path.join(venv, "ansible-playbook"))
         os.makedirs(self.kubespray_dir, exist_ok=True)
 
     def converge(self):
@@ -352,14 +353,14 @@ class Lab:
     def bastion_env(self):
         """The bastion's environment file, as the converge and snapshot services read it; and where the
         stand-ins run: warm (standin_server) unless the scenario asks for a fresh interpreter."""
-        warm = {} if self.fresh_interpreter else {"STANDIN_SERVER": os.path.join(standin_server(), "socket")}
-        environ = {k: v for k, v in os.environ.items() if k != "STANDIN_SERVER"}
-        return dict(environ, **warm,
+        served = {} if self.fresh_interpreter else {"WARM_SERVER": os.path.join(standin_server(), "socket")}
+        environ = {k: v for k, v in os.environ.items() if k != "WARM_SERVER"}
+        return dict(environ, **served,
                    LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
                    KUBECONFIG_PARAMETER=self.kubeconfig_parameter,
                    KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=self.kubespray_dir,
                    ANSIBLE_VENV=os.path.dirname(self.venv_bin),
-                   KUBECTL=os.path.join(os.path.dirname(warm["STANDIN_SERVER"]) if warm else STANDINS, "kubectl"),
+                   KUBECTL=os.path.join(os.path.dirname(served["WARM_SERVER"]) if served else STANDINS, "kubectl"),
                    K8SLAB_PLAYBOOKS=os.path.join(CONTROL_HOST, "playbooks"), STATE_DIR=self.state,
                    LOG_DIR=os.path.join(self.root, "log"), HOME=self.home, K8SLAB_PAUSE="0",
                    K8SLAB_READY_ATTEMPTS="5", K8SLAB_INSTANCE_ATTEMPTS="3", K8SLAB_REQUEST_ATTEMPTS="2",

@@ -45,9 +45,9 @@ class WarmAndCold(Fixture):
         program: a shell command line around it ("$0" is the stand-in), as the calling program."""
         env = dict(os.environ, KUBESPRAY_DIR=self.checkout, STANDIN_STATE=self.state, STANDIN_CALLS=self.calls,
                    KUBECONFIG=self.kubeconfig, LOG_DIR=self.logs, **dict(environ))
-        env.pop("STANDIN_SERVER", None)
+        env.pop("WARM_SERVER", None)
         if warm:
-            env["STANDIN_SERVER"] = self.socket
+            env["WARM_SERVER"] = self.socket
         command = os.path.join(os.path.dirname(self.socket) if warm else STANDINS, name)
         argv = ["sh", "-c", program, command, *args] if program else [command, *args]
         return subprocess.run(argv, cwd=self.checkout, env=env, input=stdin, stdout=stdout, stderr=subprocess.PIPE,
@@ -118,6 +118,14 @@ class WarmAndCold(Fixture):
             self.assertNotIn("survived", proc.stdout)
         self.restore(start)
         self.assertEqual(0, self.call("kubectl", ["get", "nodes", "-o", "json"], warm=True).returncode)
+
+    def test_without_a_server_the_launcher_says_so_and_exits_127(self):
+        missing = os.path.join(self.root, "no-server")
+        env = dict(os.environ, WARM_SERVER=missing)
+        proc = subprocess.run([os.path.join(os.path.dirname(self.socket), "kubectl"), "get", "nodes"], env=env,
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(127, proc.returncode)
+        self.assertIn(f"kubectl launcher: {missing}: No such file or directory", proc.stderr)
 
 
 if __name__ == "__main__":

@@ -268,7 +268,7 @@ def kill_program(state):
 
 def standin(name):
     """The path that runs the stand-in NAME as this call runs: the warm server's launcher or the script."""
-    warm = os.environ.get("STANDIN_SERVER")
+    warm = os.environ.get("WARM_SERVER")
     return os.path.join(os.path.dirname(warm) if warm else os.path.dirname(os.path.abspath(__file__)), name)
 
 

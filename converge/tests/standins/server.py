@@ -13,63 +13,25 @@ program never signals a stand-in). The lab's fresh_interpreter runs every stand-
 """
 import builtins
 import gc
-import marshal
 import os
-import signal
-import socket
 import sys
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STANDINS = ("kubectl", "ansible-playbook")
-sys.path.insert(0, os.path.dirname(HERE))  # converge/tests: interpreter.py
+sys.path.insert(0, os.path.dirname(HERE))  # converge/tests: interpreter.py, warm.py
 import interpreter  # noqa: E402
+import warm  # noqa: E402
 
 
-def receive(conn):
-    """A call: a 4-byte length with the caller's three fds, then the marshalled request."""
-    head, fds, _, _ = socket.recv_fds(conn, 4, 3)
-    while len(head) < 4:
-        more = conn.recv(4 - len(head))
-        if not more:
-            raise EOFError("request header cut short")
-        head += more
-    length = int.from_bytes(head, "big")
-    body = bytearray()
-    while len(body) < length:
-        more = conn.recv(length - len(body))
-        if not more:
-            raise EOFError("request cut short")
-        body += more
-    return marshal.loads(bytes(body)), fds
-
-
-def run(conn, request, fds, codes, model):
-    """In the forked child: the stand-in as the caller's process; its exit code to the launcher."""
-    argv, environ, cwd, program = request
-    code = 1
-    try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-            os.close(fd)
-        interpreter.streams(environ)
-        os.chdir(cwd)
-        os.environ.clear()
-        os.environ.update(environ)
-        sys.argv = list(argv)
-        model.PROGRAM = program
-        name = os.path.basename(argv[0])
-        scope = {"__name__": "__main__", "__file__": os.path.join(HERE, name), "__builtins__": builtins}
-        code = interpreter.run(lambda: exec(codes[name], scope))
-    except BaseException:  # noqa: B902 (the call could not be set up: the launcher still gets a code)
-        traceback.print_exc()
-    finally:
-        try:
-            conn.sendall(str(code).encode())
-        finally:
-            os._exit(code)
+def run(request, fds, codes, model):
+    """In the forked child: the stand-in as the caller's process; returns its exit code."""
+    warm.become(request, fds)
+    interpreter.streams(request["env"])
+    sys.argv = list(request["argv"])
+    model.PROGRAM = request["parent"]
+    name = os.path.basename(sys.argv[0])
+    scope = {"__name__": "__main__", "__file__": os.path.join(HERE, name), "__builtins__": builtins}
+    return interpreter.run(lambda: exec(codes[name], scope))
 
 
 def serve(folder, parent):
@@ -81,43 +43,14 @@ def serve(folder, parent):
     from k8slab_converge import contract
     contract.kubespray()
     codes = {}
+    launcher = warm.launcher()
     for name in STANDINS:
         with open(os.path.join(HERE, name)) as f:
             codes[name] = compile(f.read(), os.path.join(HERE, name), "exec")
-        os.symlink(os.path.join(HERE, "launcher"), os.path.join(folder, name))
+        os.symlink(launcher, os.path.join(folder, name))
     gc.collect()
     gc.freeze()  # the children's collections leave the server's objects (and their pages) alone
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are never waited for
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(os.path.join(folder, "socket"))
-    server.listen(64)
-    server.settimeout(1.0)
-    print("ready", flush=True)
-    while os.getppid() == parent:  # an orphaned server (its test process killed) stops
-        try:
-            conn, _ = server.accept()
-        except socket.timeout:
-            continue
-        fds = []
-        try:
-            conn.settimeout(10)
-            request, fds = receive(conn)
-            conn.settimeout(None)
-            if len(fds) != 3:
-                raise ValueError(f"{len(fds)} fds, not 3")
-            if os.fork() == 0:
-                try:  # the child never returns to this loop (nor to the folder's removal)
-                    server.close()
-                    run(conn, request, fds, codes, cluster_model)
-                finally:
-                    os._exit(1)
-        except Exception:  # noqa: B902 (one bad call never stops the server; the launcher reports it)
-            traceback.print_exc()
-        finally:
-            for fd in fds:
-                os.close(fd)
-            conn.close()
+    warm.serve(os.path.join(folder, "socket"), parent, lambda request, fds: run(request, fds, codes, cluster_model))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,133 @@
+"""Warm servers (the stand-ins' standins/server.py, Infra.Tests' warm-aws.py): one process pays for
+the imports once and forks a child per call, which becomes the caller's process. This module is
+what they share: the launcher a caller runs (launcher.c, compiled here), the request it sends, and
+the loop that accepts calls and forks."""
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "launcher.c")
+STANDINS = os.path.join(HERE, "standins")
+
+
+def launcher():
+    """The launcher, compiled once (about 0.3 s) for this checkout and kept in the temporary folder
+    under a hash of its source and of the stand-ins' folder it falls back to, so that every test
+    process shares it. Needs a C compiler; the README's test command installs gcc where none is."""
+    with open(SOURCE, "rb") as f:
+        source = f.read()
+    key = hashlib.sha256(source + b"\0" + os.fsencode(STANDINS)).hexdigest()[:16]
+    binary = os.path.join(tempfile.gettempdir(), f"k8slab-launcher-{key}")
+    if os.access(binary, os.X_OK):
+        return binary
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if not compiler:
+        raise AssertionError(f"no C compiler (cc) for the warm servers' launcher, {SOURCE}: install gcc (scripts/test.sh does)")
+    partial = f"{binary}.{os.getpid()}"
+    built = subprocess.run([compiler, "-O2", "-Wall", "-Werror", f'-DSTANDINS="{STANDINS}"', "-o", partial, SOURCE],
+                           capture_output=True, text=True)
+    if built.returncode != 0:
+        raise AssertionError(f"{compiler} could not compile {SOURCE}:\n{built.stderr}")
+    os.replace(partial, binary)  # whole or absent: builds in parallel race harmlessly
+    return binary
+
+
+def receive(conn):
+    """One call as launcher.c sends it: (request, fds), the request a dict of cwd, parent (pid), argv
+    and env; (None, []) for a probe (a connection closed at once, to learn that the server is up)."""
+    head, fds, _, _ = socket.recv_fds(conn, 4, 3)
+    if not head and not fds:
+        return None, []
+    try:
+        while len(head) < 4:
+            more = conn.recv(4 - len(head))
+            if not more:
+                raise EOFError("request header cut short")
+            head += more
+        length = int.from_bytes(head, "big")
+        body = bytearray()
+        while len(body) < length:
+            more = conn.recv(min(1 << 20, length - len(body)))
+            if not more:
+                raise EOFError("request cut short")
+            body += more
+        fields = [os.fsdecode(f) for f in bytes(body).split(b"\0")[:-1]]
+        argc = int(fields[2])
+        env = dict(entry.split("=", 1) for entry in fields[3 + argc:] if "=" in entry)
+        if len(fds) != 3:
+            raise ValueError(f"{len(fds)} fds, not 3")
+        return {"cwd": fields[0], "parent": int(fields[1]), "argv": fields[3:3 + argc], "env": env}, fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def become(request, fds):
+    """In the forked child: the caller's stdin, stdout and stderr, working directory and environment,
+    and the default dispositions of SIGCHLD and SIGTERM (the server's are not the caller's: with
+    SIGCHLD ignored, a child could not wait for its own subprocesses)."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+
+
+def serve(path, parent, call):
+    """Accepts calls on the Unix socket PATH until PARENT (the test process) is gone or SIGTERM; each
+    runs call(request, fds) in a forked child, whose return value (an exit code) goes to the launcher.
+    call must not return to this loop otherwise: whatever it raises ends the child with 1."""
+    # Children are never waited for: the launcher learns the exit code over the socket.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(64)
+    server.settimeout(1.0)  # polls for the parent: an orphaned server stops instead of lingering
+    print("ready", flush=True)
+    try:
+        while os.getppid() == parent:
+            try:
+                conn, _ = server.accept()
+            except socket.timeout:
+                continue
+            fds = []
+            try:
+                conn.settimeout(10)
+                request, fds = receive(conn)
+                conn.settimeout(None)
+                if request is not None and os.fork() == 0:
+                    code = 1
+                    try:  # the child never returns to this loop
+                        server.close()
+                        code = call(request, fds)
+                    except BaseException:  # noqa: B902 (the call could not be set up: the launcher still gets a code)
+                        traceback.print_exc()
+                    finally:
+                        try:
+                            conn.sendall(f"{code}\n".encode())
+                        finally:
+                            os._exit(code & 0xFF)
+            except Exception as e:  # noqa: B902 (one bad call never stops the server)
+                print(f"warm server {path}: dropped a call: {e!r}", file=sys.stderr, flush=True)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+                conn.close()
+    finally:
+        server.close()
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
