@@ -62,6 +62,15 @@ public class ConvergenceProgramTests
     }
 
     [Fact]
+    public void The_scenario_runner_reports_each_outcome_and_isolates_each_case()
+    {
+        // The scenario classes run through converge/tests/runner.py (ScenarioRunner): a failed,
+        // skipped or killed case must fail its test, and no case may see what an earlier one changed.
+        var result = Unittest("test_runner");
+        Assert.Contains("test_each_outcome_is_told_apart", result.StdErr);
+    }
+
+    [Fact]
     public void The_python_tests_request_the_group_variables_the_nodes_stack_renders()
     {
         // tests/lab.py writes requests as the Nodes stack would: its copy of GroupVars must not drift.

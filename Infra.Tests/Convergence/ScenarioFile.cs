@@ -25,15 +25,6 @@ public static partial class ScenarioFile
         return data;
     }
 
-    /// <summary>Runs one scenario (MODULE.CLASS.NAME) against the emulator; fails the test on its failure or a skip.</summary>
-    public static void Run(MotoServer moto, string testCase, string name)
-    {
-        var result = Python.Run(new[] { "-m", "unittest", "-v", $"{testCase}.{name}" },
-            environment: moto.ClientEnvironment, timeout: TimeSpan.FromMinutes(15));
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.DoesNotContain("skipped", result.StdErr);
-    }
-
     /// <summary>The reader finds every scenario the file defines: a pattern that matched none would leave no case.</summary>
     public static void AssertEveryScenarioIsRead(string module, int atLeast)
     {
