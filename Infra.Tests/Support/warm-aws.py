@@ -55,6 +55,27 @@ def share_service_models(loader):
     botocore.client.ClientCreator._load_service_model = shared
 
 
+def remember_handler_signatures():
+    """botocore checks that each event handler takes **kwargs when it is registered (inspect: about
+    400 handlers a driver, 30 ms a call). The answer depends on the function alone, so it is kept
+    per function: a bound method's is its function's, as its varkw is."""
+    import botocore.hooks
+    check = botocore.hooks.accepts_kwargs
+    known = {}
+
+    def accepts_kwargs(func):
+        key = getattr(func, "__func__", func)
+        try:
+            return known[key]
+        except KeyError:
+            known[key] = answer = check(func)
+            return answer
+        except TypeError:  # unhashable: asked each time
+            return check(func)
+
+    botocore.hooks.accepts_kwargs = accepts_kwargs
+
+
 def warm_loader():
     import awscli.clidriver
     import botocore.session
@@ -137,6 +158,7 @@ def serve(path):
     with open(wrapper, "w") as f:
         f.write(f"#!/bin/sh\nexport WARM_SERVER='{path}'\nexec '{warm.launcher()}' \"$@\"\n")
     os.chmod(wrapper, 0o700)
+    remember_handler_signatures()
     loader = warm_loader()
     # The warm heap (the parsed models) is left out of the children's garbage collections: a full
     # one would walk, and so copy on write, all of it (about 0.4 s a call).
