@@ -4,7 +4,9 @@
 #   synth    npx cdk synth --quiet (warm: the app is built)
 #   cached   scripts/preview.sh dev, the commit's templates in the preview's cache
 #   fresh    scripts/preview.sh dev with an empty cache (one synthesis serves both sides)
-# and the median of each. Usage: scripts/benchmark-preview.sh [ROUNDS]   (default 3; about 3 minutes)
+#   edited   scripts/preview.sh dev with an empty cache and one more worker in dev.yaml (the working
+#            tree's build synthesizes both sides: only environments/ differs)
+# and the median of each. Usage: scripts/benchmark-preview.sh [ROUNDS]   (default 3; about 4 minutes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
@@ -23,18 +25,24 @@ seconds() { local start; start=$(date +%s.%N); "$@" >/dev/null 2>"$scratch/err" 
 # Warm-up: the app and the comparison tool built once, the commit's templates cached.
 npx cdk synth --quiet >/dev/null
 K8SLAB_PREVIEW_CACHE="$scratch/cache" scripts/preview.sh dev >/dev/null 2>&1
-declare -a synth cached fresh
+declare -a synth cached fresh edited
 for ((i = 1; i <= rounds; i++)); do
   synth+=("$(seconds npx cdk synth --quiet)")
   cached+=("$(K8SLAB_PREVIEW_CACHE="$scratch/cache" seconds scripts/preview.sh dev)")
   rm -rf "$scratch/fresh"
   fresh+=("$(K8SLAB_PREVIEW_CACHE="$scratch/fresh" seconds scripts/preview.sh dev)")
+  rm -rf "$scratch/fresh"
+  sed -i 's/^  count: 2$/  count: 3/' environments/dev.yaml
+  git diff --quiet -- environments/dev.yaml && { echo "benchmark-preview: dev.yaml has no 'count: 2' to change" >&2; exit 1; }
+  edited+=("$(K8SLAB_PREVIEW_CACHE="$scratch/fresh" seconds scripts/preview.sh dev)")
+  git checkout -q -- environments/dev.yaml
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-s=$(median "${synth[@]}"); c=$(median "${cached[@]}"); f=$(median "${fresh[@]}")
+s=$(median "${synth[@]}"); c=$(median "${cached[@]}"); f=$(median "${fresh[@]}"); e=$(median "${edited[@]}")
 echo "commit $(git rev-parse --short HEAD), $rounds rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| case | median | x warm synth | runs |"
 echo "| --- | ---: | ---: | --- |"
 printf '| warm synth (npx cdk synth --quiet) | %.1f s | 1.00 | %s |\n' "$s" "$(printf '%.1f ' "${synth[@]}")"
 printf '| preview, commit cached | %.1f s | %.2f | %s |\n' "$c" "$(awk -v a="$c" -v b="$s" 'BEGIN { print a / b }')" "$(printf '%.1f ' "${cached[@]}")"
 printf '| preview, nothing cached (unchanged tree) | %.1f s | %.2f | %s |\n' "$f" "$(awk -v a="$f" -v b="$s" 'BEGIN { print a / b }')" "$(printf '%.1f ' "${fresh[@]}")"
+printf '| preview, nothing cached, one more worker in dev.yaml | %.1f s | %.2f | %s |\n' "$e" "$(awk -v a="$e" -v b="$s" 'BEGIN { print a / b }')" "$(printf '%.1f ' "${edited[@]}")"

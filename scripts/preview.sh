@@ -50,16 +50,18 @@ if [ ! -x node_modules/.bin/cdk ]; then
 fi
 # jsii on the project's pinned Node, as under npx cdk.
 export PATH="$root/node_modules/.bin:$PATH"
+# shellcheck source=SCRIPTDIR/preview-state.sh
+. "$root/scripts/preview-state.sh"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/k8slab-preview.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# synth LABEL FOLDER OUT: the app in FOLDER, synthesized into OUT by the CDK CLI (as `npx cdk synth`
-# does, with that side's cdk.json); on failure, prints why and returns 1.
+# synth LABEL FOLDER OUT [APP]: the app in FOLDER (or the command APP, run in FOLDER), synthesized into
+# OUT by the CDK CLI (as `npx cdk synth` does, with that side's cdk.json); on failure, prints why and returns 1.
 synth() {
   echo "preview: synthesizing $1..." >&2
-  if ! (cd "$2" && "$root/node_modules/.bin/cdk" synth --quiet -c env="$env" -o "$3") >"$3.log" 2>&1; then
+  if ! (cd "$2" && "$root/node_modules/.bin/cdk" synth --quiet ${4:+--app "$4"} -c env="$env" -o "$3") >"$3.log" 2>&1; then
     echo "preview: the synthesis of $1 failed:" >&2
     sed 's/^/  /' "$3.log" >&2
     return 1
@@ -71,21 +73,20 @@ synth() {
 cache=${K8SLAB_PREVIEW_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/k8slab-preview}
 before="$work/before"
 status=0
-# Nothing changed since the commit (tracked files as committed, no untracked file, and no ignored
-# one in converge/, whose files the app embeds, beyond bytecode and its tests): both sides are the
-# same app, so the working tree's synthesis serves as the commit's too. It is not cached as the
-# commit's: only a synthesis of the commit itself (git archive) is.
-unchanged=""
-if git diff --quiet "$commit" -- && [ -z "$(git ls-files --others --exclude-standard)" ] &&
-   [ -z "$(git ls-files --others --ignored --exclude-standard -- converge | grep -v -E '(^|/)__pycache__/|\.pyc$|^converge/tests/' || true)" ]; then
-  unchanged=1
-fi
+# The app as committed (scripts/preview-state.sh): both sides are the same app, so the commit's side
+# needs no build of its own. With the environment files as committed too, the working tree's synthesis
+# serves as both (not cached as the commit's: it is not a synthesis of the commit's files); else the
+# working tree's build synthesizes the commit's environment files.
+state=$(app_state "$commit")
 if [ -n "$cache" ] && [ -f "$cache/$commit-$env/manifest.json" ]; then
   echo "preview: $ref (${commit:0:7}) from the cache" >&2
   before="$cache/$commit-$env"
-elif [ -n "$unchanged" ]; then
+elif [ "$state" = unchanged ]; then
   echo "preview: the working tree is $ref (${commit:0:7}) unchanged: one synthesis for both" >&2
   before="$work/after"
+elif [ "$state" = environments ]; then
+  mkdir "$work/ref"
+  git archive "$commit" cdk.json environments | tar -x -C "$work/ref"
 else
   # The two sides build in separate folders: the older one in the background, on the other core.
   mkdir "$work/ref"
@@ -94,10 +95,21 @@ else
   building=$!
 fi
 synth "the working tree" "$root" "$work/after" || status=1
+if [ $status -eq 0 ] && [ -d "$work/ref" ] && [ -z "${building:-}" ]; then
+  # The working tree's build, just made, run in the commit's folder: only environments/ differs.
+  echo "preview: only environments/ differs from $ref (${commit:0:7}): the working tree's build synthesizes it" >&2
+  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" "dotnet run --no-build --project $(printf '%q' "$root/Infra")" || status=1
+  cached_side=1
+fi
 if [ -n "${building:-}" ]; then
   if ! wait "$building"; then
     status=1
-  elif [ -n "$cache" ]; then
+  else
+    cached_side=1
+  fi
+fi
+if [ -n "${cached_side:-}" ] && [ $status -eq 0 ]; then
+  if [ -n "$cache" ]; then
     mkdir -p "$cache" "$work/cached"
     cp "$work/before"/manifest.json "$work/before"/*.template.json "$work/cached/"
     mv -T "$work/cached" "$cache/$commit-$env" 2>/dev/null || true   # another preview may have cached it meanwhile
