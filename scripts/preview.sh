@@ -75,8 +75,8 @@ before="$work/before"
 status=0
 # The app as committed (scripts/preview-state.sh): both sides are the same app, so the commit's side
 # needs no build of its own. With the environment files as committed too, the working tree's synthesis
-# serves as both (not cached as the commit's: it is not a synthesis of the commit's files); else the
-# working tree's build synthesizes the commit's environment files.
+# serves as both (not cached as the commit's: it is not a synthesis of the commit's files); else one
+# build of the working tree synthesizes both sides, the commit's from the commit's environment files.
 state=$(app_state "$commit")
 if [ -n "$cache" ] && [ -f "$cache/$commit-$env/manifest.json" ]; then
   echo "preview: $ref (${commit:0:7}) from the cache" >&2
@@ -85,8 +85,19 @@ elif [ "$state" = unchanged ]; then
   echo "preview: the working tree is $ref (${commit:0:7}) unchanged: one synthesis for both" >&2
   before="$work/after"
 elif [ "$state" = environments ]; then
+  # The working tree's app, built once, synthesizes both sides at once: the commit's from a folder of
+  # the commit's environment files and cdk.json, in the background, on the other core.
+  if ! dotnet build Infra --nologo -v q >"$work/build.log" 2>&1; then
+    echo "preview: building the working tree's app failed:" >&2
+    sed 's/^/  /' "$work/build.log" >&2
+    exit 1
+  fi
+  app="dotnet run --no-build --project $(printf '%q' "$root/Infra")"
+  echo "preview: only environments/ differs from $ref (${commit:0:7}): one build synthesizes both sides" >&2
   mkdir "$work/ref"
   git archive "$commit" cdk.json environments | tar -x -C "$work/ref"
+  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" "$app" &
+  building=$!
 else
   # The two sides build in separate folders: the older one in the background, on the other core.
   mkdir "$work/ref"
@@ -94,22 +105,11 @@ else
   synth "$ref (${commit:0:7})" "$work/ref" "$work/before" &
   building=$!
 fi
-synth "the working tree" "$root" "$work/after" || status=1
-if [ $status -eq 0 ] && [ -d "$work/ref" ] && [ -z "${building:-}" ]; then
-  # The working tree's build, just made, run in the commit's folder: only environments/ differs.
-  echo "preview: only environments/ differs from $ref (${commit:0:7}): the working tree's build synthesizes it" >&2
-  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" "dotnet run --no-build --project $(printf '%q' "$root/Infra")" || status=1
-  cached_side=1
-fi
+synth "the working tree" "$root" "$work/after" "${app:-}" || status=1
 if [ -n "${building:-}" ]; then
   if ! wait "$building"; then
     status=1
-  else
-    cached_side=1
-  fi
-fi
-if [ -n "${cached_side:-}" ] && [ $status -eq 0 ]; then
-  if [ -n "$cache" ]; then
+  elif [ -n "$cache" ]; then
     mkdir -p "$cache" "$work/cached"
     cp "$work/before"/manifest.json "$work/before"/*.template.json "$work/cached/"
     mv -T "$work/cached" "$cache/$commit-$env" 2>/dev/null || true   # another preview may have cached it meanwhile
