@@ -95,7 +95,10 @@ elif [ "$state" = environments ]; then
   app="dotnet run --no-build --project $(printf '%q' "$root/Infra")"
   echo "preview: only environments/ differs from $ref (${commit:0:7}): one build synthesizes both sides" >&2
   mkdir "$work/ref"
-  git archive "$commit" cdk.json environments | tar -x -C "$work/ref"
+  # global.json too, where the commit has one: the SDK that runs the app there is the pinned one.
+  files=(cdk.json environments)
+  if git cat-file -e "$commit:global.json" 2>/dev/null; then files+=(global.json); fi
+  git archive "$commit" "${files[@]}" | tar -x -C "$work/ref"
   synth "$ref (${commit:0:7})" "$work/ref" "$work/before" "$app" &
   building=$!
 else

@@ -62,6 +62,15 @@ public class ConvergenceProgramTests
     }
 
     [Fact]
+    public void The_warm_servers_launcher_gets_an_exit_code_whatever_the_call_returns()
+    {
+        // converge/tests/warm.py and launcher.c, shared by the stand-ins' server and the warm AWS CLI:
+        // a call returning None, text or raising still answers its launcher, and the server serves on.
+        var result = Unittest("test_warm");
+        Assert.Contains("test_each_return_is_an_exit_code_as_sys_exit_makes_it_and_the_server_serves_on", result.StdErr);
+    }
+
+    [Fact]
     public void The_scenario_runner_reports_each_outcome_and_isolates_each_case()
     {
         // The scenario classes run through converge/tests/runner.py (ScenarioRunner): a failed,

@@ -22,8 +22,17 @@ public sealed class ScenarioRunner : IDisposable
     public void Run(string test)
     {
         var process = _process ??= Start(test.Split('.')[0]);
-        process.StandardInput.WriteLine(test);
-        process.StandardInput.Flush();
+        try
+        {
+            process.StandardInput.WriteLine(test);
+            process.StandardInput.Flush();
+        }
+        catch (IOException)
+        {
+            // The runner died after the last case: the next case starts a new one.
+            Stop();
+            Assert.Fail($"the scenario runner had ended before {test}: {Errors}");
+        }
         var line = process.StandardOutput.ReadLineAsync();
         if (!line.Wait(CaseTimeout))
         {
@@ -36,7 +45,12 @@ public sealed class ScenarioRunner : IDisposable
             Stop();
             Assert.Fail($"the scenario runner ended during {test}: {Errors}");
         }
-        Assert.Equal(test, (string?)answer["test"]);
+        if ((string?)answer["test"] != test)
+        {
+            // Answers out of step with the questions: every later one would be another case's.
+            Stop();
+            Assert.Fail($"the scenario runner answered {answer["test"]} for {test}");
+        }
         var output = (string?)answer["output"] ?? "";
         Assert.False((bool)answer["skipped"]!, $"{test} was skipped:\n{output}");
         Assert.True((bool)answer["ok"]!, output);
@@ -61,7 +75,7 @@ public sealed class ScenarioRunner : IDisposable
         process.BeginErrorReadLine();
         // The warm-up (imports, models, the stand-ins' server): seconds, more on a busy machine.
         var ready = process.StandardOutput.ReadLineAsync();
-        if (!ready.Wait(TimeSpan.FromMinutes(2)) || ready.Result is null)
+        if (!ready.Wait(TimeSpan.FromMinutes(2)) || ready.Result is not { } first || JsonNode.Parse(first)?["ready"] is null)
         {
             _process = process;
             Stop();

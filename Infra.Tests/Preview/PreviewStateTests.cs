@@ -24,6 +24,7 @@ public sealed class PreviewStateTests
     [InlineData("mkdir -p converge/k8slab_converge/__pycache__ && echo x > converge/k8slab_converge/__pycache__/main.cpython-311.pyc", "unchanged")]
     [InlineData("echo x > converge/tests/.t.py.swp", "unchanged")]
     [InlineData("mkdir -p Infra/bin && echo x > Infra/bin/K8sLab.dll", "unchanged")]
+    [InlineData("mkdir -p Infra/Nodes/bin && echo 'class X {}' > Infra/Nodes/bin/X.cs", "changed")]
     public void The_state_names_what_differs_from_the_commit(string change, string expected)
     {
         var repo = Directory.CreateTempSubdirectory("k8slab-preview-state-").FullName;

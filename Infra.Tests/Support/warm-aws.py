@@ -15,6 +15,7 @@ from the caller's environment and shares only the data loader (the parsed models
 """
 import gc
 import os
+import stat
 import sys
 
 # converge/tests/warm.py: the launcher, its request and the loop that forks.
@@ -89,8 +90,21 @@ COMMANDS = ("ec2", "ssm", "s3api", "sts", "resourcegroupstaggingapi", "cloudform
 
 
 def made_with(environ):
-    """The part of an environment that a driver made in it depends on."""
-    return {k: v for k, v in environ.items() if k == "HOME" or (k.startswith("AWS_") and k not in READ_LATER)}
+    """The part of an environment that a driver made in it depends on: its variables, and the config
+    and credentials files it names as they are now (botocore reads each once, as the driver is made)."""
+    made = {k: v for k, v in environ.items() if k == "HOME" or (k.startswith("AWS_") and k not in READ_LATER)}
+    for variable, default in (("AWS_CONFIG_FILE", "~/.aws/config"), ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")):
+        path = environ.get(variable, default)
+        if path.startswith("~"):
+            path = environ.get("HOME", "") + path[1:]
+        try:
+            status = os.stat(path)
+            # A file's contents by its size and time; a device (/dev/null) is its number.
+            made[f"file {variable}"] = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns) \
+                if stat.S_ISREG(status.st_mode) else (status.st_dev, status.st_ino, status.st_rdev)
+        except OSError:
+            made[f"file {variable}"] = None
+    return made
 
 
 def warm_loader():

@@ -11,6 +11,7 @@
  * bytes of NUL-terminated fields: cwd, parent pid, argc, the arguments, then the environment.
  * The reply: the exit code in decimal, then the server's child closes the connection. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +77,11 @@ int main(int argc, char **argv) {
     }
     strcpy(address.sun_path, server);
     int conn = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (conn >= 0 && conn <= 2) { /* a standard stream was closed: keep the socket off fds 0-2 */
+        int moved = fcntl(conn, F_DUPFD_CLOEXEC, 3);
+        close(conn);
+        conn = moved;
+    }
     if (conn < 0 || connect(conn, (struct sockaddr *)&address, sizeof address) < 0) fail(server);
 
     /* The length goes with the fds; the rest follows as a stream. */
@@ -89,9 +95,10 @@ int main(int argc, char **argv) {
     rights->cmsg_type = SCM_RIGHTS;
     rights->cmsg_len = CMSG_LEN(sizeof fds);
     memcpy(CMSG_DATA(rights), fds, sizeof fds);
-    if (sendmsg(conn, &message, 0) != 4) fail("send");
+    /* MSG_NOSIGNAL: a server that drops the call is an error message here, not a SIGPIPE. */
+    if (sendmsg(conn, &message, MSG_NOSIGNAL) != 4) fail("send");
     for (size_t sent = 4; sent < len;) {
-        ssize_t n = write(conn, buf + sent, len - sent);
+        ssize_t n = send(conn, buf + sent, len - sent, MSG_NOSIGNAL);
         if (n < 0 && errno != EINTR) fail("send");
         if (n > 0) sent += (size_t)n;
     }

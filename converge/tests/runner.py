@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+import traceback
 import unittest
 
 import lab
@@ -49,6 +50,9 @@ def run(test):
                 if code == 0 and result.skipped:
                     code = 3
                 stream.flush()
+            except BaseException:  # noqa: B902 (outside the case itself: said, and a failure)
+                traceback.print_exc()
+                sys.stderr.flush()
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)

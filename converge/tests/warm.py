@@ -18,21 +18,27 @@ STANDINS = os.path.join(HERE, "standins")
 
 
 def launcher():
-    """The launcher, compiled once (about 0.3 s) for this checkout and kept in the temporary folder
-    under a hash of its source and of the stand-ins' folder it falls back to, so that every test
-    process shares it. Needs a C compiler; the README's test command installs gcc where none is."""
+    """The launcher, compiled once (about 0.3 s) for this checkout and kept in a folder of this user's
+    in the temporary folder, under a hash of its source and flags (the stand-ins' folder it falls back
+    to among them), so that every test process shares it. Needs a C compiler; the README's test command installs gcc where none is."""
+    flags = ["-O2", "-Wall", "-Werror", f'-DSTANDINS="{STANDINS}"']
     with open(SOURCE, "rb") as f:
         source = f.read()
-    key = hashlib.sha256(source + b"\0" + os.fsencode(STANDINS)).hexdigest()[:16]
-    binary = os.path.join(tempfile.gettempdir(), f"k8slab-launcher-{key}")
+    key = hashlib.sha256(source + b"\0" + "\0".join(flags).encode()).hexdigest()[:16]
+    # A folder of this user's own, that nobody else may write: what is run from it is what was built.
+    folder = os.path.join(tempfile.gettempdir(), f"k8slab-launcher-{os.getuid()}")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    owner = os.stat(folder)
+    if owner.st_uid != os.getuid() or owner.st_mode & 0o022:
+        raise AssertionError(f"{folder} is not this user's alone: remove it")
+    binary = os.path.join(folder, key)
     if os.access(binary, os.X_OK):
         return binary
     compiler = shutil.which("cc") or shutil.which("gcc")
     if not compiler:
         raise AssertionError(f"no C compiler (cc) for the warm servers' launcher, {SOURCE}: install gcc (scripts/test.sh does)")
     partial = f"{binary}.{os.getpid()}"
-    built = subprocess.run([compiler, "-O2", "-Wall", "-Werror", f'-DSTANDINS="{STANDINS}"', "-o", partial, SOURCE],
-                           capture_output=True, text=True)
+    built = subprocess.run([compiler, *flags, "-o", partial, SOURCE], capture_output=True, text=True)
     if built.returncode != 0:
         raise AssertionError(f"{compiler} could not compile {SOURCE}:\n{built.stderr}")
     os.replace(partial, binary)  # whole or absent: builds in parallel race harmlessly
@@ -60,7 +66,10 @@ def receive(conn):
             body += more
         fields = [os.fsdecode(f) for f in bytes(body).split(b"\0")[:-1]]
         argc = int(fields[2])
-        env = dict(entry.split("=", 1) for entry in fields[3 + argc:] if "=" in entry)
+        env = {}
+        for entry in fields[3 + argc:]:
+            if "=" in entry:  # the first of a name that appears twice, as os.environ keeps it
+                env.setdefault(*entry.split("=", 1))
         if len(fds) != 3:
             raise ValueError(f"{len(fds)} fds, not 3")
         return {"cwd": fields[0], "parent": int(fields[1]), "argv": fields[3:3 + argc], "env": env}, fds
@@ -109,16 +118,17 @@ def serve(path, parent, call):
                 conn.settimeout(None)
                 if request is not None and os.fork() == 0:
                     code = 1
-                    try:  # the child never returns to this loop
-                        server.close()
-                        code = call(request, fds)
-                    except BaseException:  # noqa: B902 (the call could not be set up: the launcher still gets a code)
-                        traceback.print_exc()
-                    finally:
+                    try:  # the child never returns to this loop, whatever call returns or raises
                         try:
-                            conn.sendall(f"{code}\n".encode())
-                        finally:
-                            os._exit(code & 0xFF)
+                            server.close()
+                            result = call(request, fds)
+                            # As sys.exit(result): None is 0, an int itself, anything else 1.
+                            code = 0 if result is None else result if isinstance(result, int) else 1
+                        except BaseException:  # noqa: B902 (the launcher still gets a code)
+                            traceback.print_exc()
+                        conn.sendall(f"{code}\n".encode())
+                    finally:
+                        os._exit(code & 0xFF)
             except Exception as e:  # noqa: B902 (one bad call never stops the server)
                 print(f"warm server {path}: dropped a call: {e!r}", file=sys.stderr, flush=True)
             finally:
