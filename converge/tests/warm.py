@@ -95,8 +95,8 @@ def become(request, fds):
 
 def serve(path, parent, call):
     """Accepts calls on the Unix socket PATH until PARENT (the test process) is gone or SIGTERM; each
-    runs call(request, fds) in a forked child, whose return value (an exit code) goes to the launcher.
-    call must not return to this loop otherwise: whatever it raises ends the child with 1."""
+    runs call(request, fds) in a forked child, whose return value is the launcher's exit code as
+    sys.exit would make it (None 0, an int itself, anything else 1; whatever it raises, 1)."""
     # Children are never waited for: the launcher learns the exit code over the socket.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
