@@ -68,6 +68,15 @@ synth() {
   fi
 }
 
+# build PROJECT WHAT: dotnet build PROJECT; on failure, prints why and exits 1.
+build() {
+  if ! dotnet build "$1" --nologo -v q >"$work/build.log" 2>&1; then
+    echo "preview: building $2 failed:" >&2
+    sed 's/^/  /' "$work/build.log" >&2
+    exit 1
+  fi
+}
+
 # A commit's templates never change: each commit and environment is synthesized once, then read
 # from the cache (K8SLAB_PREVIEW_CACHE, default ~/.cache/k8slab-preview; set it empty for no cache).
 cache=${K8SLAB_PREVIEW_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/k8slab-preview}
@@ -84,28 +93,21 @@ if [ -n "$cache" ] && [ -f "$cache/$commit-$env/manifest.json" ]; then
 elif [ "$state" = unchanged ]; then
   echo "preview: the working tree is $ref (${commit:0:7}) unchanged: one synthesis for both" >&2
   before="$work/after"
-elif [ "$state" = environments ]; then
-  # The working tree's app, built once, synthesizes both sides at once: the commit's from a folder of
-  # the commit's environment files and cdk.json, in the background, on the other core.
-  if ! dotnet build Infra --nologo -v q >"$work/build.log" 2>&1; then
-    echo "preview: building the working tree's app failed:" >&2
-    sed 's/^/  /' "$work/build.log" >&2
-    exit 1
-  fi
-  app="dotnet run --no-build --project $(printf '%q' "$root/Infra")"
-  echo "preview: only environments/ differs from $ref (${commit:0:7}): one build synthesizes both sides" >&2
-  mkdir "$work/ref"
-  # global.json too, where the commit has one: the SDK that runs the app there is the pinned one.
-  files=(cdk.json environments)
-  if git cat-file -e "$commit:global.json" 2>/dev/null; then files+=(global.json); fi
-  git archive "$commit" "${files[@]}" | tar -x -C "$work/ref"
-  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" "$app" &
-  building=$!
 else
-  # The two sides build in separate folders: the older one in the background, on the other core.
+  # The commit's side in a folder of its own, in the background, on the other core: the whole
+  # commit, which builds there; or, when only environments/ differs, the commit's environment files
+  # (and cdk.json, global.json: the pinned SDK) run by the working tree's app, built once for both.
+  files=()
+  if [ "$state" = environments ]; then
+    build Infra "the working tree's app"
+    app="dotnet run --no-build --project $(printf '%q' "$root/Infra")"
+    echo "preview: only environments/ differs from $ref (${commit:0:7}): one build synthesizes both sides" >&2
+    files=(cdk.json environments)
+    if git cat-file -e "$commit:global.json" 2>/dev/null; then files+=(global.json); fi
+  fi
   mkdir "$work/ref"
-  git archive "$commit" | tar -x -C "$work/ref"
-  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" &
+  git archive "$commit" "${files[@]}" | tar -x -C "$work/ref"
+  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" "${app:-}" &
   building=$!
 fi
 synth "the working tree" "$root" "$work/after" "${app:-}" || status=1
@@ -120,10 +122,6 @@ if [ -n "${building:-}" ]; then
 fi
 [ $status -eq 0 ] || exit 1
 
-if ! dotnet build Preview --nologo -v q >"$work/build.log" 2>&1; then
-  echo "preview: building the comparison tool failed:" >&2
-  sed 's/^/  /' "$work/build.log" >&2
-  exit 1
-fi
+build Preview "the comparison tool"
 echo "preview: changes from $ref (${commit:0:7}) to the working tree, environment $env:" >&2
 dotnet run --no-build --project Preview -- "$before" "$work/after"

@@ -67,9 +67,7 @@ public sealed class ScenarioRunner : IDisposable
             WorkingDirectory = Python.ControlHost,
         };
         foreach (var arg in new[] { "-m", "runner", module }) start.ArgumentList.Add(arg);
-        foreach (var (key, value) in _moto.ClientEnvironment) start.Environment[key] = value;
-        start.Environment["PYTHONPATH"] = Python.ControlHost + ":" + Path.Combine(Python.ControlHost, "tests");
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        foreach (var (key, value) in _moto.ClientEnvironment.Concat(Python.Environment)) start.Environment[key] = value;
         var process = Process.Start(start)!;
         process.ErrorDataReceived += (_, e) => { lock (_errors) _errors.AppendLine(e.Data); };
         process.BeginErrorReadLine();
