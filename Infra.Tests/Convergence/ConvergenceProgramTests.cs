@@ -55,7 +55,7 @@ public class ConvergenceProgramTests
     [Fact]
     public void The_stand_ins_served_warm_answer_as_they_do_cold()
     {
-        // The scenarios run the stand-ins forked from a warm server (converge/tests/standins/server.py):
+        // The scenarios run the stand-ins in a warm server (converge/tests/standins/server.py):
         // the same outputs, exit codes and model as a fresh interpreter's, and a kill still hits the program.
         var result = Unittest("test_standin_server");
         Assert.Contains("test_a_kill_hits_the_calling_program_and_the_server_serves_on", result.StdErr);

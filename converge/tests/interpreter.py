@@ -1,5 +1,5 @@
-"""What a fresh interpreter does at its start and its end, for a forked child that plays one (the
-program of lab.run_program, the stand-ins of standins/server.py): the standard streams on fds 0-2 as
+"""What a fresh interpreter does at its start and its end, for code that plays one without starting
+it (the program forked by lab.run_program, the stand-ins run in standins/server.py): the standard streams on fds 0-2 as
 CPython makes them (Python/pylifecycle.c, create_stdio) and the exit code it ends with
 (Python/pythonrun.c, handle_system_exit; a failed final flush of stdout is 120, Python/pylifecycle.c)."""
 import io

@@ -1,7 +1,7 @@
-/* The launcher of a warm server (standins/server.py; Infra.Tests' warm-aws.py): a call in a process
- * of its own, run by a child the server forks. It passes the server, at the Unix socket $WARM_SERVER,
+/* The launcher of a warm server (standins/server.py; Infra.Tests' warm-aws.py): a call run by the
+ * server, in itself or in a child it forks. It passes the server, at the Unix socket $WARM_SERVER,
  * its stdin, stdout and stderr (as fds), working directory, parent (the program a stand-in may kill),
- * arguments and environment; then exits with the exit code the server's child sends back.
+ * arguments and environment; then exits with the exit code the server sends back.
  *
  * It is C because its start is most of what a warm call costs: 2 ms against 17 ms for even
  * `python3 -S`, and the scenarios make thousands of calls. Without $WARM_SERVER it execs the
@@ -9,7 +9,7 @@
  *
  * The request: a 4-byte big-endian length, sent with the three fds (SCM_RIGHTS); then that many
  * bytes of NUL-terminated fields: cwd, parent pid, argc, the arguments, then the environment.
- * The reply: the exit code in decimal, then the server's child closes the connection. */
+ * The reply: the exit code in decimal, then the server closes the connection. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
     char *end;
     long code = strtol(reply, &end, 10);
     if (got == 0 || end == reply || (*end && *end != '\n')) {
-        fprintf(stderr, "%s launcher: the server's child ended without an exit code\n", name);
+        fprintf(stderr, "%s launcher: the server ended the call without an exit code\n", name);
         _exit(127);
     }
     _exit((int)(code & 0xFF));

@@ -1,7 +1,9 @@
 """Warm servers (the stand-ins' standins/server.py, Infra.Tests' warm-aws.py): one process pays for
-the imports once and forks a child per call, which becomes the caller's process. This module is
-what they share: the launcher a caller runs (launcher.c, compiled here), the request it sends, and
-the loop that accepts calls and forks."""
+the imports once and runs each call for its caller: in a forked child, which becomes the caller's
+process (the AWS CLI's), or in itself, borrowed for the call (the stand-ins'). This module is what
+they share: the launcher a caller runs (launcher.c, compiled here), the request it sends, and the
+loop that accepts calls."""
+import contextlib
 import hashlib
 import os
 import shutil
@@ -93,10 +95,43 @@ def become(request, fds):
     os.environ.update(request["env"])
 
 
-def serve(path, parent, call):
+@contextlib.contextmanager
+def borrowed(request, fds):
+    """In the server itself: the caller's stdin, stdout and stderr on fds 0-2, working directory,
+    environment and argv for the length of the block; then the server's own again, sys.path and the
+    standard streams included. No fork, no new process: what a call allocates is the server's heap,
+    reused by the next call, where a forked child's pages are copied, then freed with it (freed
+    memory goes back to this machine kind's hypervisor, and costs a fault to take again)."""
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    cwd, environ, argv, path = os.getcwd(), dict(os.environ), sys.argv, list(sys.path)
+    streams = sys.stdin, sys.stdout, sys.stderr
+    try:
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = list(request["argv"])
+        yield
+    finally:
+        # The call's own streams (interpreter.streams) are freed here, while fds 0-2 are still the
+        # caller's: what they could not flush (a closed pipe) never reaches the server's.
+        sys.stdin, sys.stdout, sys.stderr = streams
+        for target, fd in enumerate(saved):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(environ)
+        sys.argv, sys.path[:] = argv, path
+
+
+def serve(path, parent, call, fork=True):
     """Accepts calls on the Unix socket PATH until PARENT (the test process) is gone or SIGTERM; each
-    runs call(request, fds) in a forked child, whose return value is the launcher's exit code as
-    sys.exit would make it (None 0, an int itself, anything else 1; whatever it raises, 1)."""
+    runs call(request, fds) in a forked child (call becomes the caller: become), or with fork=False
+    in this process, one call at a time, borrowed for the caller; its return value is the launcher's
+    exit code as sys.exit would make it (None 0, an int itself, anything else 1; whatever it raises, 1,
+    with the traceback on the caller's standard error)."""
     # Children are never waited for: the launcher learns the exit code over the socket.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -116,16 +151,15 @@ def serve(path, parent, call):
                 conn.settimeout(10)
                 request, fds = receive(conn)
                 conn.settimeout(None)
-                if request is not None and os.fork() == 0:
+                if request is not None and not fork:
+                    with borrowed(request, fds):
+                        code = exit_code(call, request, fds)
+                    conn.sendall(f"{code}\n".encode())
+                elif request is not None and os.fork() == 0:
                     code = 1
                     try:  # the child never returns to this loop, whatever call returns or raises
-                        try:
-                            server.close()
-                            result = call(request, fds)
-                            # As sys.exit(result): None is 0, an int itself, anything else 1.
-                            code = 0 if result is None else result if isinstance(result, int) else 1
-                        except BaseException:  # noqa: B902 (the launcher still gets a code)
-                            traceback.print_exc()
+                        server.close()
+                        code = exit_code(call, request, fds)
                         conn.sendall(f"{code}\n".encode())
                     finally:
                         os._exit(code & 0xFF)
@@ -141,3 +175,14 @@ def serve(path, parent, call):
             os.unlink(path)
         except FileNotFoundError:
             pass
+
+
+def exit_code(call, request, fds):
+    """call(request, fds) as sys.exit(its result) would end: None 0, an int itself, anything else 1;
+    whatever it raises, 1, with the traceback on the standard error it has then."""
+    try:
+        result = call(request, fds)
+        return 0 if result is None else result if isinstance(result, int) else 1
+    except BaseException:  # noqa: B902 (the launcher still gets a code)
+        traceback.print_exc()
+        return 1

@@ -11,7 +11,7 @@ import sys
 
 CP_LABEL = "node-role.kubernetes.io/control-plane"
 READY_AFTER_POLLS = 2  # a joined node reports NotReady to the first kubectl polls
-PROGRAM = None  # the program that ran this stand-in when the warm server (server.py) forked it
+PROGRAM = None  # the program that ran this stand-in, when the warm server (server.py) runs it
 
 
 def use_site_packages():
@@ -24,13 +24,15 @@ def use_site_packages():
 
 
 def load():
+    """The model as the files hold it; the faults (BROKEN) are the model's, never an earlier call's
+    (the warm server runs every call in one process)."""
     path = os.environ["STANDIN_STATE"]
+    BROKEN.clear()
     if not os.path.exists(path):
         return {"clusters": {}, "history": [], "fail_playbooks": [], "blocked": {}}
     with open(path) as f:
         state = json.load(f)
     state["history"] = []  # this call's events: save() appends them to the history file
-    BROKEN.clear()
     BROKEN.update(state.get("broken", {}))
     return state
 

@@ -1,15 +1,19 @@
 """Serves the stand-ins warm: `python3 -S server.py DIR PID` listens on DIR/socket and makes DIR/kubectl
 and DIR/ansible-playbook (the launcher, by those names), until PID (the test process) is gone; then it
-removes DIR. Each call runs in a child forked from this
-process, which has the interpreter started, the stand-ins' imports done (PyYAML and the contract's
-reader included) and their code compiled: a cold call costs 60 to 100 ms of CPU here, most of it
-an interpreter starting and importing, and a scenario makes dozens to hundreds of them.
+removes DIR. Each call runs in this process, which has the interpreter started, the stand-ins' imports
+done (PyYAML and the contract's reader included) and their code compiled: a cold call costs 60 to
+100 ms of CPU here, most of it an interpreter starting and importing, and a scenario makes dozens to
+hundreds of them. Not in a forked child either: a child's copied and freed pages made a call cost
+about 30 ms of CPU where the scenarios run side by side; in the server it costs what the stand-in
+does (warm.borrowed).
 
-The child becomes the caller's process: its arguments, environment, working directory, stdin,
-stdout and stderr (passed as fds), and its parent, the program, which a stand-in may kill.
+For the call the server borrows the caller's arguments, environment, working directory, stdin,
+stdout and stderr (passed as fds), and its parent, the program, which a stand-in may kill; after
+it, everything is the server's again (the stand-ins' model module is reset by its load()). Calls
+are served one at a time, which the program's calls are anyway; a stand-in never waits for another.
 The interpreter's own settings (PYTHONHASHSEED, PYTHONIOENCODING) are the server's; PYTHONUNBUFFERED
-is the caller's. What it cannot be is the launcher's own process: a signal to the launcher does not reach it (the
-program never signals a stand-in). The lab's fresh_interpreter runs every stand-in cold instead.
+is the caller's. What it cannot be is the launcher's own process: a signal to the launcher does not
+reach it (the program never signals a stand-in). The lab's fresh_interpreter runs every stand-in cold instead.
 """
 import builtins
 import gc
@@ -23,11 +27,9 @@ import interpreter  # noqa: E402
 import warm  # noqa: E402
 
 
-def run(request, fds, codes, model):
-    """In the forked child: the stand-in as the caller's process; returns its exit code."""
-    warm.become(request, fds)
+def run(request, codes, model):
+    """The stand-in, in this process borrowed for the caller (warm.serve); returns its exit code."""
     interpreter.streams(request["env"])
-    sys.argv = list(request["argv"])
     model.PROGRAM = request["parent"]
     name = os.path.basename(sys.argv[0])
     scope = {"__name__": "__main__", "__file__": os.path.join(HERE, name), "__builtins__": builtins}
@@ -50,7 +52,7 @@ def serve(folder, parent):
         os.symlink(launcher, os.path.join(folder, name))
     gc.collect()
     gc.freeze()  # the children's collections leave the server's objects (and their pages) alone
-    warm.serve(os.path.join(folder, "socket"), parent, lambda request, fds: run(request, fds, codes, cluster_model))
+    warm.serve(os.path.join(folder, "socket"), parent, lambda request, _: run(request, codes, cluster_model), fork=False)
 
 
 if __name__ == "__main__":
