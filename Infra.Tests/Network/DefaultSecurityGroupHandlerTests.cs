@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Amazon.EC2.Model;
 using K8sLab.Configuration;
 using K8sLab.Network;
 using K8sLab.Tests.Support;
@@ -29,10 +30,15 @@ public sealed class DefaultSecurityGroupHandlerTests
             var asset = Path.Combine(outdir, "asset." + Path.GetFileNameWithoutExtension(function["Code"]!["S3Key"]!.GetValue<string>()));
 
             using var moto = new MotoServer();
-            var vpc = moto.Aws("ec2", "create-vpc", "--cidr-block", "10.20.0.0/16", "--query", "Vpc.VpcId");
-            var group = moto.Aws("ec2", "describe-security-groups", "--filters", $"Name=vpc-id,Values={vpc}", "Name=group-name,Values=default", "--query", "SecurityGroups[0].GroupId");
+            var vpc = moto.Ec2(c => c.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.20.0.0/16" })).Vpc.VpcId;
+            var group = moto.Ec2(c => c.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [vpc]), new Filter("group-name", ["default"])] }))
+                .SecurityGroups.Single().GroupId;
             // What a new VPC's default group allows on AWS: everything from itself, everything out.
-            moto.Aws("ec2", "authorize-security-group-ingress", "--group-id", group, "--ip-permissions", $"IpProtocol=-1,UserIdGroupPairs=[{{GroupId={group},UserId={MotoServer.Account}}}]");
+            moto.Ec2(c => c.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
+            {
+                GroupId = group,
+                IpPermissions = [new IpPermission { IpProtocol = "-1", UserIdGroupPairs = [new UserIdGroupPair { GroupId = group, UserId = MotoServer.Account }] }],
+            }));
             Assert.Equal((1, 1), Rules(moto, group));
 
             RunHandler(moto, asset, "Create", group);
@@ -46,9 +52,11 @@ public sealed class DefaultSecurityGroupHandlerTests
         }
     }
 
-    private static (int Ingress, int Egress) Rules(MotoServer moto, string group) =>
-        (int.Parse(moto.Aws("ec2", "describe-security-groups", "--group-ids", group, "--query", "length(SecurityGroups[0].IpPermissions)")),
-         int.Parse(moto.Aws("ec2", "describe-security-groups", "--group-ids", group, "--query", "length(SecurityGroups[0].IpPermissionsEgress)")));
+    private static (int Ingress, int Egress) Rules(MotoServer moto, string group)
+    {
+        var found = moto.Ec2(c => c.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [group] })).SecurityGroups.Single();
+        return (found.IpPermissions?.Count ?? 0, found.IpPermissionsEgress?.Count ?? 0);
+    }
 
     /// <summary>The handler's own entry point, with the AWS SDK v3 that Lambda's Node.js runtimes provide.</summary>
     private static void RunHandler(MotoServer moto, string asset, string requestType, string group)

@@ -89,7 +89,7 @@ public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposab
     {
         _bastion = Launch("bastion", "bastion", region);
         var controlPlane = Launch("cp-1", "control-plane", region);
-        _controlPlaneIp = _moto.Aws("ec2", "describe-instances", "--region", region, "--instance-ids", controlPlane, "--query", "Reservations[0].Instances[0].PrivateIpAddress");
+        _controlPlaneIp = _moto.Instance(controlPlane, region).PrivateIpAddress;
         Launch("worker-1", "worker", region);
         if (!storeKubeconfig) return;
         // The convergence's own compact form (k8slab_converge.kubeconfig) of an admin.conf made by openssl.
@@ -103,9 +103,7 @@ public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposab
     }
 
     private string Launch(string node, string role, string region) =>
-        _moto.Aws("ec2", "run-instances", "--region", region, "--image-id", Environments.ExampleAmi, "--count", "1", "--instance-type", "t3.small",
-            "--tag-specifications", $"ResourceType=instance,Tags=[{{Key=k8slab:environment,Value=dev}},{{Key=k8slab:role,Value={role}}},{{Key=k8slab:node,Value={node}}}]",
-            "--query", "Instances[0].InstanceId");
+        _moto.RunInstance(region, [("k8slab:environment", "dev"), ("k8slab:role", role), ("k8slab:node", node)]);
 
     private ToolResult Script(FakeBin? bin = null, Dictionary<string, string>? more = null, params string[] args)
     {
@@ -231,7 +229,7 @@ public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposab
     public void Without_a_running_bastion_one_line_and_nothing_written()
     {
         ConvergedDev();
-        _moto.Aws("ec2", "stop-instances", "--instance-ids", _bastion);
+        _moto.Ec2(c => c.StopInstancesAsync(new Amazon.EC2.Model.StopInstancesRequest([_bastion])));
         AssertRefused(Script(args: "dev"), "no running bastion of dev in eu-west-1");
     }
 

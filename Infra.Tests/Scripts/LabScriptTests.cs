@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Amazon.EC2;
+using Amazon.EC2.Model;
 using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Scripts;
@@ -70,13 +72,10 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
     /// <summary>A lab as the stacks launch it: tags, root volume size, the NAT instance without a role.</summary>
     private void Launch(string environment, string region, string name, string? role, string fingerprint, int gib)
     {
-        var tags = new List<string> { $"{{Key=k8slab:environment,Value={environment}}}", $"{{Key=k8slab:userdata-sha256,Value={fingerprint}}}" };
-        if (role is null) tags.Add($"{{Key=Name,Value={name}}}");
-        else tags.AddRange(new[] { $"{{Key=k8slab:role,Value={role}}}", $"{{Key=k8slab:node,Value={name}}}" });
-        _ids[environment == "prod" ? "prod/" + name : name] = _moto.Aws("ec2", "run-instances", "--region", region, "--image-id", Environments.ExampleAmi, "--count", "1", "--instance-type", "t3.small",
-            "--block-device-mappings", $"DeviceName=/dev/sda1,Ebs={{VolumeSize={gib}}}",
-            "--tag-specifications", $"ResourceType=instance,Tags=[{string.Join(',', tags)}]",
-            "--query", "Instances[0].InstanceId");
+        var tags = new List<(string, string)> { ("k8slab:environment", environment), ("k8slab:userdata-sha256", fingerprint) };
+        if (role is null) tags.Add(("Name", name));
+        else tags.AddRange([("k8slab:role", role), ("k8slab:node", name)]);
+        _ids[environment == "prod" ? "prod/" + name : name] = _moto.RunInstance(region, tags, gib);
     }
 
     private void LaunchDev()
@@ -133,7 +132,7 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         Tool.Run("bash", new[] { "scripts/lab.sh" }.Concat(args), _root,
             _aws.Environment(new Dictionary<string, string>(_moto.ClientEnvironment) { ["LAB_POLL_SECONDS"] = "0", ["LAB_READY_TIMEOUT"] = "0", ["K8SLAB_APP"] = LabApp.Command }));
 
-    private string State(string name) => _moto.Aws("ec2", "describe-instances", "--instance-ids", _ids[name], "--query", "Reservations[0].Instances[0].State.Name");
+    private string State(string name) => InstanceState(_ids[name]);
 
     private int CallIndex(string fragment) => _aws.Calls.ToList().FindIndex(c => c.Contains(fragment));
 
@@ -198,7 +197,7 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
 
         Assert.True(result.ExitCode == 0, result.Output);
         foreach (var node in new[] { "bastion", "cp-1", "worker-1", "worker-2" }) Assert.Equal("stopped", State(node));
-        Assert.Equal("running", _moto.Aws("ec2", "describe-instances", "--filters", "Name=tag:k8slab:environment,Values=prod", "--query", "Reservations[0].Instances[0].State.Name"));
+        Assert.Equal("running", _moto.Instances(MotoServer.Region, ("tag:k8slab:environment", ["prod"])).Single().State.Name.Value);
         var workers = CallIndex($"stop-instances --instance-ids {_ids["worker-1"]} {_ids["worker-2"]}");
         var controlPlane = CallIndex($"stop-instances --instance-ids {_ids["cp-1"]}");
         var bastion = CallIndex($"stop-instances --instance-ids {_ids["bastion"]}");
@@ -219,7 +218,7 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         var result = Lab("pause", "spot");
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Equal("stopped", _moto.Aws("ec2", "describe-instances", "--region", "us-east-1", "--instance-ids", _ids["K8sLab-spot-Network/Vpc/PublicSubnet1/NatInstance"], "--query", "Reservations[0].Instances[0].State.Name"));
+        Assert.Equal("stopped", _moto.Instance(_ids["K8sLab-spot-Network/Vpc/PublicSubnet1/NatInstance"], "us-east-1").State.Name.Value);
         Assert.True(CallIndex($"stop-instances --instance-ids {_ids["bastion"]}") < CallIndex($"stop-instances --instance-ids {_ids["K8sLab-spot-Network/Vpc/PublicSubnet1/NatInstance"]}"));
         // 88 GB at the table's us-east-1 gp3 price of 0.08 USD per GB-month.
         Assert.Matches(@"88 GB of gp3 volumes\s+\$0\.0096/h\s+\$7\.04/month", result.StdOut);
@@ -263,23 +262,28 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
     /// </summary>
     private (string Request, string Instance) SpotRequest(string environment)
     {
-        var made = _moto.Aws("ec2", "request-spot-instances", "--type", "persistent", "--instance-interruption-behavior", "stop",
-            "--launch-specification", $$"""{"ImageId":"{{Environments.ExampleAmi}}","InstanceType":"t3.small"}""",
-            "--tag-specifications", $"ResourceType=spot-instances-request,Tags=[{{Key=Name,Value=K8sLab-{environment}-Nodes/WorkerBootstrap0a1b2cSpot/Template}}]",
-            "--query", "SpotInstanceRequests[0].[SpotInstanceRequestId,InstanceId]").Split('\t');
-        return (made[0], made[1]);
+        var made = _moto.Ec2(c => c.RequestSpotInstancesAsync(new RequestSpotInstancesRequest
+        {
+            Type = SpotInstanceType.Persistent,
+            InstanceInterruptionBehavior = InstanceInterruptionBehavior.Stop,
+            LaunchSpecification = new LaunchSpecification { ImageId = Environments.ExampleAmi, InstanceType = InstanceType.T3Small },
+            TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SpotInstancesRequest, Tags = MotoServer.Tags([("Name", $"K8sLab-{environment}-Nodes/WorkerBootstrap0a1b2cSpot/Template")]) }],
+        })).SpotInstanceRequests[0];
+        return (made.SpotInstanceRequestId, made.InstanceId);
     }
 
     /// <summary>The request's instance as the stack's node: the tags CloudFormation gives it.</summary>
     private void AsLabNode(string instance, string node) =>
-        _moto.Aws("ec2", "create-tags", "--resources", instance, "--tags", "Key=k8slab:environment,Value=dev", "Key=k8slab:role,Value=worker",
-            $"Key=k8slab:node,Value={node}", $"Key=k8slab:userdata-sha256,Value={Wanted}");
+        _moto.Ec2(c => c.CreateTagsAsync(new CreateTagsRequest([instance],
+            MotoServer.Tags([("k8slab:environment", "dev"), ("k8slab:role", "worker"), ("k8slab:node", node), ("k8slab:userdata-sha256", Wanted)]))));
 
     private string[] LiveSpotRequests() =>
-        _moto.Aws("ec2", "describe-spot-instance-requests", "--filters", "Name=state,Values=open,active,disabled", "--query", "SpotInstanceRequests[].SpotInstanceRequestId")
-            .Split(new[] { '\t', '\n' }, StringSplitOptions.RemoveEmptyEntries);
+        (_moto.Ec2(c => c.DescribeSpotInstanceRequestsAsync(new DescribeSpotInstanceRequestsRequest { Filters = [new Filter("state", ["open", "active", "disabled"])] }))
+            .SpotInstanceRequests ?? []).Select(r => r.SpotInstanceRequestId).ToArray();
 
-    private string InstanceState(string id) => _moto.Aws("ec2", "describe-instances", "--instance-ids", id, "--query", "Reservations[0].Instances[0].State.Name");
+    private string InstanceState(string id) => _moto.Instance(id).State.Name.Value;
+
+    private void Terminate(string id) => _moto.Ec2(c => c.TerminateInstancesAsync(new TerminateInstancesRequest([id])));
 
     [Fact]
     public void Status_warns_about_spot_requests_whose_instance_is_not_the_labs()
@@ -288,7 +292,7 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         var node = SpotRequest("dev");                // worker-3's own request: its instance is the lab's
         AsLabNode(node.Instance, "worker-3");
         var replaced = SpotRequest("dev");            // a replaced node's: CloudFormation terminated its instance
-        _moto.Aws("ec2", "terminate-instances", "--instance-ids", replaced.Instance);
+        Terminate(replaced.Instance);
         var relaunched = SpotRequest("dev");          // one that launched an instance outside the stacks
         var prod = SpotRequest("prod");               // another lab's, not dev's business
 
@@ -310,7 +314,7 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         Launch("dev", "eu-west-1", "bastion", "bastion", Wanted, 20);
         Launch("dev", "eu-west-1", "cp-1", "control-plane", Wanted, 30);
         Launch("dev", "eu-west-1", "worker-2", "worker", Wanted, 30);
-        _moto.Aws("ec2", "terminate-instances", "--instance-ids", _ids["worker-2"]);
+        Terminate(_ids["worker-2"]);
 
         var result = Lab("status", "dev");
 
@@ -395,9 +399,17 @@ public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
         _aws.Add("npx", "exit 0"); // a destroy that deleted nothing
         _moto.Aws("cloudformation", "create-stack", "--stack-name", "K8sLab-dev-Nodes",
             "--template-body", """{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}""");
-        var volume = _moto.Aws("ec2", "create-volume", "--availability-zone", "eu-west-1a", "--size", "8",
-            "--tag-specifications", "ResourceType=volume,Tags=[{Key=k8slab:environment,Value=dev}]", "--query", "VolumeId");
-        var address = _moto.Aws("ec2", "allocate-address", "--tag-specifications", "ResourceType=elastic-ip,Tags=[{Key=k8slab:environment,Value=dev}]", "--query", "PublicIp");
+        var labTag = MotoServer.Tags([("k8slab:environment", "dev")]);
+        var volume = _moto.Ec2(c => c.CreateVolumeAsync(new CreateVolumeRequest
+        {
+            AvailabilityZone = "eu-west-1a",
+            Size = 8,
+            TagSpecifications = [new TagSpecification { ResourceType = ResourceType.Volume, Tags = labTag }],
+        })).Volume.VolumeId;
+        var address = _moto.Ec2(c => c.AllocateAddressAsync(new AllocateAddressRequest
+        {
+            TagSpecifications = [new TagSpecification { ResourceType = ResourceType.ElasticIp, Tags = labTag }],
+        })).PublicIp;
         _moto.Aws("ssm", "put-parameter", "--name", K8sLab.Contract.LabFacts.RequestParameter("dev"), "--type", "String", "--value", "x");
 
         var result = Lab("destroy", "dev", "--yes");
