@@ -17,7 +17,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # npm ls fails when a package of package.json is missing or at another version (an older clone).
-if ! npm ls --depth=0 >/dev/null 2>&1; then npm ci --silent; fi
+# --prefer-offline: the lockfile pins every version and its hash, so a cached copy needs no check.
+if ! npm ls --depth=0 >/dev/null 2>&1; then npm ci --silent --prefer-offline; fi
 
 # jsii runs on the project's pinned Node (22), as under `npx cdk`: no end-of-life banner.
 export PATH="$PWD/node_modules/.bin:$PATH"
