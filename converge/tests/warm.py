@@ -87,9 +87,15 @@ def become(request, fds):
     SIGCHLD ignored, a child could not wait for its own subprocesses)."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    take(request, fds)
+    for fd in fds:
+        os.close(fd)
+
+
+def take(request, fds):
+    """The caller's fds on 0-2, its working directory and its environment, in this process."""
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
-        os.close(fd)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -106,11 +112,7 @@ def borrowed(request, fds):
     cwd, environ, argv, path = os.getcwd(), dict(os.environ), sys.argv, list(sys.path)
     streams = sys.stdin, sys.stdout, sys.stderr
     try:
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
+        take(request, fds)
         sys.argv = list(request["argv"])
         yield
     finally:

@@ -51,7 +51,7 @@ def serve(folder, parent):
             codes[name] = compile(f.read(), os.path.join(HERE, name), "exec")
         os.symlink(launcher, os.path.join(folder, name))
     gc.collect()
-    gc.freeze()  # the children's collections leave the server's objects (and their pages) alone
+    gc.freeze()  # the calls' collections leave the server's own objects alone
     warm.serve(os.path.join(folder, "socket"), parent, lambda request, _: run(request, codes, cluster_model), fork=False)
 
 
