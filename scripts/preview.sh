@@ -39,7 +39,8 @@ if ! command -v python3 >/dev/null; then
   echo "preview: needs python3 (3.8 or later): it runs the bastion's own rules for a change of the cluster's settings (converge/k8slab_converge/changes.py)" >&2
   exit 1
 fi
-if ! python3 -c 'import cfnlint' 2>/dev/null; then
+# Found, not imported (an import of cfn-lint takes a second): the comparison imports it.
+if ! python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("cfnlint") is None)' 2>/dev/null; then
   echo "preview: needs cfn-lint (pip install cfn-lint): its CloudFormation resource schemas say which properties replace a resource" >&2
   exit 1
 fi
@@ -68,13 +69,18 @@ synth() {
   fi
 }
 
-# build PROJECT WHAT: dotnet build PROJECT; on failure, prints why and exits 1.
+# build: the comparison tool and, as it references the app, the working tree's app, in one build;
+# on failure, prints why and exits 1. The tool's output folder holds the app too (K8sLab.dll with its
+# deps and runtimeconfig): both run from there as built, with none of `dotnet run`'s second look at
+# the project.
 build() {
-  if ! dotnet build "$1" --nologo -v q >"$work/build.log" 2>&1; then
-    echo "preview: building $2 failed:" >&2
-    sed 's/^/  /' "$work/build.log" >&2
+  if ! dotnet build Preview --nologo -v q -t:Build -getProperty:TargetPath >"$work/built" 2>"$work/build.log"; then
+    echo "preview: building the working tree's app and the comparison tool failed:" >&2
+    cat "$work/build.log" "$work/built" | sed 's/^/  /' >&2
     exit 1
   fi
+  bin=$(dirname "$(cat "$work/built")")
+  app="dotnet $(printf '%q' "$bin/K8sLab.dll")"
 }
 
 # A commit's templates never change: each commit and environment is synthesized once, then read
@@ -87,30 +93,35 @@ status=0
 # serves as both (not cached as the commit's: it is not a synthesis of the commit's files); else one
 # build of the working tree synthesizes both sides, the commit's from the commit's environment files.
 state=$(app_state "$commit")
+# commit_side FILE... : the commit's side in a folder of its own, synthesized in the background on the
+# other core: the whole commit, which builds there (no FILE), or only the given files of it run by
+# the working tree's app ($app).
+commit_side() {
+  mkdir "$work/ref"
+  git archive "$commit" "$@" | tar -x -C "$work/ref"
+  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" ${app:+"$app"} &
+  building=$!
+}
+app=""
 if [ -n "$cache" ] && [ -f "$cache/$commit-$env/manifest.json" ]; then
   echo "preview: $ref (${commit:0:7}) from the cache" >&2
   before="$cache/$commit-$env"
+  state=cached
 elif [ "$state" = unchanged ]; then
   echo "preview: the working tree is $ref (${commit:0:7}) unchanged: one synthesis for both" >&2
   before="$work/after"
-else
-  # The commit's side in a folder of its own, in the background, on the other core: the whole
-  # commit, which builds there; or, when only environments/ differs, the commit's environment files
-  # (and cdk.json, global.json: the pinned SDK) run by the working tree's app, built once for both.
-  files=()
-  if [ "$state" = environments ]; then
-    build Infra "the working tree's app"
-    app="dotnet run --no-build --project $(printf '%q' "$root/Infra")"
-    echo "preview: only environments/ differs from $ref (${commit:0:7}): one build synthesizes both sides" >&2
-    files=(cdk.json environments)
-    if git cat-file -e "$commit:global.json" 2>/dev/null; then files+=(global.json); fi
-  fi
-  mkdir "$work/ref"
-  git archive "$commit" "${files[@]}" | tar -x -C "$work/ref"
-  synth "$ref (${commit:0:7})" "$work/ref" "$work/before" "${app:-}" &
-  building=$!
+elif [ "$state" = changed ]; then
+  commit_side   # started before the working tree's build: the two builds share the two cores
 fi
-synth "the working tree" "$root" "$work/after" "${app:-}" || status=1
+build
+if [ "$state" = environments ]; then
+  echo "preview: only environments/ differs from $ref (${commit:0:7}): one build synthesizes both sides" >&2
+  # The commit's environment files, and cdk.json, global.json (the pinned SDK) as committed.
+  files=(cdk.json environments)
+  if git cat-file -e "$commit:global.json" 2>/dev/null; then files+=(global.json); fi
+  commit_side "${files[@]}"
+fi
+synth "the working tree" "$root" "$work/after" "$app" || status=1
 if [ -n "${building:-}" ]; then
   if ! wait "$building"; then
     status=1
@@ -122,6 +133,5 @@ if [ -n "${building:-}" ]; then
 fi
 [ $status -eq 0 ] || exit 1
 
-build Preview "the comparison tool"
 echo "preview: changes from $ref (${commit:0:7}) to the working tree, environment $env:" >&2
-dotnet run --no-build --project Preview -- "$before" "$work/after"
+dotnet "$bin/K8sLab.Preview.dll" "$before" "$work/after"
