@@ -25,8 +25,11 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 status=0
-# The style of .editorconfig holds: a change that reformats nothing passes.
-if ! dotnet format K8sLab.sln --verify-no-changes -v q; then
+# The style of .editorconfig holds: a change that reformats nothing passes. The build reports the rest
+# of what dotnet format checks (formatting and style rules: EnforceCodeStyleInBuild, IDE0055) and
+# Layout/UsingOrderTests the order of usings; the whitespace of every C# file is checked here, by
+# folder, without loading the solution (4 s, where the whole dotnet format took 24).
+if ! dotnet format whitespace . --folder --exclude node_modules --verify-no-changes -v q; then
   echo "formatting: run 'dotnet format K8sLab.sln' and commit the result" >&2
   status=1
 fi
