@@ -81,6 +81,17 @@ public sealed class WarmAwsTests : IClassFixture<MotoServer>, IDisposable
     }
 
     [Fact]
+    public void A_calls_options_leave_nothing_for_the_next()
+    {
+        // A driver keeps its global options in its session's config: a call with a driver of the last
+        // call's would print the region in text here.
+        var text = Same(Environment(), "--region", "us-east-1", "--output", "text", "ec2", "describe-availability-zones", "--query", "AvailabilityZones[0].RegionName");
+        Assert.Equal("us-east-1\n", text.StdOut);
+        var json = Same(Environment(), "ec2", "describe-availability-zones", "--query", "AvailabilityZones[0].RegionName");
+        Assert.Equal("\"eu-west-1\"\n", json.StdOut);
+    }
+
+    [Fact]
     public void The_callers_environment_wins_region_credentials_and_config_file()
     {
         // A call with the emulator's credentials and region first: nothing of it may carry over.

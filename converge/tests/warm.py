@@ -131,7 +131,8 @@ def borrowed(request, fds):
 def serve(path, parent, call, fork=True):
     """Accepts calls on the Unix socket PATH until PARENT (the test process) is gone or SIGTERM; each
     runs call(request, fds) in a forked child (call becomes the caller: become), or with fork=False
-    in this process, one call at a time, borrowed for the caller; its return value is the launcher's
+    in this process, one call at a time, borrowed for the caller (fork may be a function of the
+    request that says which for each call); its return value is the launcher's
     exit code as sys.exit would make it (None 0, an int itself, anything else 1; whatever it raises, 1,
     with the traceback on the caller's standard error)."""
     # Children are never waited for: the launcher learns the exit code over the socket.
@@ -153,7 +154,7 @@ def serve(path, parent, call, fork=True):
                 conn.settimeout(10)
                 request, fds = receive(conn)
                 conn.settimeout(None)
-                if request is not None and not fork:
+                if request is not None and not (fork(request) if callable(fork) else fork):
                     with borrowed(request, fds):
                         code = exit_code(call, request, fds)
                     conn.sendall(f"{code}\n".encode())
