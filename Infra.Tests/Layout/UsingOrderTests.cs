@@ -22,11 +22,11 @@ public class UsingOrderTests
     }
 
     [Theory]
-    [InlineData("using System;\nusing System.Text;\nusing Amazon.CDK;\nusing K8sLab.Tests.Support;\n", null)]
-    [InlineData("using Amazon.CDK;\nusing Amazon.CDK.AWS.EC2;\nusing Constructs;\n\nnamespace X;\n", null)]
+    [InlineData("using System;\nusing System.Text;\nusing Amazon.EC2;\nusing K8sLab.Tests.Support;\n", null)]
+    [InlineData("using Amazon.EC2;\nusing Amazon.EC2.Model;\nusing Constructs;\n\nnamespace X;\n", null)]
     [InlineData("using System.Reflection;\nusing System.Globalization;\n", "'using System.Globalization;' comes before 'using System.Reflection;'")]
-    [InlineData("using Amazon.CDK;\nusing System;\n", "'using System;' comes before 'using Amazon.CDK;'")]
-    [InlineData("using Constructs;\nusing Amazon.CDK;\n", "'using Amazon.CDK;' comes before 'using Constructs;'")]
+    [InlineData("using Amazon.EC2;\nusing System;\n", "'using System;' comes before 'using Amazon.EC2;'")]
+    [InlineData("using Constructs;\nusing Amazon.EC2;\n", "'using Amazon.EC2;' comes before 'using Constructs;'")]
     public void The_check_finds_a_using_out_of_order(string text, string? problem) => Assert.Equal(problem, Problem(text));
 
     /// <summary>The first pair of plain usings (not static, not an alias) out of order, or null.</summary>
