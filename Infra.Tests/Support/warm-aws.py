@@ -21,6 +21,7 @@ import gc
 import os
 import stat
 import sys
+import weakref
 
 # converge/tests/warm.py: the launcher, its request and the loop that forks.
 sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "converge", "tests"))
@@ -69,7 +70,7 @@ def remember_handler_signatures():
     per function: a bound method's is its function's, as its varkw is."""
     import botocore.hooks
     check = botocore.hooks.accepts_kwargs
-    known = {}
+    known = weakref.WeakKeyDictionary()  # per function, not keeping it: each driver makes closures of its own
 
     def accepts_kwargs(func):
         key = getattr(func, "__func__", func)
@@ -78,7 +79,7 @@ def remember_handler_signatures():
         except KeyError:
             known[key] = answer = check(func)
             return answer
-        except TypeError:  # unhashable: asked each time
+        except TypeError:  # not hashable, or not weakly referable: asked each time
             return check(func)
 
     botocore.hooks.accepts_kwargs = accepts_kwargs
