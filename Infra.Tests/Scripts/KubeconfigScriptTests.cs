@@ -17,11 +17,37 @@ namespace K8sLab.Tests.Scripts;
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 [Trait("Uses", "moto"), RunsForMinutes]
-public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposable
+public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IClassFixture<KubeconfigScriptTests.AdminCredentials>, IDisposable
 {
+    /// <summary>
+    /// The admin credentials openssl makes (test_kubeconfig.openssl_admin_conf) in the convergence's compact form
+    /// (k8slab_converge.kubeconfig), made once for the class: two RSA keys and three openssl runs are about 0.9 s
+    /// of CPU. The server address is the example admin.conf's, which a test replaces with its control plane's.
+    /// </summary>
+    public sealed class AdminCredentials : IDisposable
+    {
+        public const string ExampleServer = "10.20.131.245";
+        public string Folder { get; } = Directory.CreateTempSubdirectory("k8slab-kubeconfig-pki-").FullName;
+        public string Compact { get; }
+
+        public AdminCredentials()
+        {
+            var compact = Python.Run(new[] { "-c", """
+                import sys, test_kubeconfig
+                from k8slab_converge import kubeconfig
+                print(kubeconfig.compact(test_kubeconfig.openssl_admin_conf(sys.argv[1])), end="")
+                """, Folder });
+            Assert.True(compact.ExitCode == 0, compact.Output);
+            Assert.Contains($"server https://{ExampleServer}:6443\n", compact.StdOut);
+            Compact = compact.StdOut;
+        }
+
+        public void Dispose() => Directory.Delete(Folder, recursive: true);
+    }
+
     private readonly MotoServer _moto;
+    private readonly AdminCredentials _admin;
     private readonly string _root = Directory.CreateTempSubdirectory("k8slab-kubeconfig-").FullName;
-    private readonly string _credentials;
     private readonly FakeBin _bin;
     private readonly string _kubeconfig;
     private string _bastion = "";
@@ -50,17 +76,17 @@ public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposab
         preferences: {}
         """;
 
-    public KubeconfigScriptTests(MotoServer moto)
+    public KubeconfigScriptTests(MotoServer moto, AdminCredentials admin)
     {
         // One emulator for the class, emptied for each test.
         _moto = moto;
+        _admin = admin;
         _moto.Reset();
         foreach (var (folder, file) in new[] { ("scripts", "kubeconfig.sh"), ("scripts", "lab-config.sh"), ("environments", "dev.yaml"), ("environments", "cheap.yaml") })
         {
             Directory.CreateDirectory(Path.Combine(_root, folder));
             File.Copy(Repo.PathOf(folder, file), Path.Combine(_root, folder, file));
         }
-        _credentials = Directory.CreateDirectory(Path.Combine(_root, "credentials")).FullName;
         Directory.CreateDirectory(Path.Combine(_root, "tmp"));
         _bin = Bin("bin", withPlugin: true);
         _kubeconfig = Path.Combine(_root, "home", ".kube", "config");
@@ -92,14 +118,9 @@ public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposab
         _controlPlaneIp = _moto.Instance(controlPlane, region).PrivateIpAddress;
         Launch("worker-1", "worker", region);
         if (!storeKubeconfig) return;
-        // The convergence's own compact form (k8slab_converge.kubeconfig) of an admin.conf made by openssl.
-        var compact = Python.Run(new[] { "-c", """
-            import sys, test_kubeconfig
-            from k8slab_converge import kubeconfig
-            print(kubeconfig.compact(test_kubeconfig.openssl_admin_conf(sys.argv[1]).replace("10.20.131.245", sys.argv[2])), end="")
-            """, _credentials, _controlPlaneIp });
-        Assert.True(compact.ExitCode == 0, compact.Output);
-        _moto.Aws("ssm", "put-parameter", "--region", region, "--name", K8sLab.Contract.LabFacts.KubeconfigParameter("dev"), "--type", "SecureString", "--value", compact.StdOut);
+        // The convergence's own compact form of an admin.conf made by openssl, with this control plane's address.
+        var compact = _admin.Compact.Replace($"server https://{AdminCredentials.ExampleServer}:", $"server https://{_controlPlaneIp}:");
+        _moto.Aws("ssm", "put-parameter", "--region", region, "--name", K8sLab.Contract.LabFacts.KubeconfigParameter("dev"), "--type", "SecureString", "--value", compact);
     }
 
     private string Launch(string node, string role, string region) =>
@@ -132,7 +153,7 @@ public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IDisposab
 
     private static string Decoded(JsonNode? node) => System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(node!.GetValue<string>()));
 
-    private string Pem(string file) => File.ReadAllText(Path.Combine(_credentials, file));
+    private string Pem(string file) => File.ReadAllText(Path.Combine(_admin.Folder, file));
 
     [Fact]
     public void Writes_the_context_next_to_the_users_own_and_opens_the_port_forward_through_the_bastion()
