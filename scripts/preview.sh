@@ -74,12 +74,21 @@ synth() {
 # deps and runtimeconfig): both run from there as built, with none of `dotnet run`'s second look at
 # the project.
 build() {
+  local built
   if ! dotnet build Preview --nologo -v q -t:Build -getProperty:TargetPath >"$work/built" 2>"$work/build.log"; then
     echo "preview: building the working tree's app and the comparison tool failed:" >&2
-    cat "$work/build.log" "$work/built" | sed 's/^/  /' >&2
+    # The errors are on stderr (stdout has the property asked for); anything else as it came.
+    if [ -s "$work/build.log" ]; then sed 's/^/  /' "$work/build.log"; else sed 's/^/  /' "$work/built"; fi >&2
+    # The commit's side, if it runs, builds in $work: it ends before the folder goes.
+    if [ -n "${building:-}" ]; then wait "$building" 2>/dev/null || true; fi
     exit 1
   fi
-  bin=$(dirname "$(cat "$work/built")")
+  built=$(tail -n 1 "$work/built")
+  bin=$(dirname "$built")
+  if [ ! -f "$bin/K8sLab.dll" ] || [ ! -f "$built" ]; then
+    echo "preview: the build of the comparison tool named no K8sLab.Preview.dll beside a K8sLab.dll (it printed: $(head -c 300 "$work/built"))" >&2
+    exit 1
+  fi
   app="dotnet $(printf '%q' "$bin/K8sLab.dll")"
 }
 

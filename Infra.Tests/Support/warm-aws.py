@@ -9,7 +9,7 @@
 
 A cold `aws` call costs about 1.2 s, almost all of it imports and botocore parsing its service
 models; the server has done both. A call in the server makes a driver of its own with the warm
-loader (about 0.05 s of CPU), where a forked child's copied and freed pages cost about 0.15 s. A
+loader (about 0.034 s of CPU), where a forked child's copied and freed pages cost about 0.15 s. A
 forked child runs the driver made in the server (its session, plugins and command tables) when the
 caller's environment agrees with the server's on everything a driver reads as it is made
 (made_with: the config and credentials files, the profile, the data path, HOME); region,
@@ -46,8 +46,9 @@ def share_service_models(loader):
     """Clients made with the warm loader share one ServiceModel per service and API version.
 
     botocore builds a fresh ServiceModel for each client, and a client's class an OperationModel for
-    each operation (EC2: about 760, 0.3 s); both depend only on the model files. A child may change
-    its copy (fork), never the server's.
+    each operation (EC2: about 760, 0.3 s); both depend only on the model files, and no call changes
+    them (a forked child could change only its copy; a call in the server would change them for every
+    later call).
     """
     import botocore.client
     load = botocore.client.ClientCreator._load_service_model
@@ -151,21 +152,29 @@ def run_child(request, fds, loader, loader_path, ready):
 
 def run_here(request, fds, loader, loader_path):
     """In the server, borrowed for the call (warm.borrowed): the caller's `aws`, with a driver of its
-    own, since a driver keeps what a call sets (--region, --output: the session's config); and the
-    loggers as they were, since each call adds a handler (set_stream_logger) on a stream of its own."""
+    own, since a driver keeps what a call sets (--region, --output: the session's config); then what
+    a call changes in the process put back: the loggers (each call adds a handler, set_stream_logger,
+    on a stream of its own) and the history recorder (a config with cli_history enables it)."""
     import gc
     import logging
-    loggers = [logging.getLogger()] + [v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)]
-    saved = [(log, log.level, list(log.handlers), log.propagate, log.disabled) for log in loggers]
+    from botocore.history import get_global_history_recorder
+
+    def loggers():
+        return [logging.getLogger()] + [v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)]
+    saved = [(log, log.level, list(log.handlers), log.propagate, log.disabled) for log in loggers()]
+    before = {id(h) for log in loggers() for h in log.handlers}
+    history = get_global_history_recorder()
+    recording = history._enabled, list(history._handlers)
     try:
         return run_cli(loader, loader_path, None)
     finally:
-        for log in [v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)]:
-            log.handlers[:] = []  # loggers the call made keep no handler
+        for log in loggers():  # a handler the call added goes; one a module added as the call imported it stays
+            log.handlers[:] = [h for h in log.handlers if id(h) in before or isinstance(h, logging.NullHandler)]
         for log, level, handlers, propagate, disabled in saved:
             log.setLevel(level)
             log.handlers[:] = handlers
             log.propagate, log.disabled = propagate, disabled
+        history._enabled, history._handlers[:] = recording
         # The call's clients and their connections to the emulator, held in reference cycles.
         gc.collect()
 
@@ -225,6 +234,9 @@ def run_cli(loader, loader_path, ready):
 # Calls that run in a forked child rather than in the server: a command that may run for long or
 # start processes (a session's plugin, a waiter, help's pager), which would hold the server (and,
 # with its SIGCHLD ignored, could not wait for them), and --debug, whose loggers print as the call runs.
+# The server runs one call at a time: a caller that reads one call's output while it makes another
+# (aws ... | while read; do aws ...; done) waits on itself once the first call's output fills the
+# pipe (64 KiB). The scripts' pipelines print far less; a command that prints more belongs here.
 FORKED = frozenset({"start-session", "wait", "help", "--debug"})
 
 

@@ -1,6 +1,7 @@
 """Warm servers (the stand-ins' standins/server.py, Infra.Tests' warm-aws.py): one process pays for
 the imports once and runs each call for its caller: in a forked child, which becomes the caller's
-process (the AWS CLI's), or in itself, borrowed for the call (the stand-ins'). This module is what
+process, or in itself, borrowed for the call (the stand-ins', and the AWS CLI's but for the calls that
+may run for long). This module is what
 they share: the launcher a caller runs (launcher.c, compiled here), the request it sends, and the
 loop that accepts calls."""
 import contextlib
