@@ -13,8 +13,7 @@ public class UsingOrderTests
     [Fact]
     public void Every_source_file_lists_its_usings_System_first_then_by_name()
     {
-        var files = Tool.Run("git", new[] { "ls-files", "-co", "--exclude-standard", "--", "*.cs" }, Repo.Root).StdOut
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => File.Exists(Repo.PathOf(f))).ToList();
+        var files = Repo.Files("*.cs");
         Assert.True(files.Count > 100, $"found only {files.Count} C# files");
         var unsorted = files.Select(f => (File: f, Problem: Problem(File.ReadAllText(Repo.PathOf(f))))).Where(f => f.Problem is not null)
             .Select(f => $"{f.File}: {f.Problem} (run 'dotnet format K8sLab.sln')").ToList();

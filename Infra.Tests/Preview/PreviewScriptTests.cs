@@ -62,9 +62,7 @@ public class PreviewScriptTests
         var link = Path.Combine(copy, "node_modules");
         try
         {
-            var files = Tool.Run("git", new[] { "ls-files", "-co", "--exclude-standard" }, Repo.Root).StdOut
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => File.Exists(Repo.PathOf(f)));
-            foreach (var file in files)
+            foreach (var file in Repo.Files())
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, file))!);
                 File.Copy(Repo.PathOf(file), Path.Combine(copy, file));

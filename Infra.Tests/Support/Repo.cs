@@ -19,6 +19,14 @@ public static class Repo
 
     public static string PathOf(params string[] parts) => Path.Combine(new[] { Root }.Concat(parts).ToArray());
 
+    /// <summary>
+    /// The working tree's files as git sees them: tracked and untracked, not ignored, and present (a deleted file
+    /// git still tracks is left out); paths relative to <see cref="Root"/>, limited by git pathspecs if given.
+    /// </summary>
+    public static IReadOnlyList<string> Files(params string[] pathspecs) =>
+        Tool.Run("git", new[] { "ls-files", "-co", "--exclude-standard", "--" }.Concat(pathspecs), Root).StdOut
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => File.Exists(PathOf(f))).ToList();
+
     private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -155,21 +155,21 @@ def run_here(request, fds, loader, loader_path):
     own, since a driver keeps what a call sets (--region, --output: the session's config); then what
     a call changes in the process put back: the loggers (each call adds a handler, set_stream_logger,
     on a stream of its own) and the history recorder (a config with cli_history enables it)."""
-    import gc
     import logging
     from botocore.history import get_global_history_recorder
 
     def loggers():
         return [logging.getLogger()] + [v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)]
     saved = [(log, log.level, list(log.handlers), log.propagate, log.disabled) for log in loggers()]
-    before = {id(h) for log in loggers() for h in log.handlers}
     history = get_global_history_recorder()
     recording = history._enabled, list(history._handlers)
     try:
         return run_cli(loader, loader_path, None)
     finally:
-        for log in loggers():  # a handler the call added goes; one a module added as the call imported it stays
-            log.handlers[:] = [h for h in log.handlers if id(h) in before or isinstance(h, logging.NullHandler)]
+        known = {id(log) for log, *_ in saved}
+        for log in loggers():  # a logger the call made keeps only the NullHandler its module gave it on import
+            if id(log) not in known:
+                log.handlers[:] = [h for h in log.handlers if isinstance(h, logging.NullHandler)]
         for log, level, handlers, propagate, disabled in saved:
             log.setLevel(level)
             log.handlers[:] = handlers
