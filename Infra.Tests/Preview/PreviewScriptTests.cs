@@ -4,7 +4,7 @@ namespace K8sLab.Tests.Preview;
 
 /// <summary>scripts/preview.sh: its refusals (instant), and once end to end on a scratch copy of this repository.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-[RunsForMinutes]
+[RunsForMinutes(3)]
 public class PreviewScriptTests
 {
     private static ToolResult Preview(string folder, params string[] args) =>
@@ -51,8 +51,8 @@ public class PreviewScriptTests
     /// A scratch repository holding this working tree as its last commit, with one more worker in
     /// dev.yaml on top: the script builds the working tree once and synthesizes both sides with that
     /// build (only environments/ differs), then, run again, reads the commit's side from its cache; with
-    /// dev.yaml as committed and no cache, it synthesizes once for both sides; with an ignored file
-    /// the app embeds, it builds the commit on its own (every case of that decision: <see cref="PreviewStateTests"/>).
+    /// dev.yaml as committed and no cache, it synthesizes once for both sides; with a file git does not
+    /// know, it builds the commit on its own (every case of that decision: <see cref="PreviewStateTests"/>).
     /// </summary>
     [Fact]
     public void One_more_worker_in_the_environment_file_previews_as_worker_3_added()
@@ -101,8 +101,10 @@ public class PreviewScriptTests
             Assert.DoesNotContain("synthesizing HEAD", unchanged.StdErr);
             Assert.False(Directory.Exists(Path.Combine(scratch, "cache2")) && Directory.EnumerateFileSystemEntries(Path.Combine(scratch, "cache2")).Any());
 
-            // An ignored file in converge/, which the app embeds, is a change of the app: the commit is built on its own.
-            File.WriteAllText(Path.Combine(copy, "converge", "k8slab_converge", ".notes.swp"), "x");
+            // A file git does not know is a change of the app as far as the script can tell: the commit is built on
+            // its own. (One the build does not read, so the working tree's build stays up to date; the ignored
+            // files the app embeds are PreviewStateTests' cases.)
+            File.WriteAllText(Path.Combine(copy, "notes.txt"), "x");
             var edited = Tool.Run("bash", new[] { "scripts/preview.sh", "dev" }, copy, fresh, TimeSpan.FromMinutes(5));
             Assert.True(edited.ExitCode == 0, edited.Output);
             Assert.Contains("preview: synthesizing HEAD (", edited.StdErr);
