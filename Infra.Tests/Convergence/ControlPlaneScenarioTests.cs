@@ -17,7 +17,7 @@ public static class ControlPlaneScenarioTests
 
     private static void Run(ScenarioRunner runner, string name) => runner.Run($"{Module}.ControlPlane.{name}");
 
-    [Trait("Uses", "moto"), RunsForMinutes]
+    [Trait("Uses", "moto"), RunsForMinutes(1)]
     public sealed class First(ScenarioRunner runner) : IClassFixture<ScenarioRunner>
     {
         [Theory, MemberData(nameof(Share), 0, MemberType = typeof(ControlPlaneScenarioTests))]
@@ -27,7 +27,7 @@ public static class ControlPlaneScenarioTests
         public void Every_scenario_of_the_file_is_a_case() => ScenarioFile.AssertEveryScenarioIsRead(Module, atLeast: 8);
     }
 
-    [Trait("Uses", "moto"), RunsForMinutes]
+    [Trait("Uses", "moto"), RunsForMinutes(1)]
     public sealed class Second(ScenarioRunner runner) : IClassFixture<ScenarioRunner>
     {
         [Theory, MemberData(nameof(Share), 1, MemberType = typeof(ControlPlaneScenarioTests))]

@@ -19,7 +19,7 @@ public static class ConvergenceScenarioTests
 
     private static void Run(ScenarioRunner runner, string name) => runner.Run($"{Module}.Scenarios.{name}");
 
-    [Trait("Uses", "moto"), RunsForMinutes]
+    [Trait("Uses", "moto"), RunsForMinutes(1)]
     public sealed class First(ScenarioRunner runner) : IClassFixture<ScenarioRunner>
     {
         [Theory, MemberData(nameof(Share), 0, MemberType = typeof(ConvergenceScenarioTests))]
@@ -29,14 +29,14 @@ public static class ConvergenceScenarioTests
         public void Every_scenario_of_the_file_is_a_case() => ScenarioFile.AssertEveryScenarioIsRead(Module, atLeast: 20);
     }
 
-    [Trait("Uses", "moto"), RunsForMinutes]
+    [Trait("Uses", "moto"), RunsForMinutes(2)]
     public sealed class Second(ScenarioRunner runner) : IClassFixture<ScenarioRunner>
     {
         [Theory, MemberData(nameof(Share), 1, MemberType = typeof(ConvergenceScenarioTests))]
         public void Scenario(string name) => Run(runner, name);
     }
 
-    [Trait("Uses", "moto"), RunsForMinutes]
+    [Trait("Uses", "moto"), RunsForMinutes(1)]
     public sealed class Third(ScenarioRunner runner) : IClassFixture<ScenarioRunner>
     {
         [Theory, MemberData(nameof(Share), 2, MemberType = typeof(ConvergenceScenarioTests))]

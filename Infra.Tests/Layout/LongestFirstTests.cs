@@ -16,16 +16,18 @@ public class LongestFirstTests
         Mock.Of<ITestCollection>(c => c.DisplayName == name && c.CollectionDefinition == Mock.Of<IReflectionTypeInfo>(t => t.Type == definition));
 
     [Fact]
-    public void The_long_classes_come_first_and_the_quick_ones_after()
+    public void The_long_classes_come_first_the_longest_of_them_first_and_the_quick_ones_after()
     {
         var quick = PerClass(typeof(LongestFirstTests));
-        var scenarios = PerClass(typeof(ConvergenceScenarioTests.Second));
-        var script = PerClass(typeof(LabScriptTests));
-        var cdk = Defined(typeof(CdkCollection), CdkCollection.Name);
-        var ordered = new LongestFirst().OrderTestCollections(new[] { quick, scenarios, script, cdk }).ToList();
-        Assert.Equal(new[] { scenarios, script, cdk, quick }, ordered);  // by name within each group
-        Assert.False(LongestFirst.RunsForMinutes(quick));
-        Assert.True(LongestFirst.RunsForMinutes(scenarios), "a nested class (Outer+Inner) is found by its name");
+        var share = PerClass(typeof(ConvergenceScenarioTests.Third));     // 1 minute
+        var scenarios = PerClass(typeof(ConvergenceScenarioTests.Second)); // 2
+        var script = PerClass(typeof(LabScriptTests));                      // 2
+        var cdk = Defined(typeof(CdkCollection), CdkCollection.Name);       // 3
+        var ordered = new LongestFirst().OrderTestCollections(new[] { quick, share, scenarios, script, cdk }).ToList();
+        Assert.Equal(new[] { cdk, scenarios, script, share, quick }, ordered);  // by name among equals
+        Assert.Equal(0, LongestFirst.Minutes(quick));
+        Assert.Equal(2, LongestFirst.Minutes(scenarios));   // a nested class (Outer+Inner) is found by its name
+        Assert.Equal(3, LongestFirst.Minutes(cdk));         // and a collection by its definition
     }
 
     [Fact]

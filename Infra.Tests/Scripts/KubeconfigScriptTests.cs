@@ -16,7 +16,7 @@ namespace K8sLab.Tests.Scripts;
 /// The script reads the environment file through the app the tests built (<see cref="LabApp"/>).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-[Trait("Uses", "moto"), RunsForMinutes]
+[Trait("Uses", "moto"), RunsForMinutes(1)]
 public sealed class KubeconfigScriptTests : IClassFixture<MotoServer>, IClassFixture<KubeconfigScriptTests.AdminCredentials>, IDisposable
 {
     /// <summary>

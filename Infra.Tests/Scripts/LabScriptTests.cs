@@ -13,7 +13,7 @@ namespace K8sLab.Tests.Scripts;
 /// tests built (<see cref="LabApp"/>).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-[Trait("Uses", "moto"), RunsForMinutes]
+[Trait("Uses", "moto"), RunsForMinutes(2)]
 public sealed class LabScriptTests : IClassFixture<MotoServer>, IDisposable
 {
     private const string Launched = "1111111111111111111111111111111111111111111111111111111111111111";
