@@ -70,9 +70,15 @@ def with_group_vars(settings):
 @functools.lru_cache(maxsize=None)
 def warm_models():
     """botocore's loader with the models the program reads already parsed: what a fresh interpreter
-    spends most of a run on (its imports and the EC2 model's JSON, about a second here)."""
+    spends most of a run on (its imports and the EC2 model's JSON, about a second here). With boto3
+    and the request schema's validators (jsonschema), which every scenario's Lab uses: about 0.1 s of
+    CPU a scenario when each forked case imported them for itself."""
+    import boto3  # noqa: F401
     import botocore.session
     import k8slab_converge.main  # noqa: F401 (imported once, before any fork)
+
+    for definition in ("header", "part"):
+        contract.request_problems(definition, {})
 
     session = botocore.session.get_session()
     for service in ("ssm", "ec2", "s3"):
@@ -256,7 +262,8 @@ class SignalServer:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(*loopback_certificate())
         self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # Polled every 50 ms, not 0.5 s: close() waits for the loop to see its shutdown.
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         self.base = f"https://127.0.0.1:{self.server.server_address[1]}"
 
     def close(self):
