@@ -88,6 +88,18 @@ def warm_models():
 
 
 @functools.lru_cache(maxsize=None)
+def emulator_session():
+    """boto3's session for a scenario's own calls to the emulator, on the models warm_models parsed:
+    boto3's default session read and parsed them again in every forked scenario (about 0.1 s of CPU)."""
+    import boto3
+    import botocore.session
+
+    session = botocore.session.get_session()
+    session.register_component("data_loader", warm_models())
+    return boto3.session.Session(botocore_session=session, region_name="eu-west-1")
+
+
+@functools.lru_cache(maxsize=None)
 def standin_server():
     """The folder of the stand-ins' warm server (standins/server.py), started once for this process:
     its socket and its launchers, kubectl and ansible-playbook."""
@@ -276,12 +288,11 @@ class Lab:
     count = 0
 
     def __init__(self, test: unittest.TestCase, workers=2, control_planes=1, spot=False, **settings):
-        import boto3
         Lab.count += 1
         self.env = f"s{os.getpid()}x{Lab.count}"
         self.fresh_interpreter = False  # True: the program in a new interpreter per run (run_program)
-        self.ec2 = boto3.client("ec2", region_name="eu-west-1")
-        self.ssm = boto3.client("ssm", region_name="eu-west-1")
+        self.ec2 = emulator_session().client("ec2")
+        self.ssm = emulator_session().client("ssm")
         self.parameter = f"/k8slab/{self.env}/converge-request"
         self.kubeconfig_parameter = f"/k8slab/{self.env}/kubeconfig"
         self.spot = spot  # nodes on persistent spot requests, as the lab's spot launch templates ask
@@ -293,7 +304,7 @@ class Lab:
         self.settings = dict(DEFAULTS, **settings)
         # The lab's snapshot bucket (the Security stack's), in the emulator's S3.
         self.bucket = f"k8slab-{self.env}-snapshots".lower()
-        boto3.client("s3", region_name="eu-west-1").create_bucket(
+        emulator_session().client("s3").create_bucket(
             Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         self.settings["snapshotBucket"] = self.bucket
         self.kubespray_version = self.settings["kubespray"]
@@ -353,8 +364,7 @@ class Lab:
 
     def snapshots(self):
         """The snapshots in the lab's bucket: key -> size in bytes."""
-        import boto3
-        listed = boto3.client("s3", region_name="eu-west-1").list_objects_v2(Bucket=self.bucket)
+        listed = emulator_session().client("s3").list_objects_v2(Bucket=self.bucket)
         return {o["Key"]: o["Size"] for o in listed.get("Contents", [])}
 
     def bastion_env(self):
