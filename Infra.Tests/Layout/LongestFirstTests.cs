@@ -1,14 +1,26 @@
-using K8sLab.Tests.Convergence;
-using K8sLab.Tests.Scripts;
+using System.Reflection;
 using K8sLab.Tests.Support;
 using Moq;
 using Xunit.Abstractions;
 
 namespace K8sLab.Tests.Layout;
 
-/// <summary>The classes that run for minutes start first (<see cref="LongestFirst"/>), the CDK collection among them.</summary>
+/// <summary>The classes that run for minutes start first (<see cref="LongestFirst"/>), the longest of them first.</summary>
 public class LongestFirstTests
 {
+    // Classes of this test's own, so that re-rating a real class does not change what it holds.
+    [RunsForMinutes(1)]
+    private sealed class OneMinute;
+
+    [RunsForMinutes(2)]
+    private sealed class TwoMinutesA;
+
+    [RunsForMinutes(2)]
+    private sealed class TwoMinutesB;
+
+    [RunsForMinutes(3)]
+    private sealed class ThreeMinutes;
+
     private static ITestCollection PerClass(Type type) =>
         Mock.Of<ITestCollection>(c => c.DisplayName == $"Test collection for {type.FullName}" && c.CollectionDefinition == null);
 
@@ -19,15 +31,26 @@ public class LongestFirstTests
     public void The_long_classes_come_first_the_longest_of_them_first_and_the_quick_ones_after()
     {
         var quick = PerClass(typeof(LongestFirstTests));
-        var share = PerClass(typeof(ConvergenceScenarioTests.Third));     // 1 minute
-        var scenarios = PerClass(typeof(ConvergenceScenarioTests.Second)); // 2
-        var script = PerClass(typeof(LabScriptTests));                      // 2
-        var cdk = Defined(typeof(CdkCollection), CdkCollection.Name);       // 3
-        var ordered = new LongestFirst().OrderTestCollections(new[] { quick, share, scenarios, script, cdk }).ToList();
-        Assert.Equal(new[] { cdk, scenarios, script, share, quick }, ordered);  // by name among equals
+        var one = PerClass(typeof(OneMinute));
+        var twoA = PerClass(typeof(TwoMinutesA));
+        var twoB = PerClass(typeof(TwoMinutesB));
+        var three = Defined(typeof(ThreeMinutes), "three");
+        // Given in no useful order: the orderer, not the input, puts B after A.
+        var ordered = new LongestFirst().OrderTestCollections(new[] { quick, twoB, one, twoA, three }).ToList();
+        Assert.Equal(new[] { three, twoA, twoB, one, quick }, ordered);  // by name among equals
         Assert.Equal(0, LongestFirst.Minutes(quick));
-        Assert.Equal(2, LongestFirst.Minutes(scenarios));   // a nested class (Outer+Inner) is found by its name
-        Assert.Equal(3, LongestFirst.Minutes(cdk));         // and a collection by its definition
+        Assert.Equal(2, LongestFirst.Minutes(twoA));   // a nested class (Outer+Inner) is found by its name
+        Assert.Equal(3, LongestFirst.Minutes(three));  // and a collection by its definition
+    }
+
+    [Fact]
+    public void A_class_that_runs_for_minutes_runs_for_at_least_one()
+    {
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new RunsForMinutesAttribute(0));
+        Assert.Equal("minutes", refused.ParamName);
+        // The cdk collection's tests run one after another, beside everything else: the run's longest chain.
+        var rated = typeof(LongestFirst).Assembly.GetTypes().Select(t => t.GetCustomAttribute<RunsForMinutesAttribute>()?.Minutes ?? 0);
+        Assert.Equal(rated.Max(), LongestFirst.Minutes(Defined(typeof(CdkCollection), CdkCollection.Name)));
     }
 
     [Fact]

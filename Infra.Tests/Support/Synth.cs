@@ -95,7 +95,7 @@ public static class Synth
 /// [Trait("Uses", "jsii")] (those that start moto, "moto"), which the fast inner loop leaves out:
 /// dotnet test Infra.Tests --filter "Uses!=jsii&amp;Uses!=moto".
 /// </summary>
-[CollectionDefinition(Name), RunsForMinutes(3)]
+[CollectionDefinition(Name), RunsForMinutes(4)]
 public sealed class CdkCollection
 {
     public const string Name = "cdk";
