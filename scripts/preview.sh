@@ -108,8 +108,9 @@ state=$(app_state "$commit")
 commit_side() {
   mkdir "$work/ref"
   git archive "$commit" "$@" | tar -x -C "$work/ref"
-  # A commit built here is built only for its templates: without the analyzers (the code style, an error
-  # under TreatWarningsAsErrors), which cost a fifth of a build from nothing and are no verdict on the lab.
+  # The whole commit (no $app) is built here only for its templates: without the analyzers (the code
+  # style, an error under TreatWarningsAsErrors), which cost a fifth of a build from nothing and are no
+  # verdict on the lab. With $app, nothing is built and the setting does nothing.
   RunAnalyzers=false synth "$ref (${commit:0:7})" "$work/ref" "$work/before" ${app:+"$app"} &
   building=$!
 }

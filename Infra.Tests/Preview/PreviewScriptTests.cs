@@ -109,6 +109,7 @@ public class PreviewScriptTests
             Assert.True(edited.ExitCode == 0, edited.Output);
             Assert.Contains("preview: synthesizing HEAD (", edited.StdErr);
             Assert.DoesNotContain("only environments/ differs", edited.StdErr);
+            Assert.Contains("nothing changes", edited.StdOut);   // the commit's own build makes the same templates
         }
         finally
         {
