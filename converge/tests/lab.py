@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONTROL_HOST = os.path.dirname(HERE)
 STANDINS = os.path.join(HERE, "standins")
 IMAGE = "ami-0123456789abcdef0"  # an example AMI ID; the emulator accepts any
+REGION = "eu-west-1"  # the labs', their bastions' and the emulator's clients'
 SSM_STANDARD_BYTES = 4096
 ID_BYTES = len("i-0123456789abcdef0")  # the longest instance ID a Ref resolves to
 
@@ -71,8 +72,8 @@ def with_group_vars(settings):
 def warm_models():
     """botocore's loader with the models the program reads already parsed: what a fresh interpreter
     spends most of a run on (its imports and the EC2 model's JSON, about a second here). With boto3
-    and the request schema's validators (jsonschema), which every scenario's Lab uses: about 0.1 s of
-    CPU a scenario when each forked case imported them for itself."""
+    and the request schema's validators (jsonschema), which every scenario's Lab uses: each forked
+    scenario imported them for itself (0.17 s a scenario in a profile)."""
     import boto3  # noqa: F401
     import botocore.session
     import k8slab_converge.main  # noqa: F401 (imported once, before any fork)
@@ -83,20 +84,23 @@ def warm_models():
     session = botocore.session.get_session()
     for service in ("ssm", "ec2", "s3"):
         # Example keys: no credential lookup in this process; the child resolves the bastion's own.
-        session.create_client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+        session.create_client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     return session.get_component("data_loader")
 
 
 @functools.lru_cache(maxsize=None)
 def emulator_session():
     """boto3's session for a scenario's own calls to the emulator, on the models warm_models parsed:
-    boto3's default session read and parsed them again in every forked scenario (about 0.1 s of CPU)."""
+    boto3's default session read and parsed them again in every forked scenario (botocore's _load_file:
+    3.0 s of 23 scenarios' profile). Made in the scenario's process: the runner never calls it."""
     import boto3
     import botocore.session
 
     session = botocore.session.get_session()
+    # boto3 adds its own data folder (resource models only) to the loader's search path, which the
+    # program's forks then share: it holds no service model, so their clients read the same files.
     session.register_component("data_loader", warm_models())
-    return boto3.session.Session(botocore_session=session, region_name="eu-west-1")
+    return boto3.session.Session(botocore_session=session, region_name=REGION)
 
 
 @functools.lru_cache(maxsize=None)
@@ -293,6 +297,7 @@ class Lab:
         self.fresh_interpreter = False  # True: the program in a new interpreter per run (run_program)
         self.ec2 = emulator_session().client("ec2")
         self.ssm = emulator_session().client("ssm")
+        self.s3 = emulator_session().client("s3")
         self.parameter = f"/k8slab/{self.env}/converge-request"
         self.kubeconfig_parameter = f"/k8slab/{self.env}/kubeconfig"
         self.spot = spot  # nodes on persistent spot requests, as the lab's spot launch templates ask
@@ -304,8 +309,7 @@ class Lab:
         self.settings = dict(DEFAULTS, **settings)
         # The lab's snapshot bucket (the Security stack's), in the emulator's S3.
         self.bucket = f"k8slab-{self.env}-snapshots".lower()
-        emulator_session().client("s3").create_bucket(
-            Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        self.s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         self.settings["snapshotBucket"] = self.bucket
         self.kubespray_version = self.settings["kubespray"]
         self.ips = {}  # instance ID -> private address, of running instances
@@ -364,7 +368,7 @@ class Lab:
 
     def snapshots(self):
         """The snapshots in the lab's bucket: key -> size in bytes."""
-        listed = emulator_session().client("s3").list_objects_v2(Bucket=self.bucket)
+        listed = self.s3.list_objects_v2(Bucket=self.bucket)
         return {o["Key"]: o["Size"] for o in listed.get("Contents", [])}
 
     def bastion_env(self):
@@ -373,7 +377,7 @@ class Lab:
         served = {} if self.fresh_interpreter else {"WARM_SERVER": os.path.join(standin_server(), "socket")}
         environ = {k: v for k, v in os.environ.items() if k != "WARM_SERVER"}
         return dict(environ, **served,
-                   LAB_ENVIRONMENT=self.env, AWS_REGION="eu-west-1", CONVERGE_PARAMETER=self.parameter,
+                   LAB_ENVIRONMENT=self.env, AWS_REGION=REGION, CONVERGE_PARAMETER=self.parameter,
                    KUBECONFIG_PARAMETER=self.kubeconfig_parameter,
                    KUBESPRAY_VERSION=self.kubespray_version, KUBESPRAY_DIR=self.kubespray_dir,
                    ANSIBLE_VENV=os.path.dirname(self.venv_bin),
