@@ -295,9 +295,8 @@ class Lab:
         Lab.count += 1
         self.env = f"s{os.getpid()}x{Lab.count}"
         self.fresh_interpreter = False  # True: the program in a new interpreter per run (run_program)
-        self.ec2 = emulator_session().client("ec2")
-        self.ssm = emulator_session().client("ssm")
-        self.s3 = emulator_session().client("s3")
+        emulator = emulator_session()
+        self.ec2, self.ssm, self.s3 = (emulator.client(service) for service in ("ec2", "ssm", "s3"))
         self.parameter = f"/k8slab/{self.env}/converge-request"
         self.kubeconfig_parameter = f"/k8slab/{self.env}/kubeconfig"
         self.spot = spot  # nodes on persistent spot requests, as the lab's spot launch templates ask
