@@ -13,6 +13,7 @@ using System.Text.Json;
 
 if (args is ["floor", var floorOut])
 {
+    using var jsii = new K8sLab.Jsii.JsiiRuntime();   // as the app does: started, ended, its extracted packages deleted
     var app = new Amazon.CDK.App(new Amazon.CDK.AppProps { Outdir = floorOut });
     app.Synth();
     return 0;

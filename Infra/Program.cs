@@ -4,6 +4,7 @@ using K8sLab;
 using K8sLab.Bootstrap;
 using K8sLab.Configuration;
 using K8sLab.Images;
+using K8sLab.Jsii;
 using K8sLab.Summary;
 
 // Wiring only: read the environment file, build its stacks, synthesize, summarize; or, with
@@ -30,6 +31,7 @@ try
     // Starting jsii takes seconds; render the documents on the other core meanwhile (pure C#).
     var bootstrap = new BootstrapRenderer();
     var warm = Task.Run(() => bootstrap.Warm(config));
+    using var jsii = new JsiiRuntime();   // disposed after the summary: it deletes jsii's 66 MB of extracted packages
     var app = new App();
     warm.Wait();
     var lab = Lab.Create(app, config, bootstrap, new PinnedImageSource(config.MachineImage, config.Environment));

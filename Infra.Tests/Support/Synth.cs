@@ -3,6 +3,7 @@ using Amazon.CDK;
 using K8sLab.Bootstrap;
 using K8sLab.Configuration;
 using K8sLab.Images;
+using K8sLab.Jsii;
 
 namespace K8sLab.Tests.Support;
 
@@ -95,8 +96,9 @@ public static class Synth
 /// [Trait("Uses", "jsii")] (those that start moto, "moto"), which the fast inner loop leaves out:
 /// dotnet test Infra.Tests --filter "Uses!=jsii&amp;Uses!=moto".
 /// </summary>
+/// <remarks>The collection owns jsii's runtime as the app does (<see cref="JsiiRuntime"/>): its extracted packages are deleted when the collection ends.</remarks>
 [CollectionDefinition(Name), RunsForMinutes(4)]
-public sealed class CdkCollection
+public sealed class CdkCollection : ICollectionFixture<JsiiRuntime>
 {
     public const string Name = "cdk";
 }
