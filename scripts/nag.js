@@ -88,7 +88,8 @@ try {
     } catch (e) {
       // Exit 3, not 1: the template could not be read, which says nothing about the rules.
       console.error(`nag: ${file}: cannot include it: ${e.message.split('\n')[0]}`);
-      process.exit(3);
+      process.exitCode = 3;
+      return; // out of the module (CommonJS), through the finally below: process.exit would skip it and leave outdir
     }
   }
   // CSV, not JSON: the JSON report is rewritten whole for every line (quadratic on a large stack).

@@ -25,10 +25,10 @@ public sealed class NagRuns
         var labs = EnvironmentFiles.Available(Repo.EnvironmentsFolder).ToDictionary(name => name, Synth.RepositoryEnvironment);
         labs[Large] = Synth.LargeLab;
         Labs = labs;
-        var clean = Directory.CreateTempSubdirectory("k8slab-nag-").FullName;
+        var clean = Scratch.Folder("nag-");
         Clean = Nag.Run(labs.Values.SelectMany(lab => Nag.Write(lab, clean)).ToList());
 
-        var broken = Directory.CreateTempSubdirectory("k8slab-nag-broken-").FullName;
+        var broken = Scratch.Folder("nag-broken-");
         Broken = Nag.Run(BrokenCopies(labs["dev"]).Select(b =>
         {
             var path = Path.Combine(broken, $"{b.Name}.template.json");
@@ -170,9 +170,12 @@ public class NagTests(NagRuns runs, ITestOutputHelper output) : IClassFixture<Na
             var notTemplate = Tool.Run(Nag.Node, new[] { Nag.Script, Path.Combine(folder, "manifest.json") }, Repo.Root);
             Assert.Equal(2, notTemplate.ExitCode);
             Assert.Contains("not a CloudFormation template", notTemplate.StdErr);
-            var unreadable = Tool.Run(Nag.Node, new[] { Nag.Script, Path.Combine(folder, "bad.template.json") }, Repo.Root);
+            var temp = Directory.CreateDirectory(Path.Combine(folder, "tmp")).FullName;
+            var unreadable = Tool.Run(Nag.Node, new[] { Nag.Script, Path.Combine(folder, "bad.template.json") }, Repo.Root,
+                new Dictionary<string, string> { ["TMPDIR"] = temp });
             Assert.Equal(3, unreadable.ExitCode);
             Assert.Contains("cannot include it: Unsupported CloudFormation function 'Fn::Nope'", unreadable.StdErr);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(temp));   // its working folder deleted on this way out too
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
@@ -227,7 +230,7 @@ public class NagSuppressionTableTests
     {
         Nag.RequireInstalled();
         // A copy of the runner outside the repository finds no node_modules.
-        var folder = Directory.CreateTempSubdirectory("k8slab-nag-alone-").FullName;
+        var folder = Scratch.Folder("nag-alone-");
         File.Copy(Nag.Script, Path.Combine(folder, "nag.js"));
         var result = Tool.Run(Nag.Node, new[] { Path.Combine(folder, "nag.js"), "x.template.json" }, folder);
         Assert.Equal(2, result.ExitCode);
