@@ -1,4 +1,5 @@
 using K8sLab.Bootstrap;
+using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Bootstrap;
 
@@ -25,7 +26,7 @@ public static class Documents
 
     public static string WriteTemp(string text, string suffix)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("k8slab-doc-").FullName, "document" + suffix);
+        var path = Path.Combine(Scratch.Folder("doc-"), "document" + suffix);
         File.WriteAllText(path, text);
         return path;
     }

@@ -43,7 +43,7 @@ public static class Nag
     public static NagRun Run(IEnumerable<string> templates)
     {
         RequireInstalled();
-        var summary = Path.Combine(Directory.CreateTempSubdirectory("k8slab-nag-summary-").FullName, "summary.json");
+        var summary = Path.Combine(Scratch.Folder("nag-summary-"), "summary.json");
         var clock = Stopwatch.StartNew();
         var result = Tool.Run(Node, new[] { Script, "--json", summary }.Concat(templates), Repo.Root, timeout: TimeSpan.FromMinutes(3));
         var took = clock.Elapsed;

@@ -12,7 +12,7 @@ public class PinImageTests
 {
     private static (ToolResult Result, string Folder, FakeBin Aws) Pin(string environment, string amiAnswer, string copy = "dev", string? yaml = null)
     {
-        var folder = Directory.CreateTempSubdirectory("k8slab-pin-").FullName;
+        var folder = Scratch.Folder("pin-");
         Directory.CreateDirectory(Path.Combine(folder, "scripts"));
         Directory.CreateDirectory(Path.Combine(folder, "environments"));
         File.Copy(Repo.PathOf("scripts", "pin-image.sh"), Path.Combine(folder, "scripts", "pin-image.sh"));

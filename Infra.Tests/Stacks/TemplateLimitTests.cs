@@ -1,4 +1,5 @@
 using K8sLab.Summary;
+using K8sLab.Tests.Support;
 
 namespace K8sLab.Tests.Stacks;
 
@@ -8,7 +9,7 @@ public class TemplateLimitTests
     {
         var r = string.Join(",", Enumerable.Range(0, resources).Select(i => $"\"R{i}\":{{\"Type\":\"AWS::SNS::Topic\"}}"));
         var o = string.Join(",", Enumerable.Range(0, outputs).Select(i => $"\"O{i}\":{{\"Value\":\"x\"}}"));
-        var path = Path.Combine(Directory.CreateTempSubdirectory("k8slab-limits-").FullName, "t.json");
+        var path = Path.Combine(Scratch.Folder("limits-"), "t.json");
         File.WriteAllText(path, $"{{\"Description\":\"{new string('x', padding)}\",\"Resources\":{{{r}}},\"Outputs\":{{{o}}}}}");
         return path;
     }

@@ -11,7 +11,7 @@ public sealed class FakeBin
 {
     public FakeBin(string? folder = null, string? callsLog = null)
     {
-        Folder = folder ?? Directory.CreateTempSubdirectory("k8slab-fakebin-").FullName;
+        Folder = folder ?? Scratch.Folder("fakebin-");
         Directory.CreateDirectory(Folder);
         CallsLog = callsLog ?? Path.Combine(Folder, "calls.log");
     }
