@@ -12,7 +12,12 @@ public static class Scratch
     private static readonly Lazy<string> Root = new(() =>
     {
         var root = Directory.CreateTempSubdirectory("k8slab-tests-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(root, recursive: true);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            // A throw here would turn a finished run into a crashed test host; a folder left behind is the lesser harm.
+            try { Directory.Delete(root, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        };
         return root;
     });
 
