@@ -5,6 +5,7 @@ namespace K8sLab.Tests.Configuration;
 
 /// <summary>The region list the environment files are checked against is CDK's own, as this CDK version ships it.</summary>
 [Collection(CdkCollection.Name)]
+[Trait("Uses", "jsii")]
 public class RegionListTests
 {
     [Fact]
