@@ -110,8 +110,10 @@ commit_side() {
   git archive "$commit" "$@" | tar -x -C "$work/ref"
   # The whole commit (no $app) is built here only for its templates: without the analyzers (the code
   # style, an error under TreatWarningsAsErrors), which cost a fifth of a build from nothing and are no
-  # verdict on the lab. With $app, nothing is built and the setting does nothing.
-  RunAnalyzers=false synth "$ref (${commit:0:7})" "$work/ref" "$work/before" ${app:+"$app"} &
+  # verdict on the lab. With $app, nothing is built and the setting does nothing. Its temporary folder is
+  # inside $work: an app from before the app ended jsii's runtime itself leaves 66 MB there at each run.
+  mkdir "$work/tmp"
+  TMPDIR="$work/tmp" RunAnalyzers=false synth "$ref (${commit:0:7})" "$work/ref" "$work/before" ${app:+"$app"} &
   building=$!
 }
 app=""
