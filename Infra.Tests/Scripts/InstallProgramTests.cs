@@ -57,6 +57,8 @@ public sealed class InstallProgramTests(MotoServer moto) : IClassFixture<MotoSer
         {
             ["K8SLAB_ENV"] = env, ["IMDS_URL"] = "http://imds.test", ["PROGRAM_ATTEMPTS"] = "2", ["PROGRAM_PAUSE"] = "0",
             ["SETUP_MARKER"] = Path.Combine(_dir, "setup-ran"),
+            // The script's mktemp, left behind where it stops on a failure (as on the bastion, which is replaced): here, inside the test's folder.
+            ["TMPDIR"] = Directory.CreateDirectory(Path.Combine(_dir, "tmp")).FullName,
         });
         return Tool.Run("bash", new[] { Repo.PathOf("Infra", "Bootstrap", "Scripts", "install-program.sh") }, _dir, environment);
     }
