@@ -5,15 +5,14 @@ namespace K8sLab.Tests.Stacks;
 /// <summary>The app as the CDK CLI runs it: a process, its exit code, its output, what it writes.</summary>
 [Collection(CdkCollection.Name)]
 [Trait("Uses", "jsii")]
-public sealed class ProgramTests : IDisposable
+public class ProgramTests
 {
-    private readonly string _scratch = Directory.CreateTempSubdirectory("k8slab-program-").FullName;
-
     /// <summary>The app run in the repository; its cdk.out and its temporary folder (TMPDIR) are the test's own.</summary>
-    private (ToolResult Result, string Outdir, string Temp) Run(string environment)
+    private static (ToolResult Result, string Outdir, string Temp) Run(string environment)
     {
-        var outdir = Path.Combine(_scratch, environment, "cdk.out");
-        var temp = Directory.CreateDirectory(Path.Combine(_scratch, environment, "tmp")).FullName;
+        var scratch = Scratch.Folder($"program-{environment}-");
+        var outdir = Path.Combine(scratch, "cdk.out");
+        var temp = Directory.CreateDirectory(Path.Combine(scratch, "tmp")).FullName;
         var result = Tool.Run("dotnet", new[] { Path.Combine(AppContext.BaseDirectory, "K8sLab.dll") }, Repo.Root,
             new Dictionary<string, string>
             {
@@ -25,8 +24,6 @@ public sealed class ProgramTests : IDisposable
             });
         return (result, outdir, temp);
     }
-
-    public void Dispose() => Directory.Delete(_scratch, recursive: true);
 
     [Fact]
     public void A_bad_environment_fails_with_the_reason_no_stack_trace_and_nothing_written()
